@@ -1,0 +1,125 @@
+//! Base URL validation shared by every client: `https` everywhere, plain `http` only for loopback hosts
+//! (a local simulator or mock server), never credentials, a query or a fragment in the URL.
+
+use std::net::IpAddr;
+use url::{Host, Url};
+
+/// Why a base URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointError {
+    /// The text is not a URL.
+    #[error("`{url}` is not a valid URL: {reason}")]
+    Invalid {
+        /// The URL as given.
+        url: String,
+        /// The parser's reason.
+        reason: String,
+    },
+    /// Plain `http` to a host that is not loopback.
+    #[error(
+        "`{url}` uses plain http to a non-loopback host; use https (plain http is allowed only for 127.0.0.0/8, ::1 and localhost)"
+    )]
+    InsecureScheme {
+        /// The URL as given.
+        url: String,
+    },
+    /// A scheme other than http/https.
+    #[error("`{url}` has unsupported scheme `{scheme}`; use https")]
+    UnsupportedScheme {
+        /// The URL as given.
+        url: String,
+        /// The scheme found.
+        scheme: String,
+    },
+    /// User info, a query or a fragment where only scheme, host, port and path belong.
+    #[error("`{url}` must not contain {what}")]
+    UnexpectedPart {
+        /// The URL as given (with any password removed).
+        url: String,
+        /// What was found.
+        what: &'static str,
+    },
+}
+
+/// Whether `host` is a loopback address or `localhost`.
+///
+/// ```
+/// assert!(cloud_http::endpoint::is_loopback_host("127.0.0.1"));
+/// assert!(cloud_http::endpoint::is_loopback_host("localhost"));
+/// assert!(!cloud_http::endpoint::is_loopback_host("example.com"));
+/// ```
+pub fn is_loopback_host(host: &str) -> bool {
+    let trimmed = host.trim_start_matches('[').trim_end_matches(']');
+    if trimmed.eq_ignore_ascii_case("localhost") || trimmed.to_ascii_lowercase().ends_with(".localhost") {
+        return true;
+    }
+    trimmed.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+/// Parses and checks a base URL: `https://…`, or `http://…` for a loopback host only.
+///
+/// ```
+/// use cloud_http::validate_base_url;
+/// assert!(validate_base_url("https://api.vercel.com").is_ok());
+/// assert!(validate_base_url("http://127.0.0.1:8080").is_ok());
+/// assert!(validate_base_url("http://api.vercel.com").is_err());
+/// ```
+pub fn validate_base_url(url: &str) -> Result<Url, EndpointError> {
+    let parsed = Url::parse(url).map_err(|e| EndpointError::Invalid { url: url.to_string(), reason: e.to_string() })?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        let mut shown = parsed.clone();
+        let _ = shown.set_password(None);
+        let _ = shown.set_username("");
+        return Err(EndpointError::UnexpectedPart { url: shown.to_string(), what: "user info" });
+    }
+    if parsed.query().is_some() {
+        return Err(EndpointError::UnexpectedPart { url: url.to_string(), what: "a query string" });
+    }
+    if parsed.fragment().is_some() {
+        return Err(EndpointError::UnexpectedPart { url: url.to_string(), what: "a fragment" });
+    }
+    match parsed.scheme() {
+        "https" => {}
+        "http" => {
+            let loopback = match parsed.host() {
+                Some(Host::Domain(d)) => is_loopback_host(d),
+                Some(Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if !loopback {
+                return Err(EndpointError::InsecureScheme { url: url.to_string() });
+            }
+        }
+        other => {
+            return Err(EndpointError::UnsupportedScheme { url: url.to_string(), scheme: other.to_string() });
+        }
+    }
+    if parsed.host().is_none() {
+        return Err(EndpointError::Invalid { url: url.to_string(), reason: "no host".into() });
+    }
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_https_and_loopback_http() {
+        for ok in ["https://oss-cn-hangzhou.aliyuncs.com", "http://127.0.0.1:9000", "http://[::1]:80/", "http://localhost:1"] {
+            assert!(validate_base_url(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn refuses_plain_http_elsewhere_and_odd_parts() {
+        assert!(matches!(validate_base_url("http://10.0.0.1"), Err(EndpointError::InsecureScheme { .. })));
+        assert!(matches!(validate_base_url("ftp://x.com"), Err(EndpointError::UnsupportedScheme { .. })));
+        assert!(matches!(validate_base_url("https://a:b@x.com"), Err(EndpointError::UnexpectedPart { .. })));
+        assert!(matches!(validate_base_url("https://x.com/?a=1"), Err(EndpointError::UnexpectedPart { .. })));
+        assert!(matches!(validate_base_url("not a url"), Err(EndpointError::Invalid { .. })));
+        let err = validate_base_url("https://user:hunter2@x.com").unwrap_err().to_string();
+        assert!(!err.contains("hunter2"));
+    }
+}

@@ -1,0 +1,62 @@
+//! # cloud-http
+//!
+//! The HTTP machinery that `oss-client`, `auth0-client` and `vercel-client` share, written once:
+//!
+//! - [`retry`]: a bounded retry loop (exponential backoff with jitter, a cap on attempts *and* on wall time)
+//!   that sits **above** build → sign → send, so every attempt is rebuilt and re-signed, and that honours a
+//!   server's `Retry-After`.
+//! - [`transport`]: send one request, read the whole body with a size cap, classify transport failures
+//!   (timeout, connect, reset) and log the exchange with secrets redacted.
+//! - [`metadata`]: the service error metadata every client error carries (code, message, request id, …).
+//! - [`redact`]: redaction of `Authorization`, signatures and tokens in headers and URLs.
+//! - [`rate_limit`]: parsing `Retry-After` and rate-limit reset headers.
+//! - [`clock`]: an injectable clock for signers, with a skew-corrected variant.
+//! - [`endpoint`]: base URL validation (`https`, or plain `http` only for loopback).
+//!
+//! Each client crate depends on this crate and nothing else of the workspace, so every client stays usable on
+//! its own in another project.
+//!
+//! ```
+//! use cloud_http::retry::{RetryDecision, RetryPolicy, Retryable};
+//! use std::time::Duration;
+//!
+//! #[derive(Debug)]
+//! struct Flaky;
+//! impl std::fmt::Display for Flaky {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("flaky") }
+//! }
+//! impl Retryable for Flaky {
+//!     fn retry_decision(&self) -> RetryDecision { RetryDecision::Retry }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let policy = RetryPolicy::default().with_min_delay(Duration::from_millis(1));
+//! let mut attempts = 0;
+//! let result: Result<u32, Flaky> = policy
+//!     .run("demo", || {
+//!         attempts += 1;
+//!         let n = attempts;
+//!         async move { if n < 3 { Err(Flaky) } else { Ok(n) } }
+//!     })
+//!     .await;
+//! assert_eq!(result.unwrap(), 3);
+//! # });
+//! ```
+#![warn(missing_docs)]
+
+pub mod clock;
+pub mod endpoint;
+pub mod metadata;
+pub mod rate_limit;
+pub mod redact;
+pub mod retry;
+pub mod transport;
+
+pub use clock::{Clock, FixedClock, SkewCorrectedClock, SystemClock};
+pub use endpoint::{EndpointError, validate_base_url};
+pub use metadata::ErrorMetadata;
+pub use retry::{RetryDecision, RetryPolicy, Retryable};
+pub use transport::{RawResponse, TransportError, TransportErrorKind};
+
+/// Re-exported so that every client crate uses the same secret types.
+pub use secrecy;

@@ -1,0 +1,13 @@
+//! # sandbox
+//!
+//! In-process simulators of the services the workspace talks to — Aliyun OSS and RAM, Auth0 and Vercel —
+//! faithful to their documented behaviour, for tests and the offline demo. Each runs on `127.0.0.1` through
+//! [`SimServer`], which adds latency and fault knobs and records every request in a [`RequestLog`].
+#![warn(missing_docs)]
+
+pub mod aliyun_identity;
+pub mod server;
+
+pub use server::{
+    FaultKind, FaultMix, Faults, InjectedError, LoggedRequest, RequestLog, SimRequest, SimResponse, SimServer, Simulator,
+};
