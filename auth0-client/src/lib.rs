@@ -1,1 +1,4 @@
-//! auth0-client
+//! # auth0-client
+//!
+//! Typed async client for the Auth0 Management API.
+#![warn(missing_docs)]

@@ -8,6 +8,15 @@
 pub mod aliyun_identity;
 pub mod server;
 
+#[cfg(feature = "auth0")]
+pub mod auth0;
+#[cfg(feature = "oss")]
+pub mod oss;
+#[cfg(feature = "ram")]
+pub mod ram;
+#[cfg(feature = "vercel")]
+pub mod vercel;
+
 pub use server::{
     FaultKind, FaultMix, Faults, InjectedError, LoggedRequest, RequestLog, SimRequest, SimResponse, SimServer, Simulator,
 };

@@ -1,1 +1,4 @@
-//! vercel-client
+//! # vercel-client
+//!
+//! Typed async client for the Vercel REST API.
+#![warn(missing_docs)]
