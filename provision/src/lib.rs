@@ -1,1 +1,10 @@
-//! provision
+//! # provision
+//!
+//! The thin composition that takes a LobeHub deployment on Vercel, with Auth0 login and Aliyun OSS storage, from
+//! nothing to working — and keeps it so: desired state → plan → apply / verify / doctor / destroy.
+#![warn(missing_docs)]
+
+pub mod doctor;
+pub mod lobehub;
+pub mod secrets;
+pub mod state;

@@ -1,0 +1,587 @@
+//! `doctor`: reads a deployment's environment (from the Vercel project or a `.env` file) and reports, per
+//! variable, what is missing, deprecated (fatal for the current LobeHub build) or malformed — each with its fix.
+
+use crate::lobehub::{self, Profile};
+use crate::secrets;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use url::Url;
+
+/// A variable's value as the doctor sees it.
+#[derive(Clone)]
+pub enum ObservedValue {
+    /// The value is known.
+    Known(SecretString),
+    /// The variable exists but its value cannot be read (a Vercel `sensitive` variable).
+    Hidden,
+}
+
+impl fmt::Debug for ObservedValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ObservedValue::Known(_) => f.write_str("Known([REDACTED])"),
+            ObservedValue::Hidden => f.write_str("Hidden"),
+        }
+    }
+}
+
+/// A deployment's environment: variable name → value.
+#[derive(Debug, Clone, Default)]
+pub struct EnvSnapshot {
+    vars: BTreeMap<String, ObservedValue>,
+}
+
+impl EnvSnapshot {
+    /// An empty environment.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a variable with a known value.
+    ///
+    /// ```
+    /// let env = provision::doctor::EnvSnapshot::new().with("S3_BUCKET", "files");
+    /// assert!(env.contains("S3_BUCKET"));
+    /// ```
+    pub fn with(mut self, key: &str, value: &str) -> Self {
+        self.insert(key, value);
+        self
+    }
+
+    /// Adds a variable with a known value.
+    pub fn insert(&mut self, key: &str, value: &str) {
+        self.vars.insert(key.to_string(), ObservedValue::Known(SecretString::from(value.to_string())));
+    }
+
+    /// Adds a variable whose value cannot be read.
+    pub fn insert_hidden(&mut self, key: &str) {
+        self.vars.insert(key.to_string(), ObservedValue::Hidden);
+    }
+
+    /// Whether the variable exists.
+    pub fn contains(&self, key: &str) -> bool {
+        self.vars.contains_key(key)
+    }
+
+    /// The value, when known.
+    pub fn value(&self, key: &str) -> Option<&str> {
+        match self.vars.get(key)? {
+            ObservedValue::Known(v) => Some(v.expose_secret()),
+            ObservedValue::Hidden => None,
+        }
+    }
+
+    /// The variable names.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.vars.keys().map(String::as_str)
+    }
+
+    /// Reads a `.env` file (`KEY=VALUE` lines, comments, quotes and `export` prefixes as dotenv reads them).
+    ///
+    /// ```no_run
+    /// let env = provision::doctor::EnvSnapshot::from_env_file(std::path::Path::new(".env")).unwrap();
+    /// ```
+    pub fn from_env_file(path: &Path) -> Result<Self, String> {
+        let iter = dotenvy::from_path_iter(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut env = Self::new();
+        for (n, item) in iter.enumerate() {
+            let (key, value) =
+                item.map_err(|e| format!("{}: entry {}: {}", path.display(), n + 1, describe_dotenv_error(&e)))?;
+            env.insert(&key, &value);
+        }
+        Ok(env)
+    }
+}
+
+fn describe_dotenv_error(e: &dotenvy::Error) -> String {
+    match e {
+        dotenvy::Error::LineParse(_, index) => format!("cannot parse the line (at character {index})"),
+        dotenvy::Error::Io(io) => io.to_string(),
+        other => other.to_string().chars().take(80).collect(),
+    }
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The deployment will fail to build or to sign users in.
+    Fatal,
+    /// It works, but not as intended (or not safely).
+    Warning,
+}
+
+/// What kind of problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Problem {
+    /// A required variable is absent.
+    Missing,
+    /// A variable that the current build refuses.
+    Deprecated,
+    /// A value that is not what LobeHub expects.
+    Malformed,
+}
+
+/// One finding about one variable, with its fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The variable.
+    pub key: String,
+    /// How bad.
+    pub severity: Severity,
+    /// What kind of problem.
+    pub problem: Problem,
+    /// What is wrong (never a secret value).
+    pub message: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+/// What the doctor knows besides the environment.
+#[derive(Debug, Clone, Default)]
+pub struct DoctorContext {
+    /// The LobeHub profile to check against.
+    pub profile: Profile,
+    /// The Auth0 tenant domain (`tenant.eu.auth0.com`), to check the issuer against.
+    pub auth0_domain: Option<String>,
+    /// The Auth0 application's allowed callback URLs, to check `APP_URL` against.
+    pub auth0_callbacks: Option<Vec<String>>,
+}
+
+/// The doctor's report.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DoctorReport {
+    /// The profile checked.
+    pub profile: String,
+    /// Every finding, fatal first.
+    pub findings: Vec<Finding>,
+    /// The variables that were checked and found fine.
+    pub ok: Vec<String>,
+}
+
+impl DoctorReport {
+    /// Whether the deployment would fail.
+    pub fn is_fatal(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Fatal)
+    }
+
+    /// The findings about one variable.
+    pub fn for_key(&self, key: &str) -> Vec<&Finding> {
+        self.findings.iter().filter(|f| f.key == key).collect()
+    }
+
+    /// A plain-text table: one line per finding, then a verdict.
+    pub fn render_text(&self) -> String {
+        let mut out = format!("doctor (LobeHub profile: {})\n", self.profile);
+        for f in &self.findings {
+            let tag = match (f.severity, f.problem) {
+                (Severity::Fatal, Problem::Missing) => "MISSING   ",
+                (Severity::Fatal, Problem::Deprecated) => "DEPRECATED",
+                (Severity::Fatal, Problem::Malformed) => "MALFORMED ",
+                (Severity::Warning, _) => "WARNING   ",
+            };
+            out.push_str(&format!("  {tag} {:<28} {}\n             fix: {}\n", f.key, f.message, f.fix));
+        }
+        out.push_str(&format!("  ok: {}\n", if self.ok.is_empty() { "-".to_string() } else { self.ok.join(", ") }));
+        out.push_str(if self.is_fatal() {
+            "verdict: the deployment would FAIL — fix the items above\n"
+        } else {
+            "verdict: no fatal problem found\n"
+        });
+        out
+    }
+}
+
+struct Checker<'a> {
+    env: &'a EnvSnapshot,
+    findings: Vec<Finding>,
+}
+
+impl Checker<'_> {
+    fn add(
+        &mut self,
+        key: &str,
+        severity: Severity,
+        problem: Problem,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        self.findings.push(Finding { key: key.into(), severity, problem, message: message.into(), fix: fix.into() });
+    }
+    fn fatal(&mut self, key: &str, message: impl Into<String>, fix: impl Into<String>) {
+        self.add(key, Severity::Fatal, Problem::Malformed, message, fix);
+    }
+    fn warn(&mut self, key: &str, message: impl Into<String>, fix: impl Into<String>) {
+        self.add(key, Severity::Warning, Problem::Malformed, message, fix);
+    }
+}
+
+/// Checks `env` against `ctx.profile` and returns every finding.
+///
+/// ```
+/// use provision::doctor::{diagnose, DoctorContext, EnvSnapshot};
+/// let env = EnvSnapshot::new().with("NEXT_PUBLIC_SERVICE_MODE", "server");
+/// let report = diagnose(&env, &DoctorContext::default());
+/// assert!(report.is_fatal());
+/// assert!(!report.for_key("NEXT_PUBLIC_SERVICE_MODE").is_empty());
+/// assert!(!report.for_key("AUTH_SECRET").is_empty()); // missing
+/// ```
+pub fn diagnose(env: &EnvSnapshot, ctx: &DoctorContext) -> DoctorReport {
+    let mut c = Checker { env, findings: Vec::new() };
+    let profile = ctx.profile;
+
+    for (key, purpose) in lobehub::required_variables(profile) {
+        if !env.contains(key) {
+            c.add(key, Severity::Fatal, Problem::Missing, format!("is not set; it is {purpose}"), missing_fix(key));
+        }
+    }
+    if profile == Profile::Current {
+        for key in env.keys() {
+            if let Some(d) = lobehub::deprecation(key) {
+                c.add(key, Severity::Fatal, Problem::Deprecated, d.reason, d.replacement);
+            }
+        }
+    }
+
+    check_key_vaults(&mut c);
+    check_app_url(&mut c, ctx);
+    check_issuer(&mut c, ctx);
+    check_s3(&mut c);
+    check_database(&mut c);
+    if let Some(v) = env.value("JWKS_KEY")
+        && let Err(e) = secrets::check_jwks_key(v)
+    {
+        c.fatal(
+            "JWKS_KEY",
+            format!("{e}"),
+            "generate a new RSA-2048 JWKS (`provision apply` does it once) and set it as one line",
+        );
+    }
+    if profile == Profile::Current {
+        if let Some(v) = env.value("AUTH_SSO_PROVIDERS")
+            && !v.split(',').any(|p| p.trim() == "auth0")
+        {
+            c.fatal("AUTH_SSO_PROVIDERS", format!("is `{v}`, which does not include auth0"), "set it to `auth0`");
+        }
+        if !env.contains("AUTH_DISABLE_EMAIL_PASSWORD") {
+            c.warn(
+                "AUTH_DISABLE_EMAIL_PASSWORD",
+                "is not set, so LobeHub's own e-mail/password sign-up stays open beside Auth0",
+                "set AUTH_DISABLE_EMAIL_PASSWORD=1 for an Auth0-only deployment",
+            );
+        }
+    } else {
+        check_legacy(&mut c);
+    }
+
+    let mut findings = c.findings;
+    findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.key.cmp(&b.key)));
+    findings.dedup_by(|a, b| a.key == b.key && a.message == b.message);
+    let ok = env.keys().filter(|k| !findings.iter().any(|f| f.key == *k)).map(str::to_string).collect();
+    DoctorReport { profile: profile.to_string(), findings, ok }
+}
+
+fn missing_fix(key: &str) -> String {
+    match key {
+        "KEY_VAULTS_SECRET" | "AUTH_SECRET" | "NEXT_AUTH_SECRET" => {
+            format!("set {key} to the output of `openssl rand -base64 32` (provision apply generates it once)")
+        }
+        "JWKS_KEY" => "set a one-line JWKS with an RSA-2048 private key (provision apply generates it once)".into(),
+        "AUTH_SSO_PROVIDERS" | "NEXT_AUTH_SSO_PROVIDERS" => format!("set {key}=auth0"),
+        "NEXT_PUBLIC_SERVICE_MODE" => "set NEXT_PUBLIC_SERVICE_MODE=server".into(),
+        "NEXT_PUBLIC_ENABLE_NEXT_AUTH" => "set NEXT_PUBLIC_ENABLE_NEXT_AUTH=1".into(),
+        "NEXTAUTH_URL" => "set NEXTAUTH_URL to APP_URL + /api/auth".into(),
+        "S3_ACCESS_KEY_ID" | "S3_SECRET_ACCESS_KEY" => {
+            "create a RAM sub-user AccessKey (provision apply does) and set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY".into()
+        }
+        "AUTH_AUTH0_ID" | "AUTH_AUTH0_SECRET" => "copy them from the Auth0 application (provision apply does)".into(),
+        "AUTH_AUTH0_ISSUER" => "set it to https://<your tenant domain>/".into(),
+        "S3_ENDPOINT" => "set it to https://oss-<region>.aliyuncs.com".into(),
+        "S3_REGION" => "set it to the bucket's region id, e.g. cn-beijing".into(),
+        "S3_PUBLIC_DOMAIN" => "set it to https://<bucket>.oss-<region>.aliyuncs.com or the bucket's custom domain".into(),
+        other => format!("set {other}"),
+    }
+}
+
+fn check_key_vaults(c: &mut Checker<'_>) {
+    if let Some(v) = c.env.value("KEY_VAULTS_SECRET")
+        && let Err(e) = secrets::key_vaults_secret_len(v)
+    {
+        c.fatal(
+            "KEY_VAULTS_SECRET",
+            format!("{e}"),
+            "if no user has stored API keys yet, set it to `openssl rand -base64 32`; otherwise move the old value to LEGACY_KEY_VAULTS_SECRET first",
+        );
+    }
+    if let (Some(a), Some(b)) = (c.env.value("KEY_VAULTS_SECRET"), c.env.value("LEGACY_KEY_VAULTS_SECRET"))
+        && a == b
+    {
+        c.fatal(
+            "LEGACY_KEY_VAULTS_SECRET",
+            "equals KEY_VAULTS_SECRET",
+            "keep the previous key here and the new one in KEY_VAULTS_SECRET, or remove it",
+        );
+    }
+}
+
+/// Parses an origin URL (`https://host[:port]`, no path beyond `/`, no query).
+fn origin(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value.trim()).map_err(|_| "is not a URL".to_string())?;
+    if url.path() != "/" && !url.path().is_empty() {
+        return Err(format!("has a path (`{}`)", url.path()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("has a query or fragment".into());
+    }
+    Ok(url)
+}
+
+fn check_app_url(c: &mut Checker<'_>, ctx: &DoctorContext) {
+    let Some(v) = c.env.value("APP_URL").map(str::to_string) else { return };
+    match origin(&v) {
+        Err(e) => c.fatal("APP_URL", format!("`{v}` {e}"), "set it to the app's origin, e.g. https://chat.example.com"),
+        Ok(url) => {
+            if url.scheme() != "https" && !cloud_http::endpoint::is_loopback_host(url.host_str().unwrap_or("")) {
+                c.fatal("APP_URL", format!("`{v}` is not https"), "use the https URL of the app");
+            }
+            if let Some(callbacks) = &ctx.auth0_callbacks {
+                let base = v.trim_end_matches('/');
+                let expected = format!("{base}/api/auth/callback/auth0");
+                if !callbacks.iter().any(|cb| cb.trim_end_matches('/') == expected) {
+                    c.fatal(
+                        "APP_URL",
+                        format!("`{expected}` is not among the Auth0 application's allowed callback URLs"),
+                        "add it to the application's callbacks (`provision set-domain` does it), or fix APP_URL",
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn check_issuer(c: &mut Checker<'_>, ctx: &DoctorContext) {
+    let Some(v) = c.env.value("AUTH_AUTH0_ISSUER").map(str::to_string) else { return };
+    let fix = match &ctx.auth0_domain {
+        Some(d) => format!("set it to https://{d}/"),
+        None => "set it to https://<tenant domain>/ (no path, no /.well-known)".to_string(),
+    };
+    if v.contains("/.well-known") {
+        c.fatal("AUTH_AUTH0_ISSUER", format!("`{v}` includes /.well-known; the issuer is the bare tenant URL"), fix);
+        return;
+    }
+    match origin(&v) {
+        Err(e) => c.fatal("AUTH_AUTH0_ISSUER", format!("`{v}` {e}"), fix),
+        Ok(url) => {
+            if url.scheme() != "https" && !cloud_http::endpoint::is_loopback_host(url.host_str().unwrap_or("")) {
+                c.fatal("AUTH_AUTH0_ISSUER", format!("`{v}` is not https"), fix);
+            } else if let Some(domain) = &ctx.auth0_domain
+                && url.host_str() != Some(domain.as_str())
+            {
+                c.fatal("AUTH_AUTH0_ISSUER", format!("`{v}` is not the URL of the tenant {domain}"), fix);
+            }
+        }
+    }
+}
+
+fn check_s3(c: &mut Checker<'_>) {
+    let bucket = c.env.value("S3_BUCKET").map(str::to_string);
+    if let Some(v) = c.env.value("S3_ENDPOINT").map(str::to_string) {
+        match origin(&v) {
+            Err(e) => c.fatal(
+                "S3_ENDPOINT",
+                format!("`{v}` {e}"),
+                "set it to https://oss-<region>.aliyuncs.com: with the scheme, without the bucket and without a path",
+            ),
+            Ok(url) => {
+                let host = url.host_str().unwrap_or("");
+                if url.scheme() != "https" && !cloud_http::endpoint::is_loopback_host(host) {
+                    c.fatal("S3_ENDPOINT", format!("`{v}` is not https"), "use https://oss-<region>.aliyuncs.com");
+                }
+                if let Some(b) = &bucket
+                    && host.starts_with(&format!("{b}."))
+                {
+                    c.fatal(
+                        "S3_ENDPOINT",
+                        format!("`{v}` includes the bucket `{b}`; the S3 SDK adds it itself"),
+                        format!("set it to https://{}", &host[b.len() + 1..]),
+                    );
+                }
+                let is_oss = host.ends_with("aliyuncs.com");
+                if is_oss && c.env.value("S3_ENABLE_PATH_STYLE") == Some("1") {
+                    c.fatal(
+                        "S3_ENABLE_PATH_STYLE",
+                        "is 1, but OSS refuses path-style requests (403 SecondLevelDomainForbidden)",
+                        "remove it or set it to 0",
+                    );
+                }
+                if is_oss
+                    && let Some(region) = c.env.value("S3_REGION")
+                    && !host.contains(region)
+                {
+                    c.warn(
+                        "S3_REGION",
+                        format!("`{region}` does not match the endpoint `{host}`"),
+                        "set it to the region in the endpoint",
+                    );
+                }
+            }
+        }
+    }
+    if let Some(v) = c.env.value("S3_PUBLIC_DOMAIN").map(str::to_string)
+        && let Err(e) = Url::parse(&v).map_err(|_| "is not a URL".to_string()).and_then(|u| {
+            if u.scheme() == "https" || cloud_http::endpoint::is_loopback_host(u.host_str().unwrap_or("")) {
+                Ok(())
+            } else {
+                Err("is not https".into())
+            }
+        })
+    {
+        c.fatal(
+            "S3_PUBLIC_DOMAIN",
+            format!("`{v}` {e}"),
+            "set it to https://<bucket>.oss-<region>.aliyuncs.com or the bucket's custom domain",
+        );
+    }
+    if c.env.contains("S3_BUCKET") && !c.env.contains("S3_SET_ACL") {
+        c.warn(
+            "S3_SET_ACL",
+            "is not set; LobeHub's code and docs disagree on its default",
+            "set S3_SET_ACL=0 when the bucket itself is public-read",
+        );
+    }
+}
+
+fn check_database(c: &mut Checker<'_>) {
+    if let Some(v) = c.env.value("DATABASE_URL")
+        && !(v.starts_with("postgres://") || v.starts_with("postgresql://"))
+    {
+        c.fatal(
+            "DATABASE_URL",
+            "is not a postgres:// or postgresql:// URL",
+            "paste the Postgres connection string (Neon: the pooled URL)",
+        );
+    }
+}
+
+fn check_legacy(c: &mut Checker<'_>) {
+    if let (Some(app), Some(nextauth)) = (c.env.value("APP_URL"), c.env.value("NEXTAUTH_URL")) {
+        let expected = format!("{}/api/auth", app.trim_end_matches('/'));
+        if nextauth.trim_end_matches('/') != expected {
+            c.fatal(
+                "NEXTAUTH_URL",
+                format!("is `{nextauth}`, not APP_URL + /api/auth"),
+                format!("set it to {expected}"),
+            );
+        }
+    }
+    if let Some(v) = c.env.value("NEXT_PUBLIC_SERVICE_MODE")
+        && v != "server"
+    {
+        c.fatal("NEXT_PUBLIC_SERVICE_MODE", format!("is `{v}`"), "set it to server");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The environment the original guide ends with (LobeChat 1.x + NextAuth).
+    pub(crate) fn seed_env() -> EnvSnapshot {
+        EnvSnapshot::new()
+            .with("DATABASE_URL", "postgresql://u:p@ep-x.neon.tech/db")
+            .with("NEXT_PUBLIC_SERVICE_MODE", "server")
+            .with("KEY_VAULTS_SECRET", "Kix2Fj6B0Rk8cUAbdHoBQO8uZtZ9tk3X8d2q8iKrQiI=")
+            .with("APP_URL", "https://chat.example.com")
+            .with("NEXT_PUBLIC_ENABLE_NEXT_AUTH", "1")
+            .with("NEXT_AUTH_SECRET", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=")
+            .with("NEXT_AUTH_SSO_PROVIDERS", "auth0")
+            .with("AUTH_AUTH0_ID", "abc")
+            .with("AUTH_AUTH0_SECRET", "def")
+            .with("AUTH_AUTH0_ISSUER", "https://tenant.us.auth0.com")
+            .with("NEXTAUTH_URL", "https://chat.example.com/api/auth")
+            .with("S3_ACCESS_KEY_ID", "LT123123123123")
+            .with("S3_SECRET_ACCESS_KEY", "y524523452345234cG976h822346346gB")
+            .with("S3_ENDPOINT", "https://oss-cn-beijing.aliyuncs.com")
+            .with("S3_BUCKET", "liujianmeisima")
+            .with("S3_PUBLIC_DOMAIN", "https://zhaojiesima.oss-cn-beijing.aliyuncs.com")
+    }
+
+    #[test]
+    fn seed_env_fails_the_current_build_with_named_fixes() {
+        let report = diagnose(&seed_env(), &DoctorContext::default());
+        assert!(report.is_fatal());
+        for key in [
+            "NEXT_PUBLIC_SERVICE_MODE",
+            "NEXT_PUBLIC_ENABLE_NEXT_AUTH",
+            "NEXT_AUTH_SECRET",
+            "NEXT_AUTH_SSO_PROVIDERS",
+            "NEXTAUTH_URL",
+        ] {
+            let f = report.for_key(key);
+            assert_eq!(f.len(), 1, "{key}");
+            assert_eq!(f[0].problem, Problem::Deprecated);
+        }
+        for key in ["AUTH_SECRET", "JWKS_KEY", "AUTH_SSO_PROVIDERS", "S3_REGION"] {
+            assert_eq!(report.for_key(key)[0].problem, Problem::Missing, "{key}");
+        }
+        let text = report.render_text();
+        assert!(!text.contains("y524523452345234cG976h822346346gB"));
+        assert!(text.contains("FAIL"));
+    }
+
+    #[test]
+    fn seed_env_is_fine_for_the_legacy_profile() {
+        let ctx = DoctorContext { profile: Profile::LegacyNextauth, ..Default::default() };
+        let report = diagnose(&seed_env(), &ctx);
+        assert!(!report.is_fatal(), "{}", report.render_text());
+    }
+
+    #[test]
+    fn malformed_values_are_named() {
+        let env = EnvSnapshot::new()
+            .with("KEY_VAULTS_SECRET", "c2hvcnQ=")
+            .with("S3_BUCKET", "files")
+            .with("S3_ENDPOINT", "https://files.oss-cn-beijing.aliyuncs.com/")
+            .with("S3_ENABLE_PATH_STYLE", "1")
+            .with("AUTH_AUTH0_ISSUER", "https://tenant.us.auth0.com/.well-known/openid-configuration")
+            .with("JWKS_KEY", "{\"keys\":[]}")
+            .with("APP_URL", "https://chat.example.com");
+        let ctx = DoctorContext {
+            auth0_domain: Some("tenant.us.auth0.com".into()),
+            auth0_callbacks: Some(vec!["https://old.vercel.app/api/auth/callback/auth0".into()]),
+            ..Default::default()
+        };
+        let report = diagnose(&env, &ctx);
+        for key in
+            ["KEY_VAULTS_SECRET", "S3_ENDPOINT", "S3_ENABLE_PATH_STYLE", "AUTH_AUTH0_ISSUER", "JWKS_KEY", "APP_URL"]
+        {
+            assert!(
+                report.for_key(key).iter().any(|f| f.problem == Problem::Malformed),
+                "{key}: {}",
+                report.render_text()
+            );
+        }
+        assert!(report.for_key("S3_ENDPOINT")[0].fix.contains("https://oss-cn-beijing.aliyuncs.com"));
+        let endpoint_with_path = EnvSnapshot::new().with("S3_ENDPOINT", "oss-cn-beijing.aliyuncs.com");
+        assert!(
+            diagnose(&endpoint_with_path, &DoctorContext::default()).for_key("S3_ENDPOINT")[0]
+                .message
+                .contains("not a URL")
+        );
+    }
+
+    #[test]
+    fn env_file_is_parsed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        std::fs::write(&path, "# comment\nexport APP_URL=\"https://chat.example.com\"\nS3_BUCKET=files\n").unwrap();
+        let env = EnvSnapshot::from_env_file(&path).unwrap();
+        assert_eq!(env.value("APP_URL"), Some("https://chat.example.com"));
+        assert_eq!(env.value("S3_BUCKET"), Some("files"));
+        assert!(EnvSnapshot::from_env_file(&dir.path().join("nope")).is_err());
+    }
+}
