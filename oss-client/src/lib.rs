@@ -6,6 +6,7 @@
 pub mod credentials;
 pub mod error;
 pub mod ram;
+pub mod signing;
 
 pub use credentials::Credentials;
 pub use error::{Error, ErrorKind, Result};
