@@ -4,6 +4,7 @@
 //! nothing to working — and keeps it so: desired state → plan → apply / verify / doctor / destroy.
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod doctor;
 pub mod lobehub;
 pub mod secrets;

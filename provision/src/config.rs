@@ -1,0 +1,703 @@
+//! Inputs: a TOML file (see `provision.example.toml`) for everything that is not a credential, and environment
+//! variables for credentials. Every input is validated up front; all problems are reported together, each
+//! naming its field.
+
+use crate::lobehub::Profile;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The environment variables that carry credentials.
+pub mod env_names {
+    /// The Vercel access token.
+    pub const VERCEL_TOKEN: &str = "VERCEL_TOKEN";
+    /// The Vercel team id (overrides `vercel.team_id`).
+    pub const VERCEL_TEAM_ID: &str = "VERCEL_TEAM_ID";
+    /// The Auth0 machine-to-machine application's client id.
+    pub const AUTH0_CLIENT_ID: &str = "AUTH0_CLIENT_ID";
+    /// The Auth0 machine-to-machine application's client secret.
+    pub const AUTH0_CLIENT_SECRET: &str = "AUTH0_CLIENT_SECRET";
+    /// The Aliyun admin AccessKey id.
+    pub const ALIYUN_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
+    /// The Aliyun admin AccessKey secret.
+    pub const ALIYUN_ACCESS_KEY_SECRET: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
+    /// The Postgres connection string for LobeHub.
+    pub const DATABASE_URL: &str = "DATABASE_URL";
+}
+
+/// Where environment values come from (the process environment, or a map in tests).
+pub trait EnvSource {
+    /// The value of `name`, if set and not empty.
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProcessEnv;
+
+impl EnvSource for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl EnvSource for BTreeMap<String, String> {
+    fn get(&self, name: &str) -> Option<String> {
+        BTreeMap::get(self, name).filter(|v| !v.is_empty()).cloned()
+    }
+}
+
+/// Which RAM policy the sub-user gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OssPolicyChoice {
+    /// A custom policy allowing object operations on the one bucket (default).
+    #[default]
+    LeastPrivilege,
+    /// The system policy `AliyunOSSFullAccess`, as in the original guide.
+    FullAccess,
+}
+
+/// The TOML file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default)]
+    profile: Profile,
+    state_file: Option<PathBuf>,
+    vercel: FileVercel,
+    auth0: FileAuth0,
+    aliyun: FileAliyun,
+    #[serde(default)]
+    app: FileApp,
+    #[serde(default)]
+    endpoints: FileEndpoints,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileVercel {
+    project: String,
+    git_repository: String,
+    team_id: Option<String>,
+    #[serde(default = "default_branch")]
+    production_branch: String,
+}
+
+fn default_branch() -> String {
+    "main".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAuth0 {
+    domain: String,
+    #[serde(default = "default_app_name")]
+    application_name: String,
+    #[serde(default)]
+    trusted_users: Vec<String>,
+    #[serde(default = "default_db_connection")]
+    database_connection: String,
+}
+
+fn default_app_name() -> String {
+    "LobeHub".into()
+}
+
+fn default_db_connection() -> String {
+    "Username-Password-Authentication".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAliyun {
+    region: String,
+    bucket: String,
+    #[serde(default = "default_ram_user")]
+    ram_user: String,
+    #[serde(default)]
+    policy: OssPolicyChoice,
+    public_domain: Option<String>,
+}
+
+fn default_ram_user() -> String {
+    "lobehub-oss".into()
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileApp {
+    domain: Option<String>,
+    database_driver: Option<String>,
+    #[serde(default = "yes")]
+    restrict_to_trusted_emails: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileEndpoints {
+    vercel: Option<String>,
+    auth0: Option<String>,
+    oss: Option<String>,
+    ram: Option<String>,
+}
+
+/// Vercel settings.
+#[derive(Clone)]
+pub struct VercelConfig {
+    /// The project name.
+    pub project: String,
+    /// The GitHub repository (`owner/name`) the project deploys: the user's fork of LobeHub.
+    pub git_repository: String,
+    /// The team id, if the project lives in a team.
+    pub team_id: Option<String>,
+    /// The production branch.
+    pub production_branch: String,
+    /// The access token.
+    pub token: SecretString,
+}
+
+/// Auth0 settings.
+#[derive(Clone)]
+pub struct Auth0Config {
+    /// The tenant domain (`tenant.eu.auth0.com`).
+    pub domain: String,
+    /// The LobeHub application's name.
+    pub application_name: String,
+    /// E-mail addresses of the users to create.
+    pub trusted_users: Vec<String>,
+    /// The database connection users live in.
+    pub database_connection: String,
+    /// The M2M application's client id.
+    pub m2m_client_id: String,
+    /// The M2M application's client secret.
+    pub m2m_client_secret: SecretString,
+}
+
+/// Aliyun settings.
+#[derive(Clone)]
+pub struct AliyunConfig {
+    /// The region id (`cn-beijing`).
+    pub region: String,
+    /// The bucket.
+    pub bucket: String,
+    /// The RAM sub-user's name.
+    pub ram_user: String,
+    /// Which policy the sub-user gets.
+    pub policy: OssPolicyChoice,
+    /// A custom public domain for the bucket (`https://files.example.com`).
+    pub public_domain: Option<String>,
+    /// The admin AccessKey id.
+    pub access_key_id: String,
+    /// The admin AccessKey secret.
+    pub access_key_secret: SecretString,
+}
+
+/// Endpoint overrides (for the simulators, or a proxy). `None` means the real service.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    /// Vercel API base URL.
+    pub vercel: Option<String>,
+    /// Auth0 tenant base URL.
+    pub auth0: Option<String>,
+    /// OSS endpoint.
+    pub oss: Option<String>,
+    /// RAM endpoint.
+    pub ram: Option<String>,
+}
+
+/// The validated configuration.
+#[derive(Clone)]
+pub struct Config {
+    /// The LobeHub profile.
+    pub profile: Profile,
+    /// Where the state file lives.
+    pub state_file: PathBuf,
+    /// Vercel.
+    pub vercel: VercelConfig,
+    /// Auth0.
+    pub auth0: Auth0Config,
+    /// Aliyun.
+    pub aliyun: AliyunConfig,
+    /// The custom domain of the app (`chat.example.com`), if any.
+    pub domain: Option<String>,
+    /// `DATABASE_DRIVER` (`node` for plain TCP Postgres), if any.
+    pub database_driver: Option<String>,
+    /// Whether to set `AUTH_ALLOWED_EMAILS` to the trusted users.
+    pub restrict_to_trusted_emails: bool,
+    /// The Postgres URL.
+    pub database_url: SecretString,
+    /// Endpoint overrides.
+    pub endpoints: Endpoints,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("profile", &self.profile)
+            .field("state_file", &self.state_file)
+            .field("vercel.project", &self.vercel.project)
+            .field("vercel.git_repository", &self.vercel.git_repository)
+            .field("vercel.team_id", &self.vercel.team_id)
+            .field("vercel.token", &"[REDACTED]")
+            .field("auth0.domain", &self.auth0.domain)
+            .field("auth0.application_name", &self.auth0.application_name)
+            .field("auth0.trusted_users", &self.auth0.trusted_users)
+            .field("auth0.m2m_client_id", &self.auth0.m2m_client_id)
+            .field("auth0.m2m_client_secret", &"[REDACTED]")
+            .field("aliyun.region", &self.aliyun.region)
+            .field("aliyun.bucket", &self.aliyun.bucket)
+            .field("aliyun.ram_user", &self.aliyun.ram_user)
+            .field("aliyun.access_key_id", &self.aliyun.access_key_id)
+            .field("aliyun.access_key_secret", &"[REDACTED]")
+            .field("domain", &self.domain)
+            .field("database_url", &"[REDACTED]")
+            .field("endpoints", &self.endpoints)
+            .finish()
+    }
+}
+
+/// One problem with one input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// The field (`aliyun.bucket`) or environment variable (`env VERCEL_TOKEN`).
+    pub field: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+/// Every problem found in the inputs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    /// The problems, in file order.
+    pub problems: Vec<ConfigProblem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "the configuration has {} problem(s):", self.problems.len())?;
+        for p in &self.problems {
+            writeln!(f, "  {}: {}", p.field, p.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl ConfigError {
+    fn one(field: &str, message: impl Into<String>) -> Self {
+        Self { problems: vec![ConfigProblem { field: field.into(), message: message.into() }] }
+    }
+
+    /// Whether some problem is about `field`.
+    pub fn mentions(&self, field: &str) -> bool {
+        self.problems.iter().any(|p| p.field == field)
+    }
+}
+
+impl Config {
+    /// Reads and validates the TOML file at `path`, with credentials from the process environment.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::one("config", format!("cannot read {}: {e}", path.display())))?;
+        Self::from_toml(&text, &ProcessEnv)
+    }
+
+    /// Parses and validates TOML text with credentials from `env`.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// let toml = r#"
+    ///     [vercel]
+    ///     project = "lobehub"
+    ///     git_repository = "me/lobehub"
+    ///     [auth0]
+    ///     domain = "me.eu.auth0.com"
+    ///     trusted_users = ["alice@example.com"]
+    ///     [aliyun]
+    ///     region = "cn-beijing"
+    ///     bucket = "my-lobehub-files"
+    /// "#;
+    /// let env: BTreeMap<String, String> = [
+    ///     ("VERCEL_TOKEN", "t"), ("AUTH0_CLIENT_ID", "c"), ("AUTH0_CLIENT_SECRET", "s"),
+    ///     ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI"), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "k"),
+    ///     ("DATABASE_URL", "postgres://u:p@db/lobehub"),
+    /// ].into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    /// let config = provision::config::Config::from_toml(toml, &env).unwrap();
+    /// assert_eq!(config.aliyun.ram_user, "lobehub-oss");
+    /// let err = provision::config::Config::from_toml(&toml.replace("my-lobehub-files", "My_Bucket"), &env).unwrap_err();
+    /// assert!(err.mentions("aliyun.bucket"));
+    /// ```
+    pub fn from_toml(text: &str, env: &dyn EnvSource) -> Result<Self, ConfigError> {
+        let file: FileConfig = toml::from_str(text).map_err(|e| {
+            let field = e.span().map(|s| format!("config (at byte {})", s.start)).unwrap_or_else(|| "config".into());
+            ConfigError::one(&field, e.message().to_string())
+        })?;
+        let mut problems = Vec::new();
+        let mut check = |field: &str, result: Result<(), String>| {
+            if let Err(message) = result {
+                problems.push(ConfigProblem { field: field.into(), message });
+            }
+        };
+        let secret = |name: &str, what: &str, problems: &mut Vec<ConfigProblem>| -> SecretString {
+            match env.get(name) {
+                Some(v) => SecretString::from(v),
+                None => {
+                    problems.push(ConfigProblem {
+                        field: format!("env {name}"),
+                        message: format!("is not set; it holds {what}"),
+                    });
+                    SecretString::from(String::new())
+                }
+            }
+        };
+        let mut creds = Vec::new();
+        let token = secret(env_names::VERCEL_TOKEN, "the Vercel access token", &mut creds);
+        let m2m_secret =
+            secret(env_names::AUTH0_CLIENT_SECRET, "the Auth0 M2M application's client secret", &mut creds);
+        let aliyun_secret =
+            secret(env_names::ALIYUN_ACCESS_KEY_SECRET, "the Aliyun admin AccessKey secret", &mut creds);
+        let database_url = secret(env_names::DATABASE_URL, "LobeHub's Postgres connection string", &mut creds);
+        let m2m_id = env.get(env_names::AUTH0_CLIENT_ID).unwrap_or_default();
+        if m2m_id.is_empty() {
+            creds.push(ConfigProblem {
+                field: format!("env {}", env_names::AUTH0_CLIENT_ID),
+                message: "is not set; it holds the Auth0 M2M application's client id".into(),
+            });
+        }
+        let aliyun_id = env.get(env_names::ALIYUN_ACCESS_KEY_ID).unwrap_or_default();
+        if aliyun_id.is_empty() {
+            creds.push(ConfigProblem {
+                field: format!("env {}", env_names::ALIYUN_ACCESS_KEY_ID),
+                message: "is not set; it holds the Aliyun admin AccessKey id".into(),
+            });
+        }
+
+        check("vercel.project", validate_vercel_project(&file.vercel.project));
+        check("vercel.git_repository", validate_git_repository(&file.vercel.git_repository));
+        check("vercel.production_branch", non_empty(&file.vercel.production_branch));
+        check(
+            "auth0.domain",
+            validate_hostname(&file.auth0.domain).map_err(|e| format!("{e} (a bare host like tenant.eu.auth0.com)")),
+        );
+        check("auth0.application_name", validate_app_name(&file.auth0.application_name));
+        check("auth0.database_connection", non_empty(&file.auth0.database_connection));
+        for (i, email) in file.auth0.trusted_users.iter().enumerate() {
+            check(&format!("auth0.trusted_users[{i}]"), validate_email(email));
+        }
+        check("aliyun.region", validate_region(&file.aliyun.region));
+        check("aliyun.bucket", validate_bucket_name(&file.aliyun.bucket));
+        check("aliyun.ram_user", validate_ram_user_name(&file.aliyun.ram_user));
+        if let Some(d) = &file.aliyun.public_domain {
+            check("aliyun.public_domain", validate_https_url(d));
+        }
+        if let Some(d) = &file.app.domain {
+            check("app.domain", validate_hostname(d).map_err(|e| format!("{e} (a bare host like chat.example.com)")));
+        }
+        if let Some(d) = &file.app.database_driver {
+            check(
+                "app.database_driver",
+                if d == "node" || d == "neon" { Ok(()) } else { Err(format!("`{d}` is not `node` or `neon`")) },
+            );
+        }
+        for (field, url) in [
+            ("endpoints.vercel", &file.endpoints.vercel),
+            ("endpoints.auth0", &file.endpoints.auth0),
+            ("endpoints.oss", &file.endpoints.oss),
+            ("endpoints.ram", &file.endpoints.ram),
+        ] {
+            if let Some(url) = url {
+                check(field, cloud_http::validate_base_url(url).map(|_| ()).map_err(|e| e.to_string()));
+            }
+        }
+        {
+            use secrecy::ExposeSecret;
+            let db = database_url.expose_secret();
+            if !db.is_empty() && !(db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+                creds.push(ConfigProblem {
+                    field: format!("env {}", env_names::DATABASE_URL),
+                    message: "is not a postgres:// or postgresql:// URL".into(),
+                });
+            }
+        }
+        problems.extend(creds);
+        if !problems.is_empty() {
+            return Err(ConfigError { problems });
+        }
+        Ok(Config {
+            profile: file.profile,
+            state_file: file.state_file.unwrap_or_else(|| PathBuf::from(".provision-state.json")),
+            vercel: VercelConfig {
+                project: file.vercel.project,
+                git_repository: file.vercel.git_repository,
+                team_id: env.get(env_names::VERCEL_TEAM_ID).or(file.vercel.team_id),
+                production_branch: file.vercel.production_branch,
+                token,
+            },
+            auth0: Auth0Config {
+                domain: file.auth0.domain.to_ascii_lowercase(),
+                application_name: file.auth0.application_name,
+                trusted_users: file.auth0.trusted_users.iter().map(|e| e.trim().to_ascii_lowercase()).collect(),
+                database_connection: file.auth0.database_connection,
+                m2m_client_id: m2m_id,
+                m2m_client_secret: m2m_secret,
+            },
+            aliyun: AliyunConfig {
+                region: file.aliyun.region,
+                bucket: file.aliyun.bucket,
+                ram_user: file.aliyun.ram_user,
+                policy: file.aliyun.policy,
+                public_domain: file.aliyun.public_domain.map(|d| d.trim_end_matches('/').to_string()),
+                access_key_id: aliyun_id,
+                access_key_secret: aliyun_secret,
+            },
+            domain: file.app.domain.map(|d| d.to_ascii_lowercase()),
+            database_driver: file.app.database_driver,
+            restrict_to_trusted_emails: file.app.restrict_to_trusted_emails,
+            database_url,
+            endpoints: Endpoints {
+                vercel: file.endpoints.vercel,
+                auth0: file.endpoints.auth0,
+                oss: file.endpoints.oss,
+                ram: file.endpoints.ram,
+            },
+        })
+    }
+}
+
+fn non_empty(v: &str) -> Result<(), String> {
+    if v.trim().is_empty() { Err("must not be empty".into()) } else { Ok(()) }
+}
+
+/// Checks a DNS host name (no scheme, port or path).
+///
+/// ```
+/// assert!(provision::config::validate_hostname("chat.example.com").is_ok());
+/// assert!(provision::config::validate_hostname("https://chat.example.com").is_err());
+/// ```
+pub fn validate_hostname(v: &str) -> Result<(), String> {
+    if v.contains("://") {
+        return Err(format!("`{v}` has a scheme; give the host name only"));
+    }
+    if v.contains('/') || v.contains(':') {
+        return Err(format!("`{v}` has a path or port; give the host name only"));
+    }
+    if v.len() > 253 || !v.contains('.') {
+        return Err(format!("`{v}` is not a fully qualified host name"));
+    }
+    for label in v.split('.') {
+        let ok = !label.is_empty()
+            && label.len() <= 63
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !label.starts_with('-')
+            && !label.ends_with('-');
+        if !ok {
+            return Err(format!("`{v}` has an invalid label `{label}`"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks an e-mail address (one `@`, a non-empty local part, a host name after it, no spaces).
+///
+/// ```
+/// assert!(provision::config::validate_email("alice@example.com").is_ok());
+/// assert!(provision::config::validate_email("alice@localhost").is_err());
+/// assert!(provision::config::validate_email("alice example.com").is_err());
+/// ```
+pub fn validate_email(v: &str) -> Result<(), String> {
+    let v = v.trim();
+    let Some((local, host)) = v.split_once('@') else { return Err(format!("`{v}` is not an e-mail address")) };
+    if local.is_empty()
+        || local.len() > 64
+        || local.chars().any(|c| c.is_whitespace() || c == '@' || c == '<' || c == '>')
+    {
+        return Err(format!("`{v}` is not an e-mail address"));
+    }
+    validate_hostname(host).map_err(|_| format!("`{v}` is not an e-mail address (bad domain)"))
+}
+
+/// Checks an Aliyun region id (`cn-beijing`, `ap-southeast-1`).
+///
+/// ```
+/// assert!(provision::config::validate_region("cn-beijing").is_ok());
+/// assert!(provision::config::validate_region("oss-cn-beijing").is_err());
+/// ```
+pub fn validate_region(v: &str) -> Result<(), String> {
+    if v.starts_with("oss-") {
+        return Err(format!("`{v}` is an OSS location; give the region id `{}`", &v[4..]));
+    }
+    let parts: Vec<&str> = v.split('-').collect();
+    let ok = parts.len() >= 2
+        && parts[0].len() == 2
+        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+    if ok { Ok(()) } else { Err(format!("`{v}` is not an Aliyun region id such as cn-beijing")) }
+}
+
+/// Checks an OSS bucket name: 3–63 characters, lower-case letters, digits and `-`, starting and ending with a
+/// letter or digit.
+///
+/// ```
+/// assert!(provision::config::validate_bucket_name("lobehub-files").is_ok());
+/// assert!(provision::config::validate_bucket_name("Lobehub_Files").is_err());
+/// ```
+pub fn validate_bucket_name(v: &str) -> Result<(), String> {
+    let ok = (3..=63).contains(&v.len())
+        && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !v.starts_with('-')
+        && !v.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{v}` is not a valid bucket name: 3-63 characters of a-z, 0-9 and -, starting and ending with a letter or digit"
+        ))
+    }
+}
+
+/// Checks a RAM user name: 1–64 characters of `A-Za-z0-9._-`.
+///
+/// ```
+/// assert!(provision::config::validate_ram_user_name("lobehub-oss").is_ok());
+/// assert!(provision::config::validate_ram_user_name("lobe hub").is_err());
+/// ```
+pub fn validate_ram_user_name(v: &str) -> Result<(), String> {
+    let ok =
+        (1..=64).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{v}` is not a valid RAM user name: 1-64 characters of A-Z, a-z, 0-9, `.`, `_`, `-`"))
+    }
+}
+
+fn validate_vercel_project(v: &str) -> Result<(), String> {
+    let ok = (1..=100).contains(&v.len())
+        && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        && !v.contains("---");
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{v}` is not a valid Vercel project name: up to 100 lower-case letters, digits, `.`, `_`, `-` (no `---`)"
+        ))
+    }
+}
+
+fn validate_git_repository(v: &str) -> Result<(), String> {
+    let parts: Vec<&str> = v.split('/').collect();
+    let ok = parts.len() == 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{v}` is not a GitHub repository `owner/name` (your fork of lobehub/lobehub)"))
+    }
+}
+
+fn validate_app_name(v: &str) -> Result<(), String> {
+    if v.trim().is_empty() || v.len() > 128 || v.contains('<') || v.contains('>') {
+        Err("must be 1-128 characters without < or >".into())
+    } else {
+        Ok(())
+    }
+}
+
+fn validate_https_url(v: &str) -> Result<(), String> {
+    let url = url::Url::parse(v).map_err(|_| format!("`{v}` is not a URL"))?;
+    if url.scheme() != "https" && !cloud_http::endpoint::is_loopback_host(url.host_str().unwrap_or("")) {
+        return Err(format!("`{v}` is not https"));
+    }
+    if url.path() != "/" || url.query().is_some() {
+        return Err(format!("`{v}` must be an origin without a path"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> BTreeMap<String, String> {
+        [
+            ("VERCEL_TOKEN", "tok-secret"),
+            ("AUTH0_CLIENT_ID", "m2m"),
+            ("AUTH0_CLIENT_SECRET", "m2m-secret"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIadmin"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "admin-secret"),
+            ("DATABASE_URL", "postgres://u:dbpass@db/lobehub"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    const GOOD: &str = r#"
+        profile = "current"
+        [vercel]
+        project = "lobehub"
+        git_repository = "me/lobehub"
+        [auth0]
+        domain = "me.eu.auth0.com"
+        trusted_users = ["alice@example.com"]
+        [aliyun]
+        region = "cn-beijing"
+        bucket = "my-lobehub-files"
+        [app]
+        domain = "chat.example.com"
+    "#;
+
+    #[test]
+    fn good_config_loads_and_debug_hides_secrets() {
+        let c = Config::from_toml(GOOD, &env()).unwrap();
+        assert_eq!(c.domain.as_deref(), Some("chat.example.com"));
+        let shown = format!("{c:?}");
+        for secret in ["tok-secret", "m2m-secret", "admin-secret", "dbpass"] {
+            assert!(!shown.contains(secret), "{secret}");
+        }
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let bad = GOOD
+            .replace("my-lobehub-files", "Bad_Bucket")
+            .replace("cn-beijing", "beijing")
+            .replace("alice@example.com", "alice")
+            .replace("me.eu.auth0.com", "https://me.eu.auth0.com/")
+            .replace("chat.example.com", "chat example")
+            .replace("me/lobehub", "lobehub");
+        let mut e = env();
+        e.remove("VERCEL_TOKEN");
+        e.insert("DATABASE_URL".into(), "mysql://x".into());
+        let err = Config::from_toml(&bad, &e).unwrap_err();
+        for field in [
+            "aliyun.bucket",
+            "aliyun.region",
+            "auth0.trusted_users[0]",
+            "auth0.domain",
+            "app.domain",
+            "vercel.git_repository",
+            "env VERCEL_TOKEN",
+            "env DATABASE_URL",
+        ] {
+            assert!(err.mentions(field), "{field}: {err}");
+        }
+        assert!(!err.to_string().contains("mysql://x"));
+    }
+
+    #[test]
+    fn unknown_fields_and_insecure_endpoints_are_refused() {
+        let err = Config::from_toml(&format!("{GOOD}\n[endpoints]\nvercel = \"http://api.vercel.com\"\n"), &env())
+            .unwrap_err();
+        assert!(err.mentions("endpoints.vercel"), "{err}");
+        let err = Config::from_toml(&GOOD.replace("[app]", "[app]\ncolour = \"red\""), &env()).unwrap_err();
+        assert!(err.to_string().contains("colour"), "{err}");
+    }
+}
