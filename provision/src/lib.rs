@@ -5,7 +5,9 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod desired;
 pub mod doctor;
+pub mod plan;
 pub mod lobehub;
 pub mod secrets;
 pub mod state;
