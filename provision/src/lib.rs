@@ -8,6 +8,7 @@ pub mod config;
 pub mod desired;
 pub mod doctor;
 pub mod plan;
+pub mod progress;
 pub mod lobehub;
 pub mod secrets;
 pub mod state;
