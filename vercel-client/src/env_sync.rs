@@ -1,0 +1,379 @@
+//! `sync_env`: converge a project's environment variables to a desired set with the fewest requests.
+//!
+//! One list (`decrypt=true`), then: one batch create for the missing variables, one `PATCH` per changed variable,
+//! and one batch delete — only for what the caller asked to delete. A converged set costs the list request alone,
+//! and an unchanged value is never rewritten. Variables are matched by `(key, targets, gitBranch)`; an existing
+//! variable with the same key and branch whose targets overlap is re-targeted by `PATCH` rather than duplicated.
+//! `sensitive` values cannot be read back, so they are compared by presence unless
+//! [`overwrite_sensitive`](SyncEnv::overwrite_sensitive) is set.
+
+use crate::client::VercelClient;
+use crate::env::{EnvTarget, EnvType, EnvVar, NewEnvVar};
+use crate::error::{Error, Result};
+use secrecy::ExposeSecret;
+use std::collections::{BTreeSet, HashSet};
+use std::fmt;
+
+/// One variable named in a [`SyncReport`]: key, targets and branch — never the value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SyncedVar {
+    /// The key.
+    pub key: String,
+    /// The targets.
+    pub targets: BTreeSet<EnvTarget>,
+    /// The git branch.
+    pub git_branch: Option<String>,
+}
+
+impl fmt::Display for SyncedVar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} [", self.key)?;
+        for (i, t) in self.targets.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(t.as_str())?;
+        }
+        f.write_str("]")?;
+        if let Some(b) = &self.git_branch {
+            write!(f, "@{b}")?;
+        }
+        Ok(())
+    }
+}
+
+impl SyncedVar {
+    fn of_new(v: &NewEnvVar) -> Self {
+        Self { key: v.key.clone(), targets: v.targets.clone(), git_branch: v.git_branch.clone() }
+    }
+    fn of_existing(v: &EnvVar) -> Self {
+        Self { key: v.key.clone(), targets: v.target.clone(), git_branch: v.git_branch.clone() }
+    }
+}
+
+/// What [`SyncEnv::send`] did: keys (with targets) only, never values.
+///
+/// ```
+/// let report = vercel_client::SyncReport::default();
+/// assert!(report.is_converged());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Created variables.
+    pub created: Vec<SyncedVar>,
+    /// Variables whose value, type or targets were changed.
+    pub updated: Vec<SyncedVar>,
+    /// Deleted variables.
+    pub deleted: Vec<SyncedVar>,
+    /// Variables already as desired.
+    pub unchanged: Vec<SyncedVar>,
+    /// Existing variables not in the desired set and left in place.
+    pub left_alone: Vec<SyncedVar>,
+    /// Requests sent, the list included.
+    pub requests: usize,
+}
+
+impl SyncReport {
+    /// Whether nothing had to change.
+    pub fn is_converged(&self) -> bool {
+        self.created.is_empty() && self.updated.is_empty() && self.deleted.is_empty()
+    }
+}
+
+impl fmt::Display for SyncReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} created, {} updated, {} deleted, {} unchanged, {} left alone ({} requests)",
+            self.created.len(),
+            self.updated.len(),
+            self.deleted.len(),
+            self.unchanged.len(),
+            self.left_alone.len(),
+            self.requests
+        )
+    }
+}
+
+/// A `sync_env` run; from [`VercelClient::sync_env`] or [`EnvHandler::sync`](crate::EnvHandler::sync).
+#[derive(Debug)]
+pub struct SyncEnv<'c> {
+    client: &'c VercelClient,
+    project: String,
+    desired: Vec<NewEnvVar>,
+    delete_unlisted: bool,
+    delete_keys: BTreeSet<String>,
+    overwrite_sensitive: bool,
+}
+
+impl<'c> crate::env::EnvHandler<'c> {
+    /// Starts a [`SyncEnv`] for this project.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: vercel_client::VercelClient) -> vercel_client::Result<()> {
+    /// use vercel_client::{EnvTarget::*, NewEnvVar};
+    /// let report = client.env("lobechat")
+    ///     .sync(vec![NewEnvVar::encrypted("S3_BUCKET", "lobe", [Production, Preview])])
+    ///     .delete_keys(["NEXT_PUBLIC_SERVICE_MODE", "ACCESS_CODE"])
+    ///     .send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn sync(&self, desired: Vec<NewEnvVar>) -> SyncEnv<'c> {
+        SyncEnv::new(self.client_ref(), self.project().to_string(), desired)
+    }
+}
+
+impl<'c> SyncEnv<'c> {
+    pub(crate) fn new(client: &'c VercelClient, project: String, desired: Vec<NewEnvVar>) -> Self {
+        Self {
+            client,
+            project,
+            desired,
+            delete_unlisted: false,
+            delete_keys: BTreeSet::new(),
+            overwrite_sensitive: false,
+        }
+    }
+
+    /// Also delete every existing variable that is not in the desired set (integration-owned variables excepted).
+    pub fn delete_unlisted(mut self, yes: bool) -> Self {
+        self.delete_unlisted = yes;
+        self
+    }
+
+    /// Also delete existing variables with these keys, whatever their targets (for example the deprecated
+    /// variables that break a build). A key that is also desired is not deleted.
+    pub fn delete_keys<I, S>(mut self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.delete_keys.extend(keys.into_iter().map(Into::into));
+        self
+    }
+
+    /// Rewrite `sensitive` values even when a variable is present (their values cannot be compared).
+    pub fn overwrite_sensitive(mut self, yes: bool) -> Self {
+        self.overwrite_sensitive = yes;
+        self
+    }
+
+    /// Runs the sync.
+    pub async fn send(self) -> Result<SyncReport> {
+        const OP: &str = "syncProjectEnv";
+        let mut identities = HashSet::new();
+        for var in &self.desired {
+            var.validate(OP)?;
+            for t in &var.targets {
+                if !identities.insert((var.key.clone(), *t, var.git_branch.clone())) {
+                    return Err(Error::invalid_input(OP, format!("{}: desired twice for target {t}", var.key)));
+                }
+            }
+        }
+        let env = self.client.env(self.project.clone());
+        let existing = env.list_decrypted().await?;
+        let mut report = SyncReport { requests: 1, ..SyncReport::default() };
+        let plan = plan(&self.desired, &existing, self.overwrite_sensitive);
+
+        let mut to_create = Vec::new();
+        for (i, action) in plan.desired.iter().enumerate() {
+            let var = &self.desired[i];
+            match action {
+                Action::Create => to_create.push(var.clone()),
+                Action::Unchanged(_) => report.unchanged.push(SyncedVar::of_new(var)),
+                Action::Update { .. } => {}
+            }
+        }
+        if !to_create.is_empty() {
+            report.requests += 1;
+            env.create(to_create.clone()).send().await?;
+            report.created.extend(to_create.iter().map(SyncedVar::of_new));
+        }
+        for (i, action) in plan.desired.iter().enumerate() {
+            let Action::Update { existing: idx, value, kind, targets, branch } = action else { continue };
+            let var = &self.desired[i];
+            let current = &existing[*idx];
+            let mut edit = env.edit(current.id.clone());
+            if *value {
+                edit = edit.secret_value(var.value.clone());
+            }
+            if *kind {
+                edit = edit.kind(var.kind);
+            }
+            if *targets || *kind {
+                edit = edit.targets(var.targets.iter().copied());
+            }
+            if *branch {
+                edit = edit.git_branch(var.git_branch.clone());
+            }
+            report.requests += 1;
+            edit.send().await?;
+            report.updated.push(SyncedVar::of_new(var));
+        }
+        let mut delete_ids = Vec::new();
+        let desired_keys: HashSet<&str> = self.desired.iter().map(|v| v.key.as_str()).collect();
+        for idx in plan.unmatched {
+            let current = &existing[idx];
+            let integration_owned = current.configuration_id.is_some();
+            let asked = self.delete_keys.contains(&current.key) && !desired_keys.contains(current.key.as_str());
+            if (asked || self.delete_unlisted) && !integration_owned && !current.id.is_empty() {
+                delete_ids.push(current.id.clone());
+                report.deleted.push(SyncedVar::of_existing(current));
+            } else {
+                report.left_alone.push(SyncedVar::of_existing(current));
+            }
+        }
+        if !delete_ids.is_empty() {
+            report.requests += 1;
+            env.batch_delete(&delete_ids).await?;
+        }
+        tracing::info!(project = %self.project, %report, "environment variables synced");
+        Ok(report)
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Action {
+    Create,
+    Unchanged(usize),
+    Update { existing: usize, value: bool, kind: bool, targets: bool, branch: bool },
+}
+
+#[derive(Debug)]
+struct Plan {
+    /// One action per desired variable, in order.
+    desired: Vec<Action>,
+    /// Indices of existing variables no desired variable matched.
+    unmatched: Vec<usize>,
+}
+
+fn same_value(desired: &NewEnvVar, current: &EnvVar) -> Option<bool> {
+    let readable = current.readable_value()?;
+    Some(readable.expose_secret() == desired.value.expose_secret())
+}
+
+fn plan(desired: &[NewEnvVar], existing: &[EnvVar], overwrite_sensitive: bool) -> Plan {
+    let mut taken = vec![false; existing.len()];
+    let mut actions: Vec<Option<Action>> = (0..desired.len()).map(|_| None).collect();
+    // Pass 1: exact identity (key, targets, branch).
+    for (i, want) in desired.iter().enumerate() {
+        let found = existing.iter().enumerate().find(|(j, cur)| {
+            !taken[*j] && cur.key == want.key && cur.target == want.targets && cur.git_branch == want.git_branch
+        });
+        if let Some((j, cur)) = found {
+            taken[j] = true;
+            let kind_changed = cur.kind != want.kind;
+            let value_changed = if kind_changed {
+                true
+            } else if want.kind == EnvType::Sensitive {
+                overwrite_sensitive
+            } else {
+                // An unreadable value (ciphertext) cannot be compared: rewrite it.
+                !same_value(want, cur).unwrap_or(false)
+            };
+            actions[i] = Some(if kind_changed || value_changed {
+                Action::Update { existing: j, value: true, kind: kind_changed, targets: false, branch: false }
+            } else {
+                Action::Unchanged(j)
+            });
+        }
+    }
+    // Pass 2: same key and branch with overlapping targets: re-target instead of creating a conflict.
+    for (i, want) in desired.iter().enumerate() {
+        if actions[i].is_some() {
+            continue;
+        }
+        let found = existing.iter().enumerate().find(|(j, cur)| {
+            !taken[*j]
+                && cur.key == want.key
+                && cur.git_branch == want.git_branch
+                && cur.target.intersection(&want.targets).next().is_some()
+        });
+        actions[i] = Some(match found {
+            Some((j, cur)) => {
+                taken[j] = true;
+                let kind_changed = cur.kind != want.kind;
+                let value_changed = kind_changed
+                    || if want.kind == EnvType::Sensitive {
+                        overwrite_sensitive
+                    } else {
+                        !same_value(want, cur).unwrap_or(false)
+                    };
+                Action::Update { existing: j, value: value_changed, kind: kind_changed, targets: true, branch: false }
+            }
+            None => Action::Create,
+        });
+    }
+    Plan {
+        desired: actions.into_iter().map(|a| a.unwrap_or(Action::Create)).collect(),
+        unmatched: (0..existing.len()).filter(|j| !taken[*j]).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use EnvTarget::*;
+
+    fn existing(json: &str) -> Vec<EnvVar> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn converged_set_plans_nothing() {
+        let cur = existing(
+            r#"[{"id":"1","key":"A","value":"x","type":"encrypted","target":["production","preview"],"decrypted":true},
+                {"id":"2","key":"S","value":"","type":"sensitive","target":["production"]}]"#,
+        );
+        let want =
+            vec![NewEnvVar::encrypted("A", "x", [Production, Preview]), NewEnvVar::sensitive("S", "new", [Production])];
+        let p = plan(&want, &cur, false);
+        assert_eq!(p.desired, vec![Action::Unchanged(0), Action::Unchanged(1)]);
+        assert!(p.unmatched.is_empty());
+        let p = plan(&want, &cur, true);
+        assert!(matches!(p.desired[1], Action::Update { value: true, .. }));
+    }
+
+    #[test]
+    fn changed_value_type_and_targets() {
+        let cur = existing(
+            r#"[{"id":"1","key":"A","value":"old","type":"encrypted","target":["production"],"decrypted":true},
+                {"id":"2","key":"B","value":"v","type":"plain","target":["production","preview","development"]},
+                {"id":"3","key":"C","value":"v","type":"plain","target":"preview"},
+                {"id":"4","key":"OLD","value":"v","type":"plain","target":["preview"]}]"#,
+        );
+        let want = vec![
+            NewEnvVar::encrypted("A", "new", [Production]),
+            NewEnvVar::plain("B", "v", [Production, Preview]),
+            NewEnvVar::sensitive("C", "v", [Preview]),
+            NewEnvVar::plain("D", "v", [Production]),
+        ];
+        let p = plan(&want, &cur, false);
+        assert_eq!(
+            p.desired[0],
+            Action::Update { existing: 0, value: true, kind: false, targets: false, branch: false }
+        );
+        assert_eq!(
+            p.desired[1],
+            Action::Update { existing: 1, value: false, kind: false, targets: true, branch: false }
+        );
+        assert_eq!(
+            p.desired[2],
+            Action::Update { existing: 2, value: true, kind: true, targets: false, branch: false }
+        );
+        assert_eq!(p.desired[3], Action::Create);
+        assert_eq!(p.unmatched, vec![3]);
+    }
+
+    #[test]
+    fn ciphertext_is_rewritten_and_branches_are_distinct() {
+        let cur = existing(
+            r#"[{"id":"1","key":"A","value":"eyJ..","type":"encrypted","target":["preview"],"decrypted":false},
+                {"id":"2","key":"A","value":"x","type":"plain","target":["preview"],"gitBranch":"dev"}]"#,
+        );
+        let want = vec![NewEnvVar::encrypted("A", "x", [Preview])];
+        let p = plan(&want, &cur, false);
+        assert!(matches!(p.desired[0], Action::Update { existing: 0, value: true, .. }));
+        assert_eq!(p.unmatched, vec![1]);
+    }
+}

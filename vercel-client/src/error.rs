@@ -1,0 +1,338 @@
+//! The one error type of `vercel-client`, after smithy-rs: a kind a caller can match, the operation that failed,
+//! and the service's metadata (`code`, `message`, `x-vercel-id`, and extras such as `action` and `link`).
+
+use cloud_http::retry::{RetryDecision, Retryable};
+use cloud_http::{ErrorMetadata, TransportError, TransportErrorKind};
+use std::fmt;
+use std::time::Duration;
+
+/// One entry of a `201` env create answer's `failed[]`: which variable was refused and why. Never holds a value.
+///
+/// ```
+/// let f = vercel_client::FailedEnvVar { key: "A".into(), code: Some("ENV_CONFLICT".into()), message: None, target: vec![], git_branch: None };
+/// assert_eq!(f.to_string(), "A (ENV_CONFLICT)");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedEnvVar {
+    /// The variable's key.
+    pub key: String,
+    /// The service's error code (`ENV_CONFLICT`, `ENV_ALREADY_EXISTS`, …).
+    pub code: Option<String>,
+    /// The service's message (scrubbed of the values that were sent).
+    pub message: Option<String>,
+    /// The targets of the refused variable, as reported.
+    pub target: Vec<String>,
+    /// The git branch of the refused variable, as reported.
+    pub git_branch: Option<String>,
+}
+
+impl fmt::Display for FailedEnvVar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.key)?;
+        if let Some(code) = &self.code {
+            write!(f, " ({code})")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a deployment did not become ready: its final state and Vercel's account of the failure.
+///
+/// ```
+/// let f = vercel_client::DeploymentFailure { id: "dpl_1".into(), ready_state: "ERROR".into(), error_code: Some("BUILD_FAILED".into()), error_message: None, inspector_url: None, alias_error: None };
+/// assert!(f.to_string().contains("BUILD_FAILED"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentFailure {
+    /// The deployment id.
+    pub id: String,
+    /// The final `readyState` (`ERROR`, `CANCELED`, or `READY` with an alias error).
+    pub ready_state: String,
+    /// Vercel's `errorCode`.
+    pub error_code: Option<String>,
+    /// Vercel's `errorMessage`.
+    pub error_message: Option<String>,
+    /// Where to read the build logs.
+    pub inspector_url: Option<String>,
+    /// The `aliasError` message, when the deployment was built but not aliased.
+    pub alias_error: Option<String>,
+}
+
+impl fmt::Display for DeploymentFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "deployment {} ended in {}", self.id, self.ready_state)?;
+        if let Some(code) = &self.error_code {
+            write!(f, " [{code}]")?;
+        }
+        if let Some(message) = &self.error_message {
+            write!(f, ": {message}")?;
+        }
+        if let Some(alias) = &self.alias_error {
+            write!(f, " (alias error: {alias})")?;
+        }
+        if let Some(url) = &self.inspector_url {
+            write!(f, " — inspect: {url}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What went wrong, as a caller matches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An argument, name, URL or configuration was refused before any request was sent.
+    InvalidInput,
+    /// 401: the token is missing or invalid.
+    Unauthorized,
+    /// 403 `forbidden`: the token may not act in this scope (often a missing or wrong `teamId`).
+    Forbidden,
+    /// 404 `not_found`.
+    NotFound,
+    /// 409 `conflict`, for example a project name that is already taken.
+    Conflict,
+    /// `ENV_CONFLICT` / `ENV_ALREADY_EXISTS` / `existing_key_and_target`: a variable with this key and an
+    /// overlapping target already exists.
+    EnvConflict,
+    /// The git provider is not usable: no GitHub Login Connection, the Vercel GitHub App is missing, the repository
+    /// is not visible (`repo_not_found`) or the link limit is reached. [`Error::action`] and [`Error::link`] say
+    /// what the user must do.
+    GitIntegration,
+    /// Any other 400 `bad_request`.
+    BadRequest,
+    /// 429 `rate_limited` (after any retries the policy allowed).
+    RateLimited,
+    /// A 5xx answer (after any retries the policy allowed).
+    Server,
+    /// Any other error the service reported.
+    Service,
+    /// A `201` env create answer listed failed variables.
+    EnvCreateFailed(Vec<FailedEnvVar>),
+    /// A deployment ended in `ERROR` or `CANCELED`, or was built without its alias.
+    DeploymentFailed(Box<DeploymentFailure>),
+    /// `wait_until_ready` ran out of time; the last `readyState` seen.
+    WaitTimedOut {
+        /// The deployment id.
+        id: String,
+        /// The last `readyState` seen.
+        last_state: String,
+    },
+    /// The request failed below HTTP (connect, reset, body too large, …).
+    Transport(TransportErrorKind),
+    /// The request timed out.
+    Timeout,
+    /// The response could not be decoded.
+    Decode,
+}
+
+/// A `vercel-client` error: the kind, the operation, the service's metadata and any detail.
+///
+/// Never contains the token or an environment variable's value.
+///
+/// ```
+/// use vercel_client::{Error, ErrorKind};
+/// let e = Error::invalid_input("createProject", "project name must not be empty");
+/// assert_eq!(e.kind(), &ErrorKind::InvalidInput);
+/// assert_eq!(e.operation(), "createProject");
+/// assert!(e.to_string().contains("must not be empty"));
+/// ```
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    operation: &'static str,
+    metadata: Option<ErrorMetadata>,
+    detail: Option<String>,
+    retry: RetryDecision,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Error {
+    /// An error of `kind` in `operation`, not retryable.
+    pub fn new(kind: ErrorKind, operation: &'static str) -> Self {
+        Self { kind, operation, metadata: None, detail: None, retry: RetryDecision::DoNotRetry, source: None }
+    }
+
+    /// Bad input, refused before sending.
+    pub fn invalid_input(operation: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidInput, operation).with_detail(detail)
+    }
+
+    /// A response that could not be decoded.
+    pub fn decode(operation: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Decode, operation).with_detail(detail)
+    }
+
+    /// Attaches service metadata.
+    pub fn with_metadata(mut self, metadata: ErrorMetadata) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    /// Attaches a detail message.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// Sets whether and when the call may be retried.
+    pub fn with_retry(mut self, retry: RetryDecision) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Attaches the underlying error.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// The kind.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The operation that failed (the SDK's operation id: `createProject`, `createProjectEnv`, …).
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The service's metadata, for errors the service reported.
+    pub fn metadata(&self) -> Option<&ErrorMetadata> {
+        self.metadata.as_ref()
+    }
+
+    /// The HTTP status, for errors the service reported.
+    pub fn status(&self) -> Option<u16> {
+        self.metadata.as_ref().map(|m| m.status)
+    }
+
+    /// The service's error code (`conflict`, `ENV_CONFLICT`, `rate_limited`, …).
+    pub fn code(&self) -> Option<&str> {
+        self.metadata.as_ref().and_then(|m| m.code())
+    }
+
+    /// The service's message.
+    pub fn message(&self) -> Option<&str> {
+        self.metadata.as_ref().and_then(|m| m.message())
+    }
+
+    /// The request id (`x-vercel-id`).
+    pub fn request_id(&self) -> Option<&str> {
+        self.metadata.as_ref().and_then(|m| m.request_id())
+    }
+
+    /// What the user must do, when Vercel says (`error.action`, e.g. "Install GitHub App").
+    pub fn action(&self) -> Option<&str> {
+        self.metadata.as_ref().and_then(|m| m.extra("action").or_else(|| m.extra("ctaLabel")))
+    }
+
+    /// Where the user can do it (`error.link` or `error.ctaUrl`).
+    pub fn link(&self) -> Option<&str> {
+        self.metadata.as_ref().and_then(|m| m.extra("link").or_else(|| m.extra("ctaUrl")))
+    }
+
+    /// The detail message.
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+
+    /// The delay the server asked for, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self.retry {
+            RetryDecision::RetryAfter(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The variables a `201` env create refused, if that is what this error is.
+    pub fn failed_env_vars(&self) -> &[FailedEnvVar] {
+        match &self.kind {
+            ErrorKind::EnvCreateFailed(failed) => failed,
+            _ => &[],
+        }
+    }
+
+    /// The deployment failure, if that is what this error is.
+    pub fn deployment_failure(&self) -> Option<&DeploymentFailure> {
+        match &self.kind {
+            ErrorKind::DeploymentFailed(failure) => Some(failure),
+            _ => None,
+        }
+    }
+
+    /// Whether the error is a 404.
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::NotFound
+    }
+
+    pub(crate) fn from_transport(e: TransportError, idempotent: bool) -> Self {
+        let kind = match e.kind {
+            TransportErrorKind::Timeout => ErrorKind::Timeout,
+            other => ErrorKind::Transport(other),
+        };
+        let retry = if e.may_retry(idempotent) { RetryDecision::Retry } else { RetryDecision::DoNotRetry };
+        Error::new(kind, e.operation).with_detail(e.message.clone()).with_retry(retry).with_source(e)
+    }
+}
+
+impl Retryable for Error {
+    fn retry_decision(&self) -> RetryDecision {
+        self.retry
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: ", self.operation)?;
+        match &self.kind {
+            ErrorKind::InvalidInput => write!(f, "invalid input")?,
+            ErrorKind::Unauthorized => write!(f, "the token is missing or invalid")?,
+            ErrorKind::Forbidden => {
+                write!(f, "not authorized in this scope (check the token's access and the teamId/slug)")?
+            }
+            ErrorKind::NotFound => write!(f, "not found")?,
+            ErrorKind::Conflict => write!(f, "conflict")?,
+            ErrorKind::EnvConflict => write!(f, "an environment variable with this key and target already exists")?,
+            ErrorKind::GitIntegration => write!(f, "the git repository cannot be linked")?,
+            ErrorKind::BadRequest => write!(f, "bad request")?,
+            ErrorKind::RateLimited => write!(f, "rate limited")?,
+            ErrorKind::Server => write!(f, "server error")?,
+            ErrorKind::Service => write!(f, "service error")?,
+            ErrorKind::EnvCreateFailed(failed) => {
+                write!(f, "{} environment variable(s) were not created: ", failed.len())?;
+                for (i, item) in failed.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, "; ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+            }
+            ErrorKind::DeploymentFailed(failure) => write!(f, "{failure}")?,
+            ErrorKind::WaitTimedOut { id, last_state } => {
+                write!(f, "deployment {id} was not ready in time (last state {last_state})")?
+            }
+            ErrorKind::Transport(_) => write!(f, "transport error")?,
+            ErrorKind::Timeout => write!(f, "timed out")?,
+            ErrorKind::Decode => write!(f, "could not decode the response")?,
+        }
+        if let Some(meta) = &self.metadata {
+            write!(f, " ({meta})")?;
+        }
+        if let Some(detail) = &self.detail {
+            write!(f, ": {detail}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// The `Result` of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
