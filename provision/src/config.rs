@@ -701,3 +701,24 @@ mod tests {
         assert!(err.to_string().contains("colour"), "{err}");
     }
 }
+
+#[cfg(test)]
+mod example_file {
+    #[test]
+    fn the_documented_example_parses() {
+        let env: std::collections::BTreeMap<String, String> = [
+            ("VERCEL_TOKEN", "t"),
+            ("AUTH0_CLIENT_ID", "c"),
+            ("AUTH0_CLIENT_SECRET", "s"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "k"),
+            ("DATABASE_URL", "postgres://u:p@db/lobehub"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let text = include_str!("../provision.example.toml");
+        let config = super::Config::from_toml(text, &env).unwrap();
+        assert_eq!(config.aliyun.region, "cn-hangzhou");
+    }
+}
