@@ -1,0 +1,410 @@
+//! Connections (`/api/v2/connections`): list by strategy and name (all three response shapes), get, update,
+//! and the connection ↔ application endpoints `GET`/`PATCH /connections/{id}/clients` that replace the
+//! deprecated `enabled_clients` field, which this crate never reads nor sends.
+
+use crate::client::Auth0Client;
+use crate::clients::validate_id;
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::ApiRequest;
+use http::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The name of the database connection new tenants get.
+pub const DEFAULT_DATABASE_CONNECTION: &str = "Username-Password-Authentication";
+
+/// The most items one `PATCH /connections/{id}/clients` may carry.
+pub const MAX_CONNECTION_CLIENTS_PER_PATCH: usize = 50;
+
+/// A connection as the Management API returns it. `options` is present only when the token has
+/// `read:connections_options`; it is kept as raw JSON so that every option, known or not, survives a
+/// read-merge-write. The deprecated `enabled_clients` is dropped on reading.
+///
+/// ```
+/// let c: auth0_client::Connection = serde_json::from_value(serde_json::json!({
+///     "id": "con_1", "name": "Username-Password-Authentication", "strategy": "auth0",
+///     "options": {"disable_signup": false, "some_future_option": {"a": 1}},
+///     "enabled_clients": ["x"], "new_top_level": true
+/// })).unwrap();
+/// assert_eq!(c.options.as_ref().unwrap()["some_future_option"]["a"], 1);
+/// assert!(c.extra.contains_key("new_top_level"));
+/// assert!(!c.extra.contains_key("enabled_clients"));
+/// ```
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Connection {
+    /// The connection id (`con_…`).
+    pub id: String,
+    /// The name (unique in the tenant).
+    #[serde(default)]
+    pub name: String,
+    /// The name shown on the login page. Omitting it in a PATCH resets it to `name`.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// `auth0` for a database connection, `google-oauth2`, `email`, `samlp`, …
+    #[serde(default)]
+    pub strategy: String,
+    /// The options, when the token may read them.
+    #[serde(default)]
+    pub options: Option<Map<String, Value>>,
+    /// Realms.
+    #[serde(default)]
+    pub realms: Option<Vec<String>>,
+    /// Whether the connection is domain level.
+    #[serde(default)]
+    pub is_domain_connection: Option<bool>,
+    /// Whether the login page shows a button for it.
+    #[serde(default)]
+    pub show_as_button: Option<bool>,
+    /// Metadata.
+    #[serde(default)]
+    pub metadata: Option<Map<String, Value>>,
+    #[serde(default, rename = "enabled_clients", skip_serializing)]
+    deprecated_enabled_clients: serde::de::IgnoredAny,
+    /// Every other field of the response.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Connection {
+    /// Whether this is a database connection (`strategy: auth0`).
+    pub fn is_database(&self) -> bool {
+        self.strategy == "auth0"
+    }
+
+    /// `options.disable_signup`, if the options were returned.
+    pub fn signup_disabled(&self) -> Option<bool> {
+        self.options.as_ref().map(|o| o.get("disable_signup").and_then(Value::as_bool).unwrap_or(false))
+    }
+}
+
+/// The body of `PATCH /connections/{id}` (`UpdateConnectionRequestContent`). **`options` replaces the whole
+/// stored object** and an omitted `display_name` is reset to the name: build it from a fresh read, as
+/// [`ConnectionsHandler::set_option`] does. There is deliberately no `enabled_clients` field.
+///
+/// ```
+/// let body = auth0_client::UpdateConnectionRequestContent { show_as_button: Some(false), ..Default::default() };
+/// assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"show_as_button":false}"#);
+/// ```
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateConnectionRequestContent {
+    /// The display name (send it back, or it becomes the name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// The complete options object (needs `update:connections_options`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<Map<String, Value>>,
+    /// Domain level.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_domain_connection: Option<bool>,
+    /// Show a button on the login page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show_as_button: Option<bool>,
+    /// Realms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realms: Option<Vec<String>>,
+    /// Metadata.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+impl UpdateConnectionRequestContent {
+    /// The update that changes only `options[key] = value` of `current`, keeping every other option (known or
+    /// not) and sending `display_name` back. Fails if `current` was read without its options.
+    ///
+    /// ```
+    /// use auth0_client::{Connection, UpdateConnectionRequestContent};
+    /// let current: Connection = serde_json::from_value(serde_json::json!({
+    ///     "id": "con_1", "name": "db", "display_name": "Email", "strategy": "auth0",
+    ///     "options": {"passwordPolicy": "good", "x_unknown": [1, 2]}
+    /// })).unwrap();
+    /// let body = UpdateConnectionRequestContent::merge_option(&current, "disable_signup", true.into()).unwrap();
+    /// let options = body.options.unwrap();
+    /// assert_eq!(options["passwordPolicy"], "good");
+    /// assert_eq!(options["x_unknown"], serde_json::json!([1, 2]));
+    /// assert_eq!(options["disable_signup"], true);
+    /// assert_eq!(body.display_name.as_deref(), Some("Email"));
+    /// ```
+    pub fn merge_option(current: &Connection, key: &str, value: Value) -> Result<Self> {
+        let mut options = current.options.clone().ok_or_else(|| {
+            Error::missing_scopes("UpdateConnection", vec!["read:connections_options".to_string()]).with_message(
+                format!(
+                    "connection `{}` was read without its options; PATCHing options now would wipe them. Grant \
+                     read:connections_options",
+                    current.name
+                ),
+            )
+        })?;
+        options.insert(key.to_string(), value);
+        Ok(Self { display_name: current.display_name.clone(), options: Some(options), ..Self::default() })
+    }
+}
+
+/// One item of `PATCH /connections/{id}/clients` (`UpdateEnabledClientConnectionsRequestContent` item).
+///
+/// ```
+/// let item = auth0_client::ConnectionClientStatus { client_id: "abc".into(), status: false };
+/// assert_eq!(serde_json::to_string(&item).unwrap(), r#"{"client_id":"abc","status":false}"#);
+/// ```
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionClientStatus {
+    /// The application.
+    pub client_id: String,
+    /// Enabled (`true`) or disabled (`false`) for it.
+    pub status: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum ConnectionsPage {
+    Array(Vec<Connection>),
+    Offset {
+        #[serde(default)]
+        total: Option<u64>,
+        connections: Vec<Connection>,
+        #[serde(default)]
+        start: Option<u64>,
+    },
+    Checkpoint {
+        connections: Vec<Connection>,
+        #[serde(default)]
+        next: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct EnabledClient {
+    client_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct EnabledClientsPage {
+    clients: Vec<EnabledClient>,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// A `GET /connections` query; send it with [`ListConnections::all`].
+#[derive(Debug, Clone)]
+pub struct ListConnections {
+    client: Auth0Client,
+    strategies: Vec<String>,
+    name: Option<String>,
+    take: u32,
+}
+
+impl ListConnections {
+    /// Only connections of this strategy (may be given several times).
+    pub fn strategy(mut self, strategy: impl Into<String>) -> Self {
+        self.strategies.push(strategy.into());
+        self
+    }
+
+    /// Only the connection with this name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Page size, 1–100 (default 50).
+    pub fn take(mut self, n: u32) -> Self {
+        self.take = n;
+        self
+    }
+
+    /// Every matching connection. Uses checkpoint paging (`from`/`take`), and accepts each of the three
+    /// response shapes (bare array, `{start, limit, total, connections}`, `{connections, next}`).
+    ///
+    /// ```no_run
+    /// # async fn demo(auth0: auth0_client::Auth0Client) -> auth0_client::Result<()> {
+    /// let social = auth0.connections().list().strategy("google-oauth2").all().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn all(self) -> Result<Vec<Connection>> {
+        const OP: &str = "ListConnections";
+        if !(1..=100).contains(&self.take) {
+            return Err(Error::invalid_input(OP, format!("take must be 1..=100, not {}", self.take)));
+        }
+        let mut out: Vec<Connection> = Vec::new();
+        let mut from: Option<String> = None;
+        let mut page_number = 0u32;
+        loop {
+            let mut request = ApiRequest::new(OP, Method::GET, &["connections"], &[&["read:connections"]])
+                .query("take", self.take)
+                .query_opt("name", self.name.clone());
+            for s in &self.strategies {
+                request = request.query("strategy", s);
+            }
+            if page_number > 0 && from.is_none() {
+                // The service answered with offset pages: continue by page number.
+                request = request.query("page", page_number).query("per_page", self.take).query("include_totals", true);
+            }
+            request = request.query_opt("from", from.take());
+            let page: ConnectionsPage = self.client.inner.call(&request).await?;
+            page_number += 1;
+            match page {
+                ConnectionsPage::Array(items) => {
+                    out.extend(items);
+                    break;
+                }
+                ConnectionsPage::Offset { total, connections, start } => {
+                    let got = connections.len();
+                    out.extend(connections);
+                    let total = total.unwrap_or(0);
+                    if got == 0 || out.len() as u64 >= total || start.is_none() && total == 0 {
+                        break;
+                    }
+                }
+                ConnectionsPage::Checkpoint { connections, next } => {
+                    let empty = connections.is_empty();
+                    out.extend(connections);
+                    match next {
+                        Some(n) if !n.is_empty() && !empty => from = Some(n),
+                        _ => break,
+                    }
+                }
+            }
+            if page_number > 10_000 {
+                return Err(Error::decode(OP, "the service kept returning pages; giving up after 10000"));
+            }
+        }
+        if let Some(name) = &self.name {
+            out.retain(|c| &c.name == name);
+        }
+        Ok(out)
+    }
+}
+
+/// The connections of the tenant. Get it from [`Auth0Client::connections`].
+#[derive(Debug, Clone)]
+pub struct ConnectionsHandler {
+    client: Auth0Client,
+}
+
+impl ConnectionsHandler {
+    /// Starts a `GET /connections` query.
+    pub fn list(&self) -> ListConnections {
+        ListConnections { client: self.client.clone(), strategies: Vec::new(), name: None, take: 50 }
+    }
+
+    /// The database connection (`strategy=auth0`) with this name; [`ErrorKind::NotFound`] if there is none.
+    ///
+    /// ```no_run
+    /// # async fn demo(auth0: auth0_client::Auth0Client) -> auth0_client::Result<()> {
+    /// let db = auth0.connections().find_database(auth0_client::DEFAULT_DATABASE_CONNECTION).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn find_database(&self, name: &str) -> Result<Connection> {
+        const OP: &str = "FindDatabaseConnection";
+        if name.trim().is_empty() {
+            return Err(Error::invalid_input(OP, "the connection name is empty"));
+        }
+        let mut found = self.list().strategy("auth0").name(name).all().await?;
+        match found.len() {
+            0 => Err(Error::new(OP, ErrorKind::NotFound, format!("no database connection named `{name}`"))),
+            1 => found.pop().ok_or_else(|| Error::decode(OP, "empty list")),
+            n => Err(Error::new(OP, ErrorKind::Ambiguous, format!("{n} database connections are named `{name}`"))),
+        }
+    }
+
+    /// Gets one connection (`GET /connections/{id}`).
+    pub async fn get(&self, id: &str) -> Result<Connection> {
+        const OP: &str = "GetConnection";
+        validate_id(OP, "connection id", id)?;
+        let request = ApiRequest::new(OP, Method::GET, &["connections", id], &[&["read:connections"]]);
+        self.client.inner.call(&request).await
+    }
+
+    /// Updates a connection (`PATCH /connections/{id}`). Sending `options` needs `update:connections_options`
+    /// (checked before sending) and replaces every option.
+    pub async fn update(&self, id: &str, body: &UpdateConnectionRequestContent) -> Result<Connection> {
+        const OP: &str = "UpdateConnection";
+        validate_id(OP, "connection id", id)?;
+        if body == &UpdateConnectionRequestContent::default() {
+            return Err(Error::invalid_input(OP, "the update sets no field"));
+        }
+        let scopes: crate::http::ScopeRequirement = if body.options.is_some() {
+            &[&["update:connections"], &["update:connections_options"]]
+        } else {
+            &[&["update:connections"]]
+        };
+        let request = ApiRequest::new(OP, Method::PATCH, &["connections", id], scopes).json(body)?;
+        self.client.inner.call(&request).await
+    }
+
+    /// Sets one option by read-merge-write, keeping every other option and `display_name`. Returns `None`
+    /// without writing when the option already has this value.
+    ///
+    /// ```no_run
+    /// # async fn demo(auth0: auth0_client::Auth0Client) -> auth0_client::Result<()> {
+    /// auth0.connections().set_option("con_123", "disable_signup", true.into()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_option(&self, id: &str, key: &str, value: Value) -> Result<Option<Connection>> {
+        self.client.inner.check_operation_scopes("UpdateConnection", &[&["read:connections_options"]]).await?;
+        let current = self.get(id).await?;
+        if current.options.as_ref().and_then(|o| o.get(key)) == Some(&value) {
+            return Ok(None);
+        }
+        let body = UpdateConnectionRequestContent::merge_option(&current, key, value)?;
+        self.update(id, &body).await.map(Some)
+    }
+
+    /// The applications this connection is enabled for (`GET /connections/{id}/clients`, checkpoint paging).
+    pub async fn enabled_clients(&self, id: &str) -> Result<Vec<String>> {
+        const OP: &str = "GetConnectionClients";
+        validate_id(OP, "connection id", id)?;
+        let mut out = Vec::new();
+        let mut from: Option<String> = None;
+        loop {
+            let request = ApiRequest::new(OP, Method::GET, &["connections", id, "clients"], &[&["read:connections"]])
+                .query("take", 50)
+                .query_opt("from", from.take());
+            let page: EnabledClientsPage = self.client.inner.call(&request).await?;
+            let empty = page.clients.is_empty();
+            out.extend(page.clients.into_iter().map(|c| c.client_id));
+            match page.next {
+                Some(n) if !n.is_empty() && !empty => from = Some(n),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Enables or disables this connection for applications (`PATCH /connections/{id}/clients`, 204), in
+    /// requests of at most 50 items. Other applications are untouched. Idempotent.
+    ///
+    /// ```no_run
+    /// # async fn demo(auth0: auth0_client::Auth0Client) -> auth0_client::Result<()> {
+    /// use auth0_client::ConnectionClientStatus;
+    /// auth0.connections()
+    ///     .set_enabled_clients("con_google", &[ConnectionClientStatus { client_id: "app".into(), status: false }])
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_enabled_clients(&self, id: &str, changes: &[ConnectionClientStatus]) -> Result<()> {
+        const OP: &str = "UpdateConnectionClients";
+        validate_id(OP, "connection id", id)?;
+        if changes.is_empty() {
+            return Err(Error::invalid_input(OP, "no client to enable or disable"));
+        }
+        for c in changes {
+            validate_id(OP, "client id", &c.client_id)?;
+        }
+        for chunk in changes.chunks(MAX_CONNECTION_CLIENTS_PER_PATCH) {
+            let request =
+                ApiRequest::new(OP, Method::PATCH, &["connections", id, "clients"], &[&["update:connections"]])
+                    .json(&chunk)?;
+            self.client.inner.send(&request).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Auth0Client {
+    /// The connections (`/api/v2/connections`).
+    pub fn connections(&self) -> ConnectionsHandler {
+        ConnectionsHandler { client: self.clone() }
+    }
+}

@@ -1,0 +1,282 @@
+//! The one error type of this crate: [`Error`], with an [`ErrorKind`] a caller can match and the service's
+//! [`ErrorMetadata`] (status, `errorCode`, message, request id).
+
+use chrono::{DateTime, Utc};
+use cloud_http::retry::{RetryDecision, Retryable};
+use cloud_http::{ErrorMetadata, TransportError, TransportErrorKind};
+use std::fmt;
+use std::time::Duration;
+
+/// What went wrong, in terms a caller can act on.
+///
+/// ```
+/// use auth0_client::{Error, ErrorKind};
+/// let err = Error::invalid_input("CreateClient", "name must not contain `<` or `>`");
+/// assert!(matches!(err.kind(), ErrorKind::InvalidInput));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The client configuration is unusable (domain, base URL, credentials, budget). Nothing was sent.
+    InvalidConfig,
+    /// An argument was refused before any request was sent (a name, an id, a URL, a page size).
+    InvalidInput,
+    /// The Management API token lacks scopes this client needs. Found before calling the operation.
+    MissingScopes {
+        /// The scopes that are needed but were not granted, sorted.
+        missing: Vec<String>,
+    },
+    /// The token endpoint refused the client id or secret (`401 access_denied`).
+    InvalidClientCredentials,
+    /// The machine-to-machine application has no client grant for the Management API (`403 access_denied`).
+    ClientNotAuthorized,
+    /// Any other OAuth error from the token endpoint (`error` / `error_description`).
+    TokenRequest,
+    /// HTTP 400: the service rejected the request; the message says why.
+    BadRequest,
+    /// HTTP 401: the token was refused.
+    Unauthorized,
+    /// HTTP 403 naming the scopes the operation expects (`errorCode: insufficient_scope`).
+    InsufficientScope {
+        /// The scopes the service said it expected (any of them).
+        expected: Vec<String>,
+    },
+    /// HTTP 403 for another reason (a tenant limit, a forbidden field).
+    Forbidden,
+    /// HTTP 404.
+    NotFound,
+    /// HTTP 409: the resource already exists (a user with this email, a client alias).
+    Conflict,
+    /// HTTP 429: the rate limit was hit.
+    RateLimited {
+        /// When the limit resets (`x-ratelimit-reset`), if the service said.
+        reset_at: Option<DateTime<Utc>>,
+        /// The delay the service asked for (`Retry-After`, else the reset time), if any.
+        retry_after: Option<Duration>,
+    },
+    /// HTTP 5xx (or 408).
+    ServerError,
+    /// Any other unexpected HTTP status.
+    UnexpectedStatus,
+    /// The request failed below HTTP (connect, timeout, reset, oversized body).
+    Transport(TransportErrorKind),
+    /// A response could not be decoded.
+    Decode,
+    /// A lookup by name matched several resources.
+    Ambiguous,
+    /// An ID or access token failed verification (signature, issuer, audience, expiry, unknown key).
+    InvalidToken,
+}
+
+/// An error from this crate. It names the operation, says what went wrong ([`Error::kind`]), and carries what
+/// the service said ([`Error::metadata`]). It never contains a secret or a token.
+///
+/// ```
+/// use auth0_client::{Error, ErrorKind};
+/// let err = Error::invalid_config("domain `https://x.auth0.com` must be a bare host");
+/// assert!(err.to_string().contains("bare host"));
+/// assert!(err.metadata().is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Error(Box<Inner>);
+
+#[derive(Debug, Clone)]
+struct Inner {
+    operation: &'static str,
+    kind: ErrorKind,
+    message: String,
+    metadata: Option<ErrorMetadata>,
+    retryable: bool,
+}
+
+impl Error {
+    pub(crate) fn new(operation: &'static str, kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self(Box::new(Inner { operation, kind, message: message.into(), metadata: None, retryable: false }))
+    }
+
+    /// An unusable configuration.
+    pub fn invalid_config(message: impl Into<String>) -> Self {
+        Self::new("Configure", ErrorKind::InvalidConfig, message)
+    }
+
+    /// A refused argument.
+    pub fn invalid_input(operation: &'static str, message: impl Into<String>) -> Self {
+        Self::new(operation, ErrorKind::InvalidInput, message)
+    }
+
+    /// Missing scopes, found before calling `operation`.
+    pub fn missing_scopes(operation: &'static str, mut missing: Vec<String>) -> Self {
+        missing.sort();
+        missing.dedup();
+        let message = format!(
+            "the Management API token lacks the scope(s) {}; grant them to the machine-to-machine application in \
+             Dashboard > Applications > APIs > Auth0 Management API > Machine to Machine Applications",
+            missing.join(", ")
+        );
+        Self::new(operation, ErrorKind::MissingScopes { missing }, message)
+    }
+
+    pub(crate) fn decode(operation: &'static str, message: impl Into<String>) -> Self {
+        Self::new(operation, ErrorKind::Decode, message)
+    }
+
+    pub(crate) fn with_metadata(mut self, metadata: ErrorMetadata) -> Self {
+        self.0.metadata = Some(metadata);
+        self
+    }
+
+    pub(crate) fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.0.message = message.into();
+        self
+    }
+
+    pub(crate) fn retryable(mut self, retryable: bool) -> Self {
+        self.0.retryable = retryable;
+        self
+    }
+
+    /// Wraps a transport failure; `idempotent` says whether repeating the request is harmless.
+    pub(crate) fn transport(error: TransportError, idempotent: bool) -> Self {
+        let retryable = error.may_retry(idempotent);
+        Self::new(error.operation, ErrorKind::Transport(error.kind), error.message).retryable(retryable)
+    }
+
+    /// The operation that failed (`CreateClient`, `UpdateConnection`, …).
+    pub fn operation(&self) -> &'static str {
+        self.0.operation
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0.kind
+    }
+
+    /// The service's account of the error, when it came from a response.
+    pub fn metadata(&self) -> Option<&ErrorMetadata> {
+        self.0.metadata.as_ref()
+    }
+
+    /// The service's `errorCode` (or OAuth `error`), if any.
+    pub fn code(&self) -> Option<&str> {
+        self.0.metadata.as_ref().and_then(|m| m.code())
+    }
+
+    /// The HTTP status, when the error came from a response.
+    pub fn status(&self) -> Option<u16> {
+        self.0.metadata.as_ref().map(|m| m.status)
+    }
+
+    /// The human-readable message.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// Whether the failure is a 404.
+    pub fn is_not_found(&self) -> bool {
+        self.0.kind == ErrorKind::NotFound
+    }
+
+    /// Whether the failure is a 409 (for users: the user already exists).
+    pub fn is_conflict(&self) -> bool {
+        self.0.kind == ErrorKind::Conflict
+    }
+
+    /// Whether the request may have taken effect although no answer arrived (timeout, reset, 5xx): a
+    /// non-idempotent write must be checked before it is repeated.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(
+            self.0.kind,
+            ErrorKind::Transport(TransportErrorKind::Timeout | TransportErrorKind::ConnectionReset)
+                | ErrorKind::ServerError
+        )
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match &self.0.kind {
+            ErrorKind::InvalidConfig => "invalid configuration",
+            ErrorKind::InvalidInput => "invalid input",
+            ErrorKind::MissingScopes { .. } => "missing scopes",
+            ErrorKind::InvalidClientCredentials => "wrong client id or secret",
+            ErrorKind::ClientNotAuthorized => "client not authorised for the Management API",
+            ErrorKind::TokenRequest => "token request refused",
+            ErrorKind::BadRequest => "bad request",
+            ErrorKind::Unauthorized => "unauthorised",
+            ErrorKind::InsufficientScope { .. } => "insufficient scope",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::RateLimited { .. } => "rate limited",
+            ErrorKind::ServerError => "server error",
+            ErrorKind::UnexpectedStatus => "unexpected status",
+            ErrorKind::Transport(_) => "transport error",
+            ErrorKind::Decode => "malformed response",
+            ErrorKind::Ambiguous => "ambiguous",
+            ErrorKind::InvalidToken => "invalid token",
+        };
+        write!(f, "{}: {what}: {}", self.0.operation, self.0.message)?;
+        if let ErrorKind::InsufficientScope { expected } = &self.0.kind
+            && !expected.is_empty()
+        {
+            write!(f, " (expected any of: {})", expected.join(", "))?;
+        }
+        if let ErrorKind::RateLimited { reset_at: Some(at), .. } = &self.0.kind {
+            write!(f, " (resets at {})", at.to_rfc3339())?;
+        }
+        if let Some(meta) = &self.0.metadata {
+            write!(f, " [{meta}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl Retryable for Error {
+    fn retry_decision(&self) -> RetryDecision {
+        match &self.0.kind {
+            // A 429 was not processed: safe to repeat even for a POST.
+            ErrorKind::RateLimited { retry_after: Some(d), .. } => RetryDecision::RetryAfter(*d),
+            ErrorKind::RateLimited { .. } => RetryDecision::Retry,
+            _ if self.0.retryable => RetryDecision::Retry,
+            _ => RetryDecision::DoNotRetry,
+        }
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_scopes_are_named_sorted() {
+        let e = Error::missing_scopes("Op", vec!["update:connections_options".into(), "read:clients".into()]);
+        assert_eq!(
+            e.kind(),
+            &ErrorKind::MissingScopes { missing: vec!["read:clients".into(), "update:connections_options".into()] }
+        );
+        assert!(e.to_string().contains("read:clients, update:connections_options"));
+    }
+
+    #[test]
+    fn rate_limits_are_retried_after_the_delay_and_other_errors_only_when_marked() {
+        let e = Error::new(
+            "Op",
+            ErrorKind::RateLimited { reset_at: None, retry_after: Some(Duration::from_secs(2)) },
+            "slow down",
+        );
+        assert_eq!(e.retry_decision(), RetryDecision::RetryAfter(Duration::from_secs(2)));
+        assert_eq!(Error::new("Op", ErrorKind::ServerError, "x").retry_decision(), RetryDecision::DoNotRetry);
+        assert_eq!(
+            Error::new("Op", ErrorKind::ServerError, "x").retryable(true).retry_decision(),
+            RetryDecision::Retry
+        );
+        let t = Error::transport(TransportError::new("Op", TransportErrorKind::Timeout, "t"), false);
+        assert!(!t.is_retryable());
+        assert!(t.outcome_unknown());
+    }
+}

@@ -1,0 +1,239 @@
+//! Building, authorising and sending one Management API request, and turning its answer into a value or an
+//! [`Error`]. The retry loop ([`cloud_http::RetryPolicy`]) sits above this: each attempt waits for the rate
+//! limiter, takes a (possibly refreshed) token and builds the request anew.
+
+use crate::client::Inner;
+use crate::error::{Error, ErrorKind, Result};
+use chrono::{DateTime, Utc};
+use cloud_http::secrecy::ExposeSecret;
+use cloud_http::{ErrorMetadata, RawResponse};
+use http::{HeaderMap, Method};
+use serde::de::DeserializeOwned;
+
+/// Scope requirement of an operation: every group must be satisfied by at least one of its scopes.
+pub(crate) type ScopeRequirement = &'static [&'static [&'static str]];
+
+/// One Management API call, described before it is built.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiRequest {
+    pub(crate) operation: &'static str,
+    pub(crate) method: Method,
+    /// Path segments below `/api/v2/` (each is percent-encoded when the URL is built).
+    pub(crate) segments: Vec<String>,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) body: Option<serde_json::Value>,
+    pub(crate) scopes: ScopeRequirement,
+    /// Whether repeating the request after a lost answer is harmless.
+    pub(crate) idempotent: bool,
+}
+
+impl ApiRequest {
+    pub(crate) fn new(operation: &'static str, method: Method, segments: &[&str], scopes: ScopeRequirement) -> Self {
+        let idempotent = method != Method::POST;
+        Self {
+            operation,
+            method,
+            segments: segments.iter().map(|s| s.to_string()).collect(),
+            query: Vec::new(),
+            body: None,
+            scopes,
+            idempotent,
+        }
+    }
+
+    pub(crate) fn query(mut self, key: &str, value: impl ToString) -> Self {
+        self.query.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    pub(crate) fn query_opt(self, key: &str, value: Option<impl ToString>) -> Self {
+        match value {
+            Some(v) => self.query(key, v),
+            None => self,
+        }
+    }
+
+    pub(crate) fn json<T: serde::Serialize>(mut self, body: &T) -> Result<Self> {
+        let value = serde_json::to_value(body)
+            .map_err(|e| Error::invalid_input(self.operation, format!("cannot serialise the request body: {e}")))?;
+        self.body = Some(value);
+        Ok(self)
+    }
+}
+
+/// Decodes a JSON body, naming the operation and the path of the offending field on failure.
+pub(crate) fn decode_json<T: DeserializeOwned>(operation: &'static str, body: &[u8]) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        Error::decode(operation, format!("unexpected response body at `{path}`: {}", e.into_inner()))
+    })
+}
+
+/// The request id Auth0 puts on responses.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    ["x-auth0-requestid", "x-request-id", "cf-ray"]
+        .iter()
+        .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()).map(str::to_string))
+}
+
+/// A 429: the delay is `Retry-After`, else `x-ratelimit-reset`, else left to the backoff.
+pub(crate) fn rate_limited(operation: &'static str, raw: &RawResponse, now: DateTime<Utc>, message: &str) -> Error {
+    let reset_at = raw
+        .header("x-ratelimit-reset")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .and_then(|secs| DateTime::from_timestamp(secs, 0));
+    let retry_after = cloud_http::rate_limit::retry_after(&raw.headers, now)
+        .or_else(|| cloud_http::rate_limit::reset_header(&raw.headers, "x-ratelimit-reset", now));
+    Error::new(operation, ErrorKind::RateLimited { reset_at, retry_after }, message)
+}
+
+/// The scopes named in a 403 message ("Insufficient scope, expected any of: create:clients" or
+/// "Updating the \"options\" property requires the \"update:connections_options\" scope").
+pub(crate) fn scopes_in_message(message: &str) -> Vec<String> {
+    message
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == ':' || c == '_' || c == '-'))
+        .filter(|w| {
+            let mut parts = w.split(':');
+            matches!((parts.next(), parts.next(), parts.next()), (Some(a), Some(b), None) if !a.is_empty() && !b.is_empty())
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Maps a Management API error answer (`{statusCode, error, message, errorCode}`) to an [`Error`].
+pub(crate) fn api_error(operation: &'static str, raw: &RawResponse, now: DateTime<Utc>, idempotent: bool) -> Error {
+    let status = raw.status.as_u16();
+    let body: Option<serde_json::Map<String, serde_json::Value>> = serde_json::from_slice(&raw.body).ok();
+    let text = |key: &str| body.as_ref().and_then(|b| b.get(key)).and_then(|v| v.as_str()).map(str::to_string);
+    let message =
+        text("message").or_else(|| text("description")).or_else(|| text("error_description")).unwrap_or_else(|| {
+            let t = raw.text_lossy();
+            if t.trim().is_empty() { format!("HTTP {status} without a body") } else { t.chars().take(300).collect() }
+        });
+    let code = text("errorCode").or_else(|| text("error")).or_else(|| text("code"));
+    let mut meta = ErrorMetadata::new(status).with_message(message.clone());
+    if let Some(c) = &code {
+        meta = meta.with_code(c.clone());
+    }
+    if let Some(id) = request_id(&raw.headers) {
+        meta = meta.with_request_id(id);
+    }
+    if let Some(e) = text("error")
+        && code.as_deref() != Some(e.as_str())
+    {
+        meta = meta.with_extra("error", e);
+    }
+    for h in ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"] {
+        if let Some(v) = raw.header(h) {
+            meta = meta.with_extra(h, v);
+        }
+    }
+    let error = match status {
+        400 => Error::new(operation, ErrorKind::BadRequest, message),
+        401 => Error::new(operation, ErrorKind::Unauthorized, message),
+        403 => {
+            let expected = scopes_in_message(&message);
+            if code.as_deref() == Some("insufficient_scope") || (!expected.is_empty() && message.contains("scope")) {
+                Error::new(operation, ErrorKind::InsufficientScope { expected }, message)
+            } else {
+                Error::new(operation, ErrorKind::Forbidden, message)
+            }
+        }
+        404 => Error::new(operation, ErrorKind::NotFound, message),
+        409 => Error::new(operation, ErrorKind::Conflict, message),
+        429 => rate_limited(operation, raw, now, &message),
+        408 | 500..=599 => Error::new(operation, ErrorKind::ServerError, message).retryable(idempotent),
+        _ => Error::new(operation, ErrorKind::UnexpectedStatus, message),
+    };
+    error.with_metadata(meta)
+}
+
+impl Inner {
+    /// Checks the token's scopes against the operation's requirement, without sending anything.
+    pub(crate) async fn check_operation_scopes(&self, operation: &'static str, scopes: ScopeRequirement) -> Result<()> {
+        if scopes.is_empty() {
+            return Ok(());
+        }
+        let (token, _) = self.tokens.token().await?;
+        let missing: Vec<String> = scopes
+            .iter()
+            .filter(|group| !group.iter().any(|s| token.info.has_scope(s)))
+            .map(|group| group.join(" or "))
+            .collect();
+        if missing.is_empty() { Ok(()) } else { Err(Error::missing_scopes(operation, missing)) }
+    }
+
+    /// Sends `request` with retries, returning the raw successful answer.
+    pub(crate) async fn send(&self, request: &ApiRequest) -> Result<RawResponse> {
+        self.ensure_required_scopes().await?;
+        self.check_operation_scopes(request.operation, request.scopes).await?;
+        self.retry.run(request.operation, || self.attempt(request)).await
+    }
+
+    /// Sends `request` and decodes the answer.
+    pub(crate) async fn call<T: DeserializeOwned>(&self, request: &ApiRequest) -> Result<T> {
+        let raw = self.send(request).await?;
+        decode_json(request.operation, &raw.body)
+    }
+
+    async fn attempt(&self, request: &ApiRequest) -> Result<RawResponse> {
+        if let Some(limiter) = &self.limiter {
+            limiter.until_ready().await;
+        }
+        let (token, fresh) = self.tokens.token().await?;
+        let mut url = self.api_base.clone();
+        {
+            let mut segments =
+                url.path_segments_mut().map_err(|_| Error::invalid_config("the base URL cannot carry a path"))?;
+            segments.pop_if_empty();
+            for s in &request.segments {
+                segments.push(s);
+            }
+        }
+        if !request.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(request.query.iter());
+        }
+        let mut builder = self
+            .http
+            .request(request.method.clone(), url)
+            .bearer_auth(token.value.expose_secret())
+            .header(http::header::ACCEPT, "application/json");
+        if let Some(body) = &request.body {
+            builder = builder.json(body);
+        }
+        let built =
+            builder.build().map_err(|e| Error::invalid_input(request.operation, e.without_url().to_string()))?;
+        let raw = cloud_http::transport::send(&self.http, built, request.operation, self.max_body)
+            .await
+            .map_err(|e| Error::transport(e, request.idempotent))?;
+        if raw.status.is_success() {
+            return Ok(raw);
+        }
+        let error = api_error(request.operation, &raw, self.clock.now(), request.idempotent);
+        if raw.status.as_u16() == 401 && !fresh {
+            // A cached token the service no longer accepts: fetch a new one and try once more.
+            self.tokens.invalidate().await;
+            return Err(error.retryable(true));
+        }
+        Err(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_are_found_in_both_message_shapes() {
+        assert_eq!(
+            scopes_in_message("Insufficient scope, expected any of: create:clients, update:client_keys"),
+            vec!["create:clients", "update:client_keys"]
+        );
+        assert_eq!(
+            scopes_in_message("Updating the \"options\" property requires the \"update:connections_options\" scope"),
+            vec!["update:connections_options"]
+        );
+        assert!(scopes_in_message("You reached the limit of entities of this type for this tenant.").is_empty());
+    }
+}
