@@ -22,6 +22,8 @@ pub enum ErrorKind {
     BucketAlreadyExists,
     /// OSS `BucketNotEmpty`.
     BucketNotEmpty,
+    /// OSS `InvalidAccessKeyId`: the key is unknown or disabled.
+    InvalidAccessKeyId,
     /// OSS `AccessDenied` (other than a public ACL blocked by Block Public Access), RAM `NoPermission`.
     AccessDenied,
     /// OSS `AccessDenied` "Put public bucket acl is not allowed": Block Public Access is on (for the bucket or
@@ -72,13 +74,24 @@ pub struct Error {
     metadata: Option<ErrorMetadata>,
     detail: Option<String>,
     retry_after: Option<Duration>,
+    server_time: Option<chrono::DateTime<chrono::Utc>>,
+    never_retry: bool,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 impl Error {
     /// An error of `kind` in `operation`.
     pub fn new(kind: ErrorKind, operation: &'static str) -> Self {
-        Self { kind, operation, metadata: None, detail: None, retry_after: None, source: None }
+        Self {
+            kind,
+            operation,
+            metadata: None,
+            detail: None,
+            retry_after: None,
+            server_time: None,
+            never_retry: false,
+            source: None,
+        }
     }
 
     /// Bad input, refused before sending.
@@ -112,6 +125,31 @@ impl Error {
     pub fn with_retry_after(mut self, delay: Duration) -> Self {
         self.retry_after = Some(delay);
         self
+    }
+
+    /// Records the server's time (from its `Date` header), used to correct the clock after a clock-skew error.
+    pub fn with_server_time(mut self, time: chrono::DateTime<chrono::Utc>) -> Self {
+        self.server_time = Some(time);
+        self
+    }
+
+    /// Marks the error as not retryable whatever its kind (a timeout of a non-idempotent request).
+    pub fn never_retry(mut self) -> Self {
+        self.never_retry = true;
+        self
+    }
+
+    /// The server's time when it answered, if it said.
+    pub fn server_time(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.server_time
+    }
+
+    /// For `SignatureDoesNotMatch`: the string the server signed.
+    pub fn server_string_to_sign(&self) -> Option<&str> {
+        match &self.kind {
+            ErrorKind::SignatureMismatch { server_string_to_sign } => server_string_to_sign.as_deref(),
+            _ => None,
+        }
     }
 
     /// Attaches the underlying error.
@@ -159,7 +197,10 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         matches!(
             self.kind,
-            ErrorKind::NoSuchBucket | ErrorKind::NoSuchKey | ErrorKind::NoSuchCorsConfiguration | ErrorKind::EntityNotExist
+            ErrorKind::NoSuchBucket
+                | ErrorKind::NoSuchKey
+                | ErrorKind::NoSuchCorsConfiguration
+                | ErrorKind::EntityNotExist
         )
     }
 }
@@ -210,6 +251,9 @@ impl Retryable for Error {
     /// Throttling, 5xx service errors and transient transport failures are retryable; whether the operation is
     /// idempotent is decided by the caller before it asks (non-idempotent calls filter timeouts and resets out).
     fn retry_decision(&self) -> RetryDecision {
+        if self.never_retry {
+            return RetryDecision::DoNotRetry;
+        }
         let transient = match &self.kind {
             ErrorKind::Throttled => true,
             ErrorKind::Timeout => true,
