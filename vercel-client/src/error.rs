@@ -141,6 +141,11 @@ pub enum ErrorKind {
 /// ```
 #[derive(Debug)]
 pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     kind: ErrorKind,
     operation: &'static str,
     metadata: Option<ErrorMetadata>,
@@ -152,7 +157,16 @@ pub struct Error {
 impl Error {
     /// An error of `kind` in `operation`, not retryable.
     pub fn new(kind: ErrorKind, operation: &'static str) -> Self {
-        Self { kind, operation, metadata: None, detail: None, retry: RetryDecision::DoNotRetry, source: None }
+        Self {
+            inner: Box::new(Inner {
+                kind,
+                operation,
+                metadata: None,
+                detail: None,
+                retry: RetryDecision::DoNotRetry,
+                source: None,
+            }),
+        }
     }
 
     /// Bad input, refused before sending.
@@ -167,81 +181,81 @@ impl Error {
 
     /// Attaches service metadata.
     pub fn with_metadata(mut self, metadata: ErrorMetadata) -> Self {
-        self.metadata = Some(metadata);
+        self.inner.metadata = Some(metadata);
         self
     }
 
     /// Attaches a detail message.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.inner.detail = Some(detail.into());
         self
     }
 
     /// Sets whether and when the call may be retried.
     pub fn with_retry(mut self, retry: RetryDecision) -> Self {
-        self.retry = retry;
+        self.inner.retry = retry;
         self
     }
 
     /// Attaches the underlying error.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
+        self.inner.source = Some(Box::new(source));
         self
     }
 
     /// The kind.
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.inner.kind
     }
 
     /// The operation that failed (the SDK's operation id: `createProject`, `createProjectEnv`, …).
     pub fn operation(&self) -> &'static str {
-        self.operation
+        self.inner.operation
     }
 
     /// The service's metadata, for errors the service reported.
     pub fn metadata(&self) -> Option<&ErrorMetadata> {
-        self.metadata.as_ref()
+        self.inner.metadata.as_ref()
     }
 
     /// The HTTP status, for errors the service reported.
     pub fn status(&self) -> Option<u16> {
-        self.metadata.as_ref().map(|m| m.status)
+        self.inner.metadata.as_ref().map(|m| m.status)
     }
 
     /// The service's error code (`conflict`, `ENV_CONFLICT`, `rate_limited`, …).
     pub fn code(&self) -> Option<&str> {
-        self.metadata.as_ref().and_then(|m| m.code())
+        self.inner.metadata.as_ref().and_then(|m| m.code())
     }
 
     /// The service's message.
     pub fn message(&self) -> Option<&str> {
-        self.metadata.as_ref().and_then(|m| m.message())
+        self.inner.metadata.as_ref().and_then(|m| m.message())
     }
 
     /// The request id (`x-vercel-id`).
     pub fn request_id(&self) -> Option<&str> {
-        self.metadata.as_ref().and_then(|m| m.request_id())
+        self.inner.metadata.as_ref().and_then(|m| m.request_id())
     }
 
     /// What the user must do, when Vercel says (`error.action`, e.g. "Install GitHub App").
     pub fn action(&self) -> Option<&str> {
-        self.metadata.as_ref().and_then(|m| m.extra("action").or_else(|| m.extra("ctaLabel")))
+        self.inner.metadata.as_ref().and_then(|m| m.extra("action").or_else(|| m.extra("ctaLabel")))
     }
 
     /// Where the user can do it (`error.link` or `error.ctaUrl`).
     pub fn link(&self) -> Option<&str> {
-        self.metadata.as_ref().and_then(|m| m.extra("link").or_else(|| m.extra("ctaUrl")))
+        self.inner.metadata.as_ref().and_then(|m| m.extra("link").or_else(|| m.extra("ctaUrl")))
     }
 
     /// The detail message.
     pub fn detail(&self) -> Option<&str> {
-        self.detail.as_deref()
+        self.inner.detail.as_deref()
     }
 
     /// The delay the server asked for, if any.
     pub fn retry_after(&self) -> Option<Duration> {
-        match self.retry {
+        match self.inner.retry {
             RetryDecision::RetryAfter(d) => Some(d),
             _ => None,
         }
@@ -249,7 +263,7 @@ impl Error {
 
     /// The variables a `201` env create refused, if that is what this error is.
     pub fn failed_env_vars(&self) -> &[FailedEnvVar] {
-        match &self.kind {
+        match &self.inner.kind {
             ErrorKind::EnvCreateFailed(failed) => failed,
             _ => &[],
         }
@@ -257,7 +271,7 @@ impl Error {
 
     /// The deployment failure, if that is what this error is.
     pub fn deployment_failure(&self) -> Option<&DeploymentFailure> {
-        match &self.kind {
+        match &self.inner.kind {
             ErrorKind::DeploymentFailed(failure) => Some(failure),
             _ => None,
         }
@@ -265,7 +279,7 @@ impl Error {
 
     /// Whether the error is a 404.
     pub fn is_not_found(&self) -> bool {
-        self.kind == ErrorKind::NotFound
+        self.inner.kind == ErrorKind::NotFound
     }
 
     pub(crate) fn from_transport(e: TransportError, idempotent: bool) -> Self {
@@ -280,14 +294,14 @@ impl Error {
 
 impl Retryable for Error {
     fn retry_decision(&self) -> RetryDecision {
-        self.retry
+        self.inner.retry
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed: ", self.operation)?;
-        match &self.kind {
+        write!(f, "{} failed: ", self.inner.operation)?;
+        match &self.inner.kind {
             ErrorKind::InvalidInput => write!(f, "invalid input")?,
             ErrorKind::Unauthorized => write!(f, "the token is missing or invalid")?,
             ErrorKind::Forbidden => {
@@ -318,10 +332,10 @@ impl fmt::Display for Error {
             ErrorKind::Timeout => write!(f, "timed out")?,
             ErrorKind::Decode => write!(f, "could not decode the response")?,
         }
-        if let Some(meta) = &self.metadata {
+        if let Some(meta) = &self.inner.metadata {
             write!(f, " ({meta})")?;
         }
-        if let Some(detail) = &self.detail {
+        if let Some(detail) = &self.inner.detail {
             write!(f, ": {detail}")?;
         }
         Ok(())
@@ -330,7 +344,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+        self.inner.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
     }
 }
 
