@@ -143,6 +143,8 @@ pub struct AccountState {
     pub policies: BTreeMap<(PolicyType, String), Policy>,
     /// Attachments: user name → set of (type, policy name).
     pub attachments: BTreeMap<String, Vec<(PolicyType, String)>>,
+    /// When each attachment was made: (user, type, policy name) → ISO 8601.
+    pub attach_dates: BTreeMap<(String, PolicyType, String), String>,
     /// A counter for ids.
     pub next_id: u64,
 }
@@ -247,9 +249,13 @@ impl AliyunIdentity {
                 if !matches {
                     continue;
                 }
+                // The simulator does not evaluate conditions (source IP, secure transport, …): a conditional
+                // Allow grants nothing and a conditional Deny applies, so it errs on the side of refusing.
+                let conditional =
+                    statement.get("Condition").is_some_and(|c| c.as_object().is_some_and(|o| !o.is_empty()));
                 match statement.get("Effect").and_then(Value::as_str) {
                     Some("Deny") => return false,
-                    Some("Allow") => allowed = true,
+                    Some("Allow") if !conditional => allowed = true,
                     _ => {}
                 }
             }
@@ -338,5 +344,44 @@ mod tests {
         assert!(!id.authorize(&user, "oss:DeleteBucket", "acs:oss:*:1234567890:b1"));
         assert!(!id.authorize(&user, "oss:GetObject", "acs:oss:*:1234567890:b1/private/k"));
         assert!(id.authorize(&Principal::Account, "oss:DeleteBucket", "acs:oss:*:1234567890:b1"));
+    }
+
+    #[test]
+    fn conditional_allow_grants_nothing_and_versions_follow_the_default() {
+        let id = AliyunIdentity::new("1");
+        let user = Principal::RamUser { user_name: "u".into() };
+        let version = |n: &str, doc: &str, default: bool| PolicyVersion {
+            version_id: n.into(),
+            document: doc.into(),
+            is_default: default,
+            create_date: String::new(),
+        };
+        id.with_state(|s| {
+            s.policies.insert(
+                (PolicyType::Custom, "p".into()),
+                Policy {
+                    name: "p".into(),
+                    policy_type: PolicyType::Custom,
+                    description: String::new(),
+                    versions: vec![
+                        version("v1", r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:*","Resource":"*"}]}"#, false),
+                        version("v2", r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:GetObject","Resource":"acs:oss:*:*:b/*","Condition":{"IpAddress":{"acs:SourceIp":"192.0.2.1"}}}]}"#, true),
+                    ],
+                    next_version: 3,
+                    create_date: String::new(),
+                },
+            );
+            s.attachments.insert("u".into(), vec![(PolicyType::Custom, "p".into())]);
+        });
+        // v1 would allow everything, but v2 is the default, and its only Allow is conditional.
+        assert!(!id.authorize(&user, "oss:GetObject", "acs:oss:*:1:b/k"));
+        assert!(!id.authorize(&user, "oss:PutObject", "acs:oss:*:1:b/k"));
+        // System policies are attachable like custom ones.
+        id.with_state(|s| {
+            s.attachments.insert("u".into(), vec![(PolicyType::System, "AliyunOSSReadOnlyAccess".into())])
+        });
+        assert!(id.authorize(&user, "oss:GetObject", "acs:oss:*:1:b/k"));
+        assert!(id.authorize(&user, "oss:ListObjects", "acs:oss:*:1:b"));
+        assert!(!id.authorize(&user, "oss:PutObject", "acs:oss:*:1:b/k"));
     }
 }
