@@ -324,7 +324,7 @@ impl RamClient {
         let secrets = inner.credentials.secret_values();
         let error = service_error::from_response(action, &response, now, &secrets);
         let mut clock_corrected = false;
-        if error.kind() == &ErrorKind::ClockSkew
+        if error.code() == Some("InvalidTimeStamp.Expired")
             && let Some(server_now) = response
                 .header("date")
                 .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
