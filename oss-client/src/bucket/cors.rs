@@ -28,8 +28,7 @@ pub const MAX_RULES: usize = 10;
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// A method a CORS rule allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CorsMethod {
     /// GET.
     Get,
@@ -41,6 +40,51 @@ pub enum CorsMethod {
     Post,
     /// HEAD.
     Head,
+}
+
+impl CorsMethod {
+    /// The method name.
+    ///
+    /// ```
+    /// assert_eq!(oss_client::bucket::CorsMethod::Put.as_str(), "PUT");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CorsMethod::Get => "GET",
+            CorsMethod::Put => "PUT",
+            CorsMethod::Delete => "DELETE",
+            CorsMethod::Post => "POST",
+            CorsMethod::Head => "HEAD",
+        }
+    }
+}
+
+impl std::str::FromStr for CorsMethod {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "GET" => Ok(CorsMethod::Get),
+            "PUT" => Ok(CorsMethod::Put),
+            "DELETE" => Ok(CorsMethod::Delete),
+            "POST" => Ok(CorsMethod::Post),
+            "HEAD" => Ok(CorsMethod::Head),
+            other => Err(Error::invalid_input("ParseCorsMethod", format!("`{other}` is not a CORS method"))),
+        }
+    }
+}
+
+// Serialised as plain text: quick-xml would otherwise treat a unit enum as an element name.
+impl Serialize for CorsMethod {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for CorsMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(|_| serde::de::Error::custom(format!("unknown CORS method `{text}`")))
+    }
 }
 
 /// One CORS rule.
