@@ -371,7 +371,12 @@ impl VercelClient {
 
     fn service_error(&self, req: &ApiRequest, response: &RawResponse) -> Error {
         let status = response.status.as_u16();
-        let secrets: Vec<&str> = req.secrets.iter().map(|s| s.expose_secret()).collect();
+        let secrets: Vec<&str> = req
+            .secrets
+            .iter()
+            .map(|s| s.expose_secret())
+            .chain(std::iter::once(self.inner.token.expose_secret()))
+            .collect();
         let clean = |s: &str| scrub(s, secrets.iter().copied());
         let mut meta = ErrorMetadata::new(status);
         if let Some(id) = response.header("x-vercel-id") {

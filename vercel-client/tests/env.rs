@@ -9,7 +9,14 @@ use vercel_client::{EnvTarget::*, EnvType, ErrorKind, NewEnvVar};
 use wiremock::matchers::{body_json, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, ResponseTemplate};
 
-fn env_json(id: &str, key: &str, value: Option<&str>, kind: &str, target: serde_json::Value, decrypted: bool) -> serde_json::Value {
+fn env_json(
+    id: &str,
+    key: &str,
+    value: Option<&str>,
+    kind: &str,
+    target: serde_json::Value,
+    decrypted: bool,
+) -> serde_json::Value {
     let mut v = json!({"id": id, "key": key, "type": kind, "target": target, "gitBranch": null, "decrypted": decrypted,
                        "createdAt": 1, "updatedAt": 2, "configurationId": null, "unknownField": 1});
     if let Some(value) = value {
@@ -42,7 +49,14 @@ async fn list_accepts_both_shapes_and_get_is_decrypted() {
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/projects/prj_1/env/e1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(env_json("e1", "A", Some("plain-a"), "encrypted", json!(["production"]), true)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(env_json(
+            "e1",
+            "A",
+            Some("plain-a"),
+            "encrypted",
+            json!(["production"]),
+            true,
+        )))
         .expect(1)
         .mount(&server)
         .await;
@@ -123,7 +137,10 @@ async fn a_201_with_failed_entries_is_an_error_naming_each_key_without_values() 
         .await;
     let err = client
         .env("prj_1")
-        .create(vec![NewEnvVar::encrypted("A", "very-secret-a", [Production]), NewEnvVar::encrypted("B", "very-secret-b", [Preview])])
+        .create(vec![
+            NewEnvVar::encrypted("A", "very-secret-a", [Production]),
+            NewEnvVar::encrypted("B", "very-secret-b", [Preview]),
+        ])
         .send()
         .await
         .unwrap_err();
@@ -147,7 +164,12 @@ async fn single_conflict_is_env_conflict() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = client.env("prj_1").create(vec![NewEnvVar::encrypted("A", "s3cr3t-val", [Production])]).send().await.unwrap_err();
+    let err = client
+        .env("prj_1")
+        .create(vec![NewEnvVar::encrypted("A", "s3cr3t-val", [Production])])
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::EnvConflict);
     assert_eq!(err.metadata().unwrap().extra("envVarKey"), Some("A"));
     let shown = format!("{err} {err:?}");
@@ -160,13 +182,27 @@ async fn edit_delete_and_batch_delete() {
     Mock::given(method("PATCH"))
         .and(path("/v9/projects/prj_1/env/e1"))
         .and(body_json(json!({"value": "new", "type": "sensitive", "target": ["production", "preview"]})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(env_json("e1", "A", None, "sensitive", json!(["production", "preview"]), false)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(env_json(
+            "e1",
+            "A",
+            None,
+            "sensitive",
+            json!(["production", "preview"]),
+            false,
+        )))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("DELETE"))
         .and(path("/v9/projects/prj_1/env/e1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(env_json("e1", "A", None, "sensitive", json!(["production"]), false)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(env_json(
+            "e1",
+            "A",
+            None,
+            "sensitive",
+            json!(["production"]),
+            false,
+        )))
         .expect(1)
         .mount(&server)
         .await;
@@ -178,7 +214,8 @@ async fn edit_delete_and_batch_delete() {
         .mount(&server)
         .await;
     let env = client.env("prj_1");
-    let edited = env.edit("e1").value("new").kind(EnvType::Sensitive).targets([Preview, Production]).send().await.unwrap();
+    let edited =
+        env.edit("e1").value("new").kind(EnvType::Sensitive).targets([Preview, Production]).send().await.unwrap();
     assert_eq!(edited.kind, EnvType::Sensitive);
     env.delete("e1").await.unwrap();
     let out = env.batch_delete(&["e2".into(), "e3".into()]).await.unwrap();
@@ -206,7 +243,10 @@ async fn vercel_rules_are_checked_before_sending() {
         assert!(err.to_string().contains(expected), "{err} should mention {expected}");
     }
     let dup = env
-        .create(vec![NewEnvVar::encrypted("A", "1", [Production]), NewEnvVar::encrypted("A", "2", [Production, Preview])])
+        .create(vec![
+            NewEnvVar::encrypted("A", "1", [Production]),
+            NewEnvVar::encrypted("A", "2", [Production, Preview]),
+        ])
         .send()
         .await
         .unwrap_err();

@@ -67,9 +67,9 @@ async fn taken_name_is_a_conflict_and_is_not_retried() {
     Mock::given(method("POST"))
         .and(path("/v11/projects"))
         .respond_with(
-            ResponseTemplate::new(409)
-                .insert_header("x-vercel-id", "fra1::abc")
-                .set_body_json(json!({"error": {"code": "conflict", "message": "Project \"lobechat\" already exists."}})),
+            ResponseTemplate::new(409).insert_header("x-vercel-id", "fra1::abc").set_body_json(
+                json!({"error": {"code": "conflict", "message": "Project \"lobechat\" already exists."}}),
+            ),
         )
         .expect(1)
         .mount(&server)
@@ -125,7 +125,8 @@ async fn github_app_missing_and_repo_not_found() {
     Mock::given(method("POST"))
         .and(path("/v9/projects/lobechat/link"))
         .respond_with(
-            ResponseTemplate::new(404).set_body_json(json!({"error": {"code": "repo_not_found", "message": "Repository not found"}})),
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"error": {"code": "repo_not_found", "message": "Repository not found"}})),
         )
         .mount(&server)
         .await;
@@ -149,7 +150,10 @@ async fn get_find_update_delete_link_unlink() {
         .await;
     Mock::given(method("GET"))
         .and(path("/v9/projects/missing"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"error": {"code": "not_found", "message": "Project not found"}})))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"error": {"code": "not_found", "message": "Project not found"}})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -174,7 +178,14 @@ async fn get_find_update_delete_link_unlink() {
         .await;
     assert_eq!(client.projects().get("lobechat").await.unwrap().name, "lobechat");
     assert!(client.projects().find("missing").await.unwrap().is_none());
-    client.projects().update("prj_1").framework("nextjs").build_command("bun run build:vercel".to_string()).send().await.unwrap();
+    client
+        .projects()
+        .update("prj_1")
+        .framework("nextjs")
+        .build_command("bun run build:vercel".to_string())
+        .send()
+        .await
+        .unwrap();
     client.projects().delete("prj_1").await.unwrap();
     let p = client.projects().unlink("prj_1").await.unwrap();
     assert!(p.link.is_none());
@@ -221,7 +232,8 @@ async fn bad_names_are_refused_before_sending() {
         let err = client.projects().create(name).send().await.unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{name}");
     }
-    let err = client.projects().create("ok").git_repository(GitRepository::github("no-slash")).send().await.unwrap_err();
+    let err =
+        client.projects().create("ok").git_repository(GitRepository::github("no-slash")).send().await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidInput);
     assert!(client.projects().get("a/b").await.is_err());
     assert!(client.projects().update("p").send().await.is_err(), "an empty PATCH is refused");
