@@ -508,27 +508,35 @@ impl<'c> UpdateProject<'c> {
         self
     }
 
-    /// Build command override (`None` resets it).
-    pub fn build_command(mut self, command: impl Into<Option<String>>) -> Self {
-        self.fields.insert("buildCommand".into(), command.into().map(Value::String).unwrap_or(Value::Null));
+    /// Build command override.
+    pub fn build_command(mut self, command: impl Into<String>) -> Self {
+        self.fields.insert("buildCommand".into(), Value::String(command.into()));
         self
     }
 
-    /// Install command override (`None` resets it).
-    pub fn install_command(mut self, command: impl Into<Option<String>>) -> Self {
-        self.fields.insert("installCommand".into(), command.into().map(Value::String).unwrap_or(Value::Null));
+    /// Install command override.
+    pub fn install_command(mut self, command: impl Into<String>) -> Self {
+        self.fields.insert("installCommand".into(), Value::String(command.into()));
         self
     }
 
-    /// Output directory override (`None` resets it).
-    pub fn output_directory(mut self, dir: impl Into<Option<String>>) -> Self {
-        self.fields.insert("outputDirectory".into(), dir.into().map(Value::String).unwrap_or(Value::Null));
+    /// Output directory override.
+    pub fn output_directory(mut self, dir: impl Into<String>) -> Self {
+        self.fields.insert("outputDirectory".into(), Value::String(dir.into()));
         self
     }
 
-    /// Root directory (`None` resets it).
-    pub fn root_directory(mut self, dir: impl Into<Option<String>>) -> Self {
-        self.fields.insert("rootDirectory".into(), dir.into().map(Value::String).unwrap_or(Value::Null));
+    /// Root directory.
+    pub fn root_directory(mut self, dir: impl Into<String>) -> Self {
+        self.fields.insert("rootDirectory".into(), Value::String(dir.into()));
+        self
+    }
+
+    /// Resets the build command, install command and output directory to the framework defaults (`null`).
+    pub fn reset_command_overrides(mut self) -> Self {
+        for key in ["buildCommand", "installCommand", "outputDirectory"] {
+            self.fields.insert(key.into(), Value::Null);
+        }
         self
     }
 

@@ -178,14 +178,7 @@ async fn get_find_update_delete_link_unlink() {
         .await;
     assert_eq!(client.projects().get("lobechat").await.unwrap().name, "lobechat");
     assert!(client.projects().find("missing").await.unwrap().is_none());
-    client
-        .projects()
-        .update("prj_1")
-        .framework("nextjs")
-        .build_command("bun run build:vercel".to_string())
-        .send()
-        .await
-        .unwrap();
+    client.projects().update("prj_1").framework("nextjs").build_command("bun run build:vercel").send().await.unwrap();
     client.projects().delete("prj_1").await.unwrap();
     let p = client.projects().unlink("prj_1").await.unwrap();
     assert!(p.link.is_none());
