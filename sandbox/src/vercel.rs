@@ -28,6 +28,10 @@
 //! # });
 //! ```
 
+// Handlers return `Result<SimResponse, SimResponse>` so that `?` turns any refusal into the answer; the size of
+// the error variant does not matter in a test simulator.
+#![allow(clippy::result_large_err)]
+
 use crate::server::{InjectedError, RequestLog, SimRequest, SimResponse, SimServer, Simulator, lock};
 use http::Method;
 use serde_json::{Map, Value, json};
@@ -1163,7 +1167,7 @@ fn list_projects(s: &State, scope: &str, req: &SimRequest) -> Reply {
         .filter(|p| search.as_deref().is_none_or(|q| p.name.contains(q)))
         .filter(|p| until.is_none_or(|u| p.created_at < u))
         .collect();
-    all.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    all.sort_by_key(|x| std::cmp::Reverse(x.created_at));
     let more = all.len() > limit;
     let page: Vec<&SimProject> = all.into_iter().take(limit).collect();
     let next = if more { page.last().map(|p| p.created_at) } else { None };
@@ -1545,7 +1549,7 @@ fn list_deployments(s: &State, scope: &str, req: &SimRequest) -> Reply {
         .filter(|d| target.as_deref().is_none_or(|t| Some(t) == d.target.as_deref()))
         .filter(|d| until.is_none_or(|u| d.created_at < u))
         .collect();
-    all.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    all.sort_by_key(|x| std::cmp::Reverse(x.created_at));
     let more = all.len() > limit;
     let page: Vec<&SimDeployment> = all.into_iter().take(limit).collect();
     let next = if more { page.last().map(|d| d.created_at) } else { None };
