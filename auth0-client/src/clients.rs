@@ -399,8 +399,7 @@ pub(crate) fn validate_id(operation: &'static str, what: &str, id: &str) -> Resu
 enum ClientsPage {
     Array(Vec<Client>),
     Offset {
-        #[serde(default)]
-        total: Option<u64>,
+        total: u64,
         clients: Vec<Client>,
     },
     Checkpoint {
@@ -481,7 +480,7 @@ impl ListClients {
                 .query_opt("app_type", self.app_type.clone());
             let (items, total, next) = match self.client.inner.call::<ClientsPage>(&request).await? {
                 ClientsPage::Array(items) => (items, None, None),
-                ClientsPage::Offset { total, clients } => (clients, total, None),
+                ClientsPage::Offset { total, clients } => (clients, Some(total), None),
                 ClientsPage::Checkpoint { clients, next } => (clients, None, next),
             };
             let got = items.len();

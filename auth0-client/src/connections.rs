@@ -159,12 +159,10 @@ pub struct ConnectionClientStatus {
 #[serde(untagged)]
 enum ConnectionsPage {
     Array(Vec<Connection>),
+    /// With `include_totals`: `total` is what tells it from the checkpoint shape.
     Offset {
-        #[serde(default)]
-        total: Option<u64>,
+        total: u64,
         connections: Vec<Connection>,
-        #[serde(default)]
-        start: Option<u64>,
     },
     Checkpoint {
         connections: Vec<Connection>,
@@ -248,11 +246,10 @@ impl ListConnections {
                     out.extend(items);
                     break;
                 }
-                ConnectionsPage::Offset { total, connections, start } => {
+                ConnectionsPage::Offset { total, connections } => {
                     let got = connections.len();
                     out.extend(connections);
-                    let total = total.unwrap_or(0);
-                    if got == 0 || out.len() as u64 >= total || start.is_none() && total == 0 {
+                    if got == 0 || out.len() as u64 >= total {
                         break;
                     }
                 }

@@ -217,11 +217,7 @@ pub(crate) fn validate_email(operation: &'static str, email: &str) -> Result<()>
 #[serde(untagged)]
 enum UsersPage {
     Array(Vec<User>),
-    Offset {
-        #[serde(default)]
-        total: Option<u64>,
-        users: Vec<User>,
-    },
+    Offset { total: u64, users: Vec<User> },
 }
 
 /// A `GET /users` query; send it with [`ListUsers::all`].
@@ -273,7 +269,7 @@ impl ListUsers {
                 .query_opt("connection", self.connection.clone());
             let (items, total) = match self.client.inner.call::<UsersPage>(&request).await? {
                 UsersPage::Array(items) => (items, None),
-                UsersPage::Offset { total, users } => (users, total),
+                UsersPage::Offset { total, users } => (users, Some(total)),
             };
             let got = items.len();
             out.extend(items);
