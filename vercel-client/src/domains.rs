@@ -357,7 +357,8 @@ impl<'c> DomainsHandler<'c> {
             .await
     }
 
-    /// `removeProjectDomain` (`DELETE /v9/projects/{id}/domains/{domain}`).
+    /// `removeProjectDomain` (`DELETE /v9/projects/{id}/domains/{domain}`, no body: domains that redirect to this
+    /// one stay).
     ///
     /// ```no_run
     /// # async fn demo(client: vercel_client::VercelClient) -> vercel_client::Result<()> {
@@ -369,10 +370,7 @@ impl<'c> DomainsHandler<'c> {
         check_id(OP, "project id or name", &self.project)?;
         let d = normalize_domain(domain).map_err(|e| relabel(e, OP))?;
         self.client
-            .no_content(
-                ApiRequest::new(OP, Method::DELETE, &["v9", "projects", &self.project, "domains", &d])
-                    .body(json!({"removeRedirects": true})),
-            )
+            .no_content(ApiRequest::new(OP, Method::DELETE, &["v9", "projects", &self.project, "domains", &d]))
             .await
     }
 

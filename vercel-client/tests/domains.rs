@@ -107,7 +107,6 @@ async fn list_verify_remove() {
         .await;
     Mock::given(method("DELETE"))
         .and(path("/v9/projects/prj_1/domains/a.example.com"))
-        .and(body_json(json!({"removeRedirects": true})))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
         .expect(1)
         .mount(&server)
@@ -119,8 +118,9 @@ async fn list_verify_remove() {
     assert_eq!(err.code(), Some("missing_txt_record"));
     assert!(d.verify("a.example.com").await.unwrap().verified);
     d.remove("a.example.com").await.unwrap();
-    let verify_body = &server.received_requests().await.unwrap()[1].body;
-    assert!(verify_body.is_empty(), "verify has no body");
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests[1].body.is_empty(), "verify has no body");
+    assert!(requests[3].body.is_empty(), "remove has no body");
 }
 
 #[tokio::test]
