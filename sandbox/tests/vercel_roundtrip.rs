@@ -407,3 +407,21 @@ async fn reads_survive_injected_faults_and_writes_converge_afterwards() {
     assert!(report.is_converged() && report.requests == 1, "{report}");
     assert_eq!(sim.env("faulty").len(), 2);
 }
+
+#[tokio::test]
+async fn split_variables_are_merged_without_conflicts() {
+    let (sim, server, client) = start(Duration::from_millis(50)).await;
+    client.projects().create("merge").send().await.unwrap();
+    sim.seed_env("merge", "A", "old", "encrypted", &["production"]);
+    sim.seed_env("merge", "A", "old", "encrypted", &["preview", "development"]);
+    let desired = || vec![NewEnvVar::encrypted("A", "new", [Production, Preview])];
+    let before = server.log().mutating().len();
+    let report = client.sync_env("merge", desired()).send().await.unwrap();
+    assert_eq!((report.updated.len(), report.deleted.len(), report.requests), (1, 1, 3), "{report}");
+    assert_eq!(server.log().mutating().len() - before, 2);
+    let stored = sim.env("merge");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].value, "new");
+    assert_eq!(stored[0].targets.iter().map(String::as_str).collect::<Vec<_>>(), ["preview", "production"]);
+    assert!(client.sync_env("merge", desired()).send().await.unwrap().is_converged());
+}

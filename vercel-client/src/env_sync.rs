@@ -3,7 +3,9 @@
 //! One list (`decrypt=true`), then: one batch create for the missing variables, one `PATCH` per changed variable,
 //! and one batch delete — only for what the caller asked to delete. A converged set costs the list request alone,
 //! and an unchanged value is never rewritten. Variables are matched by `(key, targets, gitBranch)`; an existing
-//! variable with the same key and branch whose targets overlap is re-targeted by `PATCH` rather than duplicated.
+//! variable with the same key and branch whose targets overlap is re-targeted by `PATCH` rather than duplicated, and
+//! any further overlapping variable of that key is deleted first (it would make the `PATCH` or create conflict).
+//! Requests go in the order delete → `PATCH` (shrinking targets first) → create, so none hits `ENV_CONFLICT`.
 //! `sensitive` values cannot be read back, so they are compared by presence unless
 //! [`overwrite_sensitive`](SyncEnv::overwrite_sensitive) is set.
 
@@ -175,6 +177,56 @@ impl<'c> SyncEnv<'c> {
         let mut report = SyncReport { requests: 1, ..SyncReport::default() };
         let plan = plan(&self.desired, &existing, self.overwrite_sensitive);
 
+        // 1. Deletes first (one batch): variables superseded by a desired one (they would make its PATCH or create
+        //    conflict), and the extras the caller asked to delete.
+        let mut delete_ids = Vec::new();
+        for &j in &plan.superseded {
+            delete_ids.push(existing[j].id.clone());
+            report.deleted.push(SyncedVar::of_existing(&existing[j]));
+        }
+        let desired_keys: HashSet<&str> = self.desired.iter().map(|v| v.key.as_str()).collect();
+        for &j in &plan.unmatched {
+            let current = &existing[j];
+            let integration_owned = current.configuration_id.is_some();
+            let asked = self.delete_keys.contains(&current.key) && !desired_keys.contains(current.key.as_str());
+            if (asked || self.delete_unlisted) && !integration_owned && !current.id.is_empty() {
+                delete_ids.push(current.id.clone());
+                report.deleted.push(SyncedVar::of_existing(current));
+            } else {
+                report.left_alone.push(SyncedVar::of_existing(current));
+            }
+        }
+        if !delete_ids.is_empty() {
+            report.requests += 1;
+            env.batch_delete(&delete_ids).await?;
+        }
+
+        // 2. One PATCH per changed variable; those whose targets shrink go first, so that none overlaps another.
+        let mut updates: Vec<(usize, &Action)> =
+            plan.desired.iter().enumerate().filter(|(_, a)| matches!(a, Action::Update { .. })).collect();
+        updates.sort_by_key(|(i, a)| match a {
+            Action::Update { existing: j, .. } => !self.desired[*i].targets.is_subset(&existing[*j].target),
+            _ => true,
+        });
+        for (i, action) in updates {
+            let Action::Update { existing: j, value, kind, targets } = action else { continue };
+            let var = &self.desired[i];
+            let mut edit = env.edit(existing[*j].id.clone());
+            if *value {
+                edit = edit.secret_value(var.value.clone());
+            }
+            if *kind {
+                edit = edit.kind(var.kind);
+            }
+            if *targets || *kind {
+                edit = edit.targets(var.targets.iter().copied());
+            }
+            report.requests += 1;
+            edit.send().await?;
+            report.updated.push(SyncedVar::of_new(var));
+        }
+
+        // 3. One batch create for the missing ones.
         let mut to_create = Vec::new();
         for (i, action) in plan.desired.iter().enumerate() {
             let var = &self.desired[i];
@@ -189,44 +241,6 @@ impl<'c> SyncEnv<'c> {
             env.create(to_create.clone()).send().await?;
             report.created.extend(to_create.iter().map(SyncedVar::of_new));
         }
-        for (i, action) in plan.desired.iter().enumerate() {
-            let Action::Update { existing: idx, value, kind, targets, branch } = action else { continue };
-            let var = &self.desired[i];
-            let current = &existing[*idx];
-            let mut edit = env.edit(current.id.clone());
-            if *value {
-                edit = edit.secret_value(var.value.clone());
-            }
-            if *kind {
-                edit = edit.kind(var.kind);
-            }
-            if *targets || *kind {
-                edit = edit.targets(var.targets.iter().copied());
-            }
-            if *branch {
-                edit = edit.git_branch(var.git_branch.clone());
-            }
-            report.requests += 1;
-            edit.send().await?;
-            report.updated.push(SyncedVar::of_new(var));
-        }
-        let mut delete_ids = Vec::new();
-        let desired_keys: HashSet<&str> = self.desired.iter().map(|v| v.key.as_str()).collect();
-        for idx in plan.unmatched {
-            let current = &existing[idx];
-            let integration_owned = current.configuration_id.is_some();
-            let asked = self.delete_keys.contains(&current.key) && !desired_keys.contains(current.key.as_str());
-            if (asked || self.delete_unlisted) && !integration_owned && !current.id.is_empty() {
-                delete_ids.push(current.id.clone());
-                report.deleted.push(SyncedVar::of_existing(current));
-            } else {
-                report.left_alone.push(SyncedVar::of_existing(current));
-            }
-        }
-        if !delete_ids.is_empty() {
-            report.requests += 1;
-            env.batch_delete(&delete_ids).await?;
-        }
         tracing::info!(project = %self.project, %report, "environment variables synced");
         Ok(report)
     }
@@ -236,7 +250,7 @@ impl<'c> SyncEnv<'c> {
 enum Action {
     Create,
     Unchanged(usize),
-    Update { existing: usize, value: bool, kind: bool, targets: bool, branch: bool },
+    Update { existing: usize, value: bool, kind: bool, targets: bool },
 }
 
 #[derive(Debug)]
@@ -245,6 +259,8 @@ struct Plan {
     desired: Vec<Action>,
     /// Indices of existing variables no desired variable matched.
     unmatched: Vec<usize>,
+    /// Indices of unmatched existing variables that overlap a desired one (same key and branch): in the way.
+    superseded: Vec<usize>,
 }
 
 fn same_value(desired: &NewEnvVar, current: &EnvVar) -> Option<bool> {
@@ -272,7 +288,7 @@ fn plan(desired: &[NewEnvVar], existing: &[EnvVar], overwrite_sensitive: bool) -
                 !same_value(want, cur).unwrap_or(false)
             };
             actions[i] = Some(if kind_changed || value_changed {
-                Action::Update { existing: j, value: true, kind: kind_changed, targets: false, branch: false }
+                Action::Update { existing: j, value: true, kind: kind_changed, targets: false }
             } else {
                 Action::Unchanged(j)
             });
@@ -299,15 +315,20 @@ fn plan(desired: &[NewEnvVar], existing: &[EnvVar], overwrite_sensitive: bool) -
                     } else {
                         !same_value(want, cur).unwrap_or(false)
                     };
-                Action::Update { existing: j, value: value_changed, kind: kind_changed, targets: true, branch: false }
+                Action::Update { existing: j, value: value_changed, kind: kind_changed, targets: true }
             }
             None => Action::Create,
         });
     }
-    Plan {
-        desired: actions.into_iter().map(|a| a.unwrap_or(Action::Create)).collect(),
-        unmatched: (0..existing.len()).filter(|j| !taken[*j]).collect(),
-    }
+    let (superseded, unmatched): (Vec<usize>, Vec<usize>) = (0..existing.len()).filter(|j| !taken[*j]).partition(|j| {
+        let cur = &existing[*j];
+        desired.iter().any(|want| {
+            want.key == cur.key
+                && want.git_branch == cur.git_branch
+                && want.targets.intersection(&cur.target).next().is_some()
+        })
+    });
+    Plan { desired: actions.into_iter().map(|a| a.unwrap_or(Action::Create)).collect(), unmatched, superseded }
 }
 
 #[cfg(test)]
@@ -349,18 +370,9 @@ mod tests {
             NewEnvVar::plain("D", "v", [Production]),
         ];
         let p = plan(&want, &cur, false);
-        assert_eq!(
-            p.desired[0],
-            Action::Update { existing: 0, value: true, kind: false, targets: false, branch: false }
-        );
-        assert_eq!(
-            p.desired[1],
-            Action::Update { existing: 1, value: false, kind: false, targets: true, branch: false }
-        );
-        assert_eq!(
-            p.desired[2],
-            Action::Update { existing: 2, value: true, kind: true, targets: false, branch: false }
-        );
+        assert_eq!(p.desired[0], Action::Update { existing: 0, value: true, kind: false, targets: false });
+        assert_eq!(p.desired[1], Action::Update { existing: 1, value: false, kind: false, targets: true });
+        assert_eq!(p.desired[2], Action::Update { existing: 2, value: true, kind: true, targets: false });
         assert_eq!(p.desired[3], Action::Create);
         assert_eq!(p.unmatched, vec![3]);
     }
@@ -375,5 +387,126 @@ mod tests {
         let p = plan(&want, &cur, false);
         assert!(matches!(p.desired[0], Action::Update { existing: 0, value: true, .. }));
         assert_eq!(p.unmatched, vec![1]);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        const KEYS: [&str; 3] = ["A", "B", "NEXT_PUBLIC_C"];
+        const TARGETS: [EnvTarget; 3] = [Production, Preview, Development];
+
+        /// For each key, each target goes to group 0, group 1 or nowhere: groups never overlap, as Vercel ensures.
+        fn groups() -> impl Strategy<Value = Vec<(usize, BTreeSet<EnvTarget>, u8, u8)>> {
+            proptest::collection::vec((0..3usize, 0..3usize, 0..3usize, 0..3u8, 0..2u8, 0..3u8, 0..2u8), 3).prop_map(
+                |per_key| {
+                    let mut out = Vec::new();
+                    for (k, (p, v, d, kind0, val0, kind1, val1)) in per_key.into_iter().enumerate() {
+                        for (g, kind, val) in [(0, kind0, val0), (1, kind1, val1)] {
+                            let targets: BTreeSet<EnvTarget> =
+                                [p, v, d].iter().zip(TARGETS).filter(|(a, _)| **a == g).map(|(_, t)| t).collect();
+                            if !targets.is_empty() {
+                                out.push((k, targets, kind, val));
+                            }
+                        }
+                    }
+                    out
+                },
+            )
+        }
+
+        fn kind_of(key: &str, targets: &BTreeSet<EnvTarget>, k: u8) -> EnvType {
+            match k {
+                2 if !targets.contains(&Development) && !key.starts_with("NEXT_PUBLIC_") => EnvType::Sensitive,
+                1 => EnvType::Plain,
+                _ => EnvType::Encrypted,
+            }
+        }
+
+        fn to_existing(groups: &[(usize, BTreeSet<EnvTarget>, u8, u8)]) -> Vec<EnvVar> {
+            groups
+                .iter()
+                .enumerate()
+                .map(|(n, (k, t, kind, val))| {
+                    let kind = kind_of(KEYS[*k], t, *kind);
+                    let value = (kind != EnvType::Sensitive).then(|| secrecy::SecretString::from(format!("v{val}")));
+                    EnvVar {
+                        id: format!("e{n}"),
+                        key: KEYS[*k].into(),
+                        kind,
+                        value,
+                        target: t.clone(),
+                        git_branch: None,
+                        comment: None,
+                        decrypted: Some(true),
+                        configuration_id: None,
+                        created_at: None,
+                        updated_at: None,
+                    }
+                })
+                .collect()
+        }
+
+        fn to_desired(groups: &[(usize, BTreeSet<EnvTarget>, u8, u8)]) -> Vec<NewEnvVar> {
+            groups
+                .iter()
+                .map(|(k, t, kind, val)| {
+                    NewEnvVar::new(KEYS[*k], format!("v{val}"), kind_of(KEYS[*k], t, *kind), t.iter().copied())
+                })
+                .collect()
+        }
+
+        fn overlaps(vars: &[EnvVar], skip: Option<usize>, key: &str, targets: &BTreeSet<EnvTarget>) -> bool {
+            vars.iter()
+                .enumerate()
+                .any(|(j, v)| Some(j) != skip && v.key == key && v.target.intersection(targets).next().is_some())
+        }
+
+        proptest! {
+            /// Applying the plan in the order `send` uses (deletes, shrinking PATCHes, the rest, creates) never hits an
+            /// ENV_CONFLICT, and planning again afterwards finds nothing to do.
+            #[test]
+            fn applying_the_plan_converges_without_conflicts(current in groups(), wanted in groups()) {
+                let mut state = to_existing(&current);
+                let desired = to_desired(&wanted);
+                let p = plan(&desired, &state, false);
+                let ids: Vec<String> = state.iter().map(|v| v.id.clone()).collect();
+                let superseded: HashSet<String> = p.superseded.iter().map(|j| ids[*j].clone()).collect();
+                state.retain(|v| !superseded.contains(&v.id));
+                let mut updates: Vec<(usize, usize, bool, bool, bool)> = p.desired.iter().enumerate().filter_map(|(i, a)| match a {
+                    Action::Update { existing, value, kind, targets } => Some((i, *existing, *value, *kind, *targets)),
+                    _ => None,
+                }).collect();
+                let old_targets: Vec<BTreeSet<EnvTarget>> = to_existing(&current).into_iter().map(|v| v.target).collect();
+                updates.sort_by_key(|(i, j, ..)| !desired[*i].targets.is_subset(&old_targets[*j]));
+                for (i, j, value, kind, targets) in updates {
+                    let pos = state.iter().position(|v| v.id == ids[j]).unwrap();
+                    let want = &desired[i];
+                    if targets || kind {
+                        prop_assert!(!overlaps(&state, Some(pos), &want.key, &want.targets), "PATCH would conflict");
+                        state[pos].target = want.targets.clone();
+                    }
+                    if kind { state[pos].kind = want.kind; }
+                    if value || kind {
+                        state[pos].value = (want.kind != EnvType::Sensitive).then(|| want.value.clone());
+                    }
+                }
+                for (i, a) in p.desired.iter().enumerate() {
+                    if *a == Action::Create {
+                        let want = &desired[i];
+                        prop_assert!(!overlaps(&state, None, &want.key, &want.targets), "create would conflict");
+                        state.push(EnvVar {
+                            id: format!("new{i}"), key: want.key.clone(), kind: want.kind,
+                            value: (want.kind != EnvType::Sensitive).then(|| want.value.clone()),
+                            target: want.targets.clone(), git_branch: None, comment: None, decrypted: Some(true),
+                            configuration_id: None, created_at: None, updated_at: None,
+                        });
+                    }
+                }
+                let again = plan(&desired, &state, false);
+                prop_assert!(again.desired.iter().all(|a| matches!(a, Action::Unchanged(_))), "{:?}", again.desired);
+                prop_assert!(again.superseded.is_empty());
+            }
+        }
     }
 }
