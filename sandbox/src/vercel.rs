@@ -1457,8 +1457,7 @@ fn create_deployment(s: &mut State, scope: &str, req: &SimRequest) -> Reply {
         Some(Value::String(t)) if t == "production" || t == "staging" => Some(t.clone()),
         Some(other) => return Err(error(400, "bad_request", format!("Invalid request: unknown target {other}."))),
     };
-    let git_ref;
-    match (obj.get("gitSource"), obj.get("deploymentId").and_then(Value::as_str)) {
+    let git_ref = match (obj.get("gitSource"), obj.get("deploymentId").and_then(Value::as_str)) {
         (Some(src), None) => {
             let Some(linked) = &project.linked_repo else {
                 return Err(error(400, "bad_request", "The project is not connected to a Git repository."));
@@ -1481,13 +1480,13 @@ fn create_deployment(s: &mut State, scope: &str, req: &SimRequest) -> Reply {
             let Some(r) = src.get("ref").and_then(Value::as_str) else {
                 return Err(error(400, "bad_request", "Invalid request: `gitSource.ref` is required."));
             };
-            git_ref = Some(r.to_string());
+            Some(r.to_string())
         }
         (None, Some(dep)) => {
             let Some(previous) = s.deployments.iter().find(|d| d.id == dep && d.project_id == project.id) else {
                 return Err(error(404, "not_found", "Deployment not found"));
             };
-            git_ref = previous.git_ref.clone();
+            previous.git_ref.clone()
         }
         _ => {
             return Err(error(
@@ -1496,7 +1495,7 @@ fn create_deployment(s: &mut State, scope: &str, req: &SimRequest) -> Reply {
                 "Missing `gitSource` or `deploymentId` (the simulator does not take files).",
             ));
         }
-    }
+    };
     // The build reads the env of its target (and, for previews, of its branch) at build time.
     let build_target = if target.as_deref() == Some("production") { "production" } else { "preview" };
     let keys: BTreeSet<String> = project
