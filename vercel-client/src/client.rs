@@ -197,7 +197,6 @@ impl VercelClientBuilder {
 }
 
 /// One API call, described independently of any attempt so that each attempt is rebuilt from it.
-#[derive(Debug)]
 pub(crate) struct ApiRequest {
     pub operation: &'static str,
     pub method: Method,
@@ -209,6 +208,20 @@ pub(crate) struct ApiRequest {
     pub idempotent: bool,
     /// Secrets in the body, scrubbed from any server message that might echo them.
     pub secrets: Vec<SecretString>,
+}
+
+impl fmt::Debug for ApiRequest {
+    /// The body may hold secret values: only its presence is shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiRequest")
+            .field("operation", &self.operation)
+            .field("method", &self.method)
+            .field("segments", &self.segments)
+            .field("query", &self.query)
+            .field("body", &self.body.as_ref().map(|_| "[REDACTED]"))
+            .field("idempotent", &self.idempotent)
+            .finish()
+    }
 }
 
 impl ApiRequest {
