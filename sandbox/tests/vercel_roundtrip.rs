@@ -203,12 +203,12 @@ async fn lobehub_build_fails_on_deprecated_or_missing_variables() {
 
 #[tokio::test]
 async fn deployments_move_through_queued_and_building_and_can_be_canceled() {
-    let (sim, _server, client) = start(Duration::from_millis(400)).await;
+    let (sim, _server, client) = start(Duration::from_secs(2)).await;
     sim.set_build_rules(BuildRules::none());
     client.projects().create("site").git_repository(GitRepository::github(REPO)).send().await.unwrap();
     let d = client.deployments().create("site").git_source(GitSource::github(REPO, "main")).send().await.unwrap();
     assert_eq!(d.ready_state, vercel_client::ReadyState::Queued);
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(client.deployments().get(&d.id).await.unwrap().ready_state, vercel_client::ReadyState::Building);
     let short = fast_wait().timeout(Duration::from_millis(50));
     let err = client.deployments().wait_until_ready(&d.id, short).await.unwrap_err();
