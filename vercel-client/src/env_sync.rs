@@ -11,7 +11,7 @@
 
 use crate::client::VercelClient;
 use crate::env::{EnvTarget, EnvType, EnvVar, NewEnvVar};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use secrecy::ExposeSecret;
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
@@ -174,6 +174,24 @@ impl<'c> SyncEnv<'c> {
         }
         let env = self.client.env(self.project.clone());
         let existing = env.list_decrypted().await?;
+        // A variable an integration owns (the Neon Marketplace's DATABASE_URL, …) is not ours to rewrite.
+        if let Some((want, owned)) = self.desired.iter().find_map(|want| {
+            existing
+                .iter()
+                .find(|cur| {
+                    cur.configuration_id.is_some()
+                        && cur.key == want.key
+                        && cur.git_branch == want.git_branch
+                        && cur.target.intersection(&want.targets).next().is_some()
+                })
+                .map(|cur| (want, cur))
+        }) {
+            return Err(Error::new(ErrorKind::EnvConflict, OP).with_detail(format!(
+                "{} is owned by an integration (configuration {}); drop it from the desired set or disconnect the integration",
+                want.key,
+                owned.configuration_id.as_deref().unwrap_or_default()
+            )));
+        }
         let mut report = SyncReport { requests: 1, ..SyncReport::default() };
         let plan = plan(&self.desired, &existing, self.overwrite_sensitive);
 

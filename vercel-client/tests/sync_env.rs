@@ -147,3 +147,21 @@ async fn invalid_desired_sets_send_nothing() {
     assert!(client.sync_env("prj_1", bad).send().await.is_err());
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn integration_owned_variables_are_not_rewritten() {
+    let (server, client) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/v10/projects/prj_1/env"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"envs": [
+            {"id": "e6", "key": "DATABASE_URL", "type": "encrypted", "target": ["production", "preview"], "configurationId": "icfg_neon"}
+        ]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let desired = vec![NewEnvVar::sensitive("DATABASE_URL", "postgres://x", [Production])];
+    let err = client.sync_env("prj_1", desired).send().await.unwrap_err();
+    assert_eq!(err.kind(), &vercel_client::ErrorKind::EnvConflict);
+    assert!(err.to_string().contains("icfg_neon") && !err.to_string().contains("postgres://x"), "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
