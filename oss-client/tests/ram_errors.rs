@@ -231,7 +231,9 @@ async fn expired_timestamp_corrects_the_clock_from_the_server_date_and_retries()
     )
     .await;
     let ram = client(&server, SignatureVersion::V3, RpcMethod::Post);
-    assert_eq!(ram.users().get("u").send().await.unwrap_err().kind(), &ErrorKind::ClockSkew);
+    let e = ram.users().get("u").send().await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::ClockSkew);
+    assert_eq!(e.server_time(), Some(Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 30).unwrap()));
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 

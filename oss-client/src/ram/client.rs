@@ -322,7 +322,7 @@ impl RamClient {
                 .map_err(|e| fail(Error::decode(action, format!("unexpected {action} response body: {e}"))));
         }
         let secrets = inner.credentials.secret_values();
-        let error = service_error::from_response(action, &response, now, &secrets);
+        let mut error = service_error::from_response(action, &response, now, &secrets);
         let mut clock_corrected = false;
         if error.code() == Some("InvalidTimeStamp.Expired")
             && let Some(server_now) = response
@@ -330,6 +330,7 @@ impl RamClient {
                 .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
                 .map(|d| d.with_timezone(&chrono::Utc))
         {
+            error = error.with_server_time(server_now);
             let off_by = (server_now - now).num_seconds().abs();
             if off_by > 60 {
                 inner.clock.correct_to(server_now);

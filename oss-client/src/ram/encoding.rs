@@ -3,11 +3,6 @@
 //! Unreserved characters `A-Z a-z 0-9 - _ . ~` stay as they are; every other UTF-8 byte becomes `%XY` with
 //! upper-case hex. So a space is `%20` (never `+`), `*` is `%2A` and `~` stays `~`.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-
-/// Everything but the RFC 3986 unreserved characters.
-const RFC3986: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
-
 /// Percent-encodes `s` as the Aliyun RPC signatures require.
 ///
 /// ```
@@ -17,7 +12,8 @@ const RFC3986: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'
 /// assert_eq!(percent_encode("é"), "%C3%A9");
 /// ```
 pub fn percent_encode(s: &str) -> String {
-    utf8_percent_encode(s, RFC3986).to_string()
+    // The same encoder as the OSS V4 signature's (one implementation for the crate).
+    crate::signing::encoding::encode(s)
 }
 
 /// The canonical query of the RPC signatures: each key and value percent-encoded, sorted by encoded key (then
