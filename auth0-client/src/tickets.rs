@@ -72,8 +72,17 @@ impl ChangePasswordTicketRequestContent {
     fn validate(&self, operation: &'static str) -> Result<()> {
         match (&self.user_id, &self.email, &self.connection_id) {
             (Some(id), None, None) if !id.trim().is_empty() => {}
-            (None, Some(email), Some(conn)) if !conn.trim().is_empty() => {
+            (None, Some(email), Some(conn)) => {
                 crate::users::validate_email(operation, email)?;
+                let valid = conn
+                    .strip_prefix("con_")
+                    .is_some_and(|rest| rest.len() == 16 && rest.chars().all(|c| c.is_ascii_alphanumeric()));
+                if !valid {
+                    return Err(Error::invalid_input(
+                        operation,
+                        format!("`{conn}` is not a connection id (con_ + 16 letters or digits)"),
+                    ));
+                }
             }
             (Some(_), _, _) => {
                 return Err(Error::invalid_input(
@@ -157,7 +166,7 @@ mod tests {
         assert!(ChangePasswordTicketRequestContent::invite("auth0|1", "c").validate("T").is_ok());
         let by_email = ChangePasswordTicketRequestContent {
             email: Some("a@b.co".into()),
-            connection_id: Some("con_1".into()),
+            connection_id: Some("con_0123456789abcdef".into()),
             ..Default::default()
         };
         assert!(by_email.validate("T").is_ok());

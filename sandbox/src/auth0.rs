@@ -405,7 +405,7 @@ impl Auth0SimulatorBuilder {
             "x_sim_opaque_setting": {"set_in": "dashboard", "kept": [1, 2, 3]}
         });
         state.connections.push(Connection {
-            id: "con_db000000000000001".into(),
+            id: "con_db00000000000001".into(),
             name: DATABASE_CONNECTION.into(),
             display_name: "Email and password".into(),
             strategy: "auth0".into(),
@@ -417,7 +417,7 @@ impl Auth0SimulatorBuilder {
             enabled_clients: vec![M2M_CLIENT_ID.into()],
         });
         state.connections.push(Connection {
-            id: "con_google000000000002".into(),
+            id: "con_google0000000002".into(),
             name: SOCIAL_CONNECTION.into(),
             display_name: "Google".into(),
             strategy: "google-oauth2".into(),
