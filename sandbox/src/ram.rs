@@ -27,7 +27,7 @@
 //! # async fn demo() -> std::io::Result<()> {
 //! use sandbox::ram::RamSimulator;
 //! let sim = RamSimulator::with_account_key("1234567890", "LTAIadmin", "admin-secret");
-//! let server = sim.clone().start(sandbox::RequestLog::new()).await?;
+//! let server = sim.start(sandbox::RequestLog::new()).await?;
 //! println!("RAM at {}", server.base_url());
 //! # Ok(()) }
 //! ```
@@ -125,8 +125,23 @@ impl RamSimulator {
     }
 
     /// Serves the simulator on a loopback port, recording into `log`.
-    pub async fn start(self: Arc<Self>, log: RequestLog) -> std::io::Result<SimServer> {
-        SimServer::start(self, log).await
+    pub async fn start(self: &Arc<Self>, log: RequestLog) -> std::io::Result<SimServer> {
+        SimServer::start(self.clone(), log).await
+    }
+
+    /// A RAM client builder pointed at `server` (plain http to loopback). Add credentials and build.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use oss_client::Credentials;
+    /// let sim = sandbox::ram::RamSimulator::with_account_key("1234567890", "LTAIadmin", "admin-secret");
+    /// let server = sim.start(sandbox::RequestLog::new()).await?;
+    /// let ram = sim.client_builder(&server).credentials(Credentials::new("LTAIadmin", "admin-secret")).build()?;
+    /// ram.users().create("lobehub-oss").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn client_builder(&self, server: &SimServer) -> oss_client::ram::RamClientBuilder {
+        oss_client::ram::RamClient::builder().endpoint(server.base_url())
     }
 
     /// The account behind the simulator.
@@ -1153,5 +1168,63 @@ fn status_str(s: KeyStatus) -> &'static str {
     match s {
         KeyStatus::Active => "Active",
         KeyStatus::Inactive => "Inactive",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use http::Method;
+
+    /// The simulator's own verifier accepts the official vectors (R-1 for V2, A-2 for V3) and nothing else.
+    #[test]
+    fn official_vectors_verify() {
+        let sim = RamSimulator::with_account_key("1", "testid", "testsecret");
+        sim.set_now(Some(Utc.with_ymd_and_hms(2015, 8, 18, 3, 15, 45).unwrap()));
+        let r1 = "/?AccessKeyId=testid&Action=CreateUser&Format=JSON&SignatureMethod=HMAC-SHA1&SignatureNonce=6a6e0ca6-4557-11e5-86a2-b8e8563dc8d2&SignatureVersion=1.0&Timestamp=2015-08-18T03%3A15%3A45Z&UserName=test&Version=2015-05-01&Signature=kRA2cnpJVacIhDMzXnoNZG9tDCI%3D";
+        let ok = sim.handle(&SimRequest::new(Method::GET, r1, &[("host", "ram.aliyuncs.com")], ""));
+        assert_eq!(ok.status.as_u16(), 200, "{}", String::from_utf8_lossy(&ok.body));
+        assert_eq!(sim.user_names(), ["test"]);
+        // The same request again: the nonce is spent.
+        let replay = sim.handle(&SimRequest::new(Method::GET, r1, &[("host", "ram.aliyuncs.com")], ""));
+        assert!(String::from_utf8_lossy(&replay.body).contains("SignatureNonceUsed"));
+        // A tampered parameter breaks the signature.
+        let tampered = r1.replace("UserName=test", "UserName=tesT").replace("6a6e0ca6", "7a6e0ca6");
+        let bad = sim.handle(&SimRequest::new(Method::GET, &tampered, &[("host", "ram.aliyuncs.com")], ""));
+        assert!(String::from_utf8_lossy(&bad.body).contains("SignatureDoesNotMatch"));
+
+        sim.set_now(Some(Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap()));
+        let headers = [
+            ("host", "ram.aliyuncs.com"),
+            ("x-acs-action", "CreateUser"),
+            ("x-acs-version", "2015-05-01"),
+            ("x-acs-date", "2025-01-01T00:00:00Z"),
+            ("x-acs-signature-nonce", "3156853299f313e23d1673dc12e1703d"),
+            ("x-acs-content-sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            (
+                "authorization",
+                "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=826e059a72794be9ada5ef5483b7fa3640ef397f3e51da4bba41c34ec662024d",
+            ),
+        ];
+        let ok = sim.handle(&SimRequest::new(
+            Method::POST,
+            "/?DisplayName=LobeChat%20OSS&UserName=lobechat-oss",
+            &headers,
+            "",
+        ));
+        assert_eq!(ok.status.as_u16(), 200, "{}", String::from_utf8_lossy(&ok.body));
+        assert!(sim.user_names().contains(&"lobechat-oss".to_string()));
+    }
+
+    #[test]
+    fn injected_throttling_uses_rams_own_format() {
+        let sim = RamSimulator::with_account_key("1", "a", "b");
+        let r = sim.injected_error(InjectedError::Throttled { retry_after: Duration::from_millis(250) });
+        assert_eq!(r.status.as_u16(), 400);
+        assert_eq!(r.headers["retry-after"], "0.250");
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(body["Code"], "Throttling.User");
+        assert!(body["RequestId"].as_str().is_some_and(|s| !s.is_empty()));
     }
 }

@@ -20,7 +20,7 @@ const ADMIN_SECRET: &str = "admin-secret-0001";
 
 async fn start() -> (Arc<RamSimulator>, SimServer) {
     let sim = RamSimulator::with_account_key("1234567890", ADMIN_ID, ADMIN_SECRET);
-    let server = sim.clone().start(RequestLog::new()).await.unwrap();
+    let server = sim.start(RequestLog::new()).await.unwrap();
     (sim, server)
 }
 
