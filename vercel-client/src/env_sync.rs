@@ -106,6 +106,8 @@ pub struct SyncEnv<'c> {
     delete_unlisted: bool,
     delete_keys: BTreeSet<String>,
     overwrite_sensitive: bool,
+    overwrite_keys: BTreeSet<String>,
+    dry_run: bool,
 }
 
 impl<'c> crate::env::EnvHandler<'c> {
@@ -134,6 +136,8 @@ impl<'c> SyncEnv<'c> {
             delete_unlisted: false,
             delete_keys: BTreeSet::new(),
             overwrite_sensitive: false,
+            overwrite_keys: BTreeSet::new(),
+            dry_run: false,
         }
     }
 
@@ -157,6 +161,36 @@ impl<'c> SyncEnv<'c> {
     /// Rewrite `sensitive` values even when a variable is present (their values cannot be compared).
     pub fn overwrite_sensitive(mut self, yes: bool) -> Self {
         self.overwrite_sensitive = yes;
+        self
+    }
+
+    /// Rewrite these `sensitive` variables even when present: for a caller that knows their value changed (a
+    /// rotated access key secret) without rewriting every other sensitive value.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: vercel_client::VercelClient, vars: Vec<vercel_client::NewEnvVar>) -> vercel_client::Result<()> {
+    /// client.sync_env("lobechat", vars).overwrite_keys(["S3_SECRET_ACCESS_KEY"]).send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn overwrite_keys<I, S>(mut self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.overwrite_keys.extend(keys.into_iter().map(Into::into));
+        self
+    }
+
+    /// Computes the report (what would be created, updated, deleted) after the list request, without writing.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: vercel_client::VercelClient, vars: Vec<vercel_client::NewEnvVar>) -> vercel_client::Result<()> {
+    /// let preview = client.sync_env("lobechat", vars).dry_run(true).send().await?;
+    /// assert_eq!(preview.requests, 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn dry_run(mut self, yes: bool) -> Self {
+        self.dry_run = yes;
         self
     }
 
@@ -193,7 +227,8 @@ impl<'c> SyncEnv<'c> {
             )));
         }
         let mut report = SyncReport { requests: 1, ..SyncReport::default() };
-        let plan = plan(&self.desired, &existing, self.overwrite_sensitive);
+        let overwrite = |key: &str| self.overwrite_sensitive || self.overwrite_keys.contains(key);
+        let plan = plan(&self.desired, &existing, &overwrite);
 
         // 1. Deletes first (one batch): variables superseded by a desired one (they would make its PATCH or create
         //    conflict), and the extras the caller asked to delete.
@@ -214,7 +249,7 @@ impl<'c> SyncEnv<'c> {
                 report.left_alone.push(SyncedVar::of_existing(current));
             }
         }
-        if !delete_ids.is_empty() {
+        if !delete_ids.is_empty() && !self.dry_run {
             report.requests += 1;
             env.batch_delete(&delete_ids).await?;
         }
@@ -239,8 +274,10 @@ impl<'c> SyncEnv<'c> {
             if *targets || *kind {
                 edit = edit.targets(var.targets.iter().copied());
             }
-            report.requests += 1;
-            edit.send().await?;
+            if !self.dry_run {
+                report.requests += 1;
+                edit.send().await?;
+            }
             report.updated.push(SyncedVar::of_new(var));
         }
 
@@ -255,8 +292,10 @@ impl<'c> SyncEnv<'c> {
             }
         }
         if !to_create.is_empty() {
-            report.requests += 1;
-            env.create(to_create.clone()).send().await?;
+            if !self.dry_run {
+                report.requests += 1;
+                env.create(to_create.clone()).send().await?;
+            }
             report.created.extend(to_create.iter().map(SyncedVar::of_new));
         }
         tracing::info!(project = %self.project, %report, "environment variables synced");
@@ -286,7 +325,7 @@ fn same_value(desired: &NewEnvVar, current: &EnvVar) -> Option<bool> {
     Some(readable.expose_secret() == desired.value.expose_secret())
 }
 
-fn plan(desired: &[NewEnvVar], existing: &[EnvVar], overwrite_sensitive: bool) -> Plan {
+fn plan(desired: &[NewEnvVar], existing: &[EnvVar], overwrite_sensitive: &dyn Fn(&str) -> bool) -> Plan {
     let mut taken = vec![false; existing.len()];
     let mut actions: Vec<Option<Action>> = (0..desired.len()).map(|_| None).collect();
     // Pass 1: exact identity (key, targets, branch).
@@ -300,7 +339,7 @@ fn plan(desired: &[NewEnvVar], existing: &[EnvVar], overwrite_sensitive: bool) -
             let value_changed = if kind_changed {
                 true
             } else if want.kind == EnvType::Sensitive {
-                overwrite_sensitive
+                overwrite_sensitive(&want.key)
             } else {
                 // An unreadable value (ciphertext) cannot be compared: rewrite it.
                 !same_value(want, cur).unwrap_or(false)
@@ -329,7 +368,7 @@ fn plan(desired: &[NewEnvVar], existing: &[EnvVar], overwrite_sensitive: bool) -
                 let kind_changed = cur.kind != want.kind;
                 let value_changed = kind_changed
                     || if want.kind == EnvType::Sensitive {
-                        overwrite_sensitive
+                        overwrite_sensitive(&want.key)
                     } else {
                         !same_value(want, cur).unwrap_or(false)
                     };
@@ -366,10 +405,10 @@ mod tests {
         );
         let want =
             vec![NewEnvVar::encrypted("A", "x", [Production, Preview]), NewEnvVar::sensitive("S", "new", [Production])];
-        let p = plan(&want, &cur, false);
+        let p = plan(&want, &cur, &|_| false);
         assert_eq!(p.desired, vec![Action::Unchanged(0), Action::Unchanged(1)]);
         assert!(p.unmatched.is_empty());
-        let p = plan(&want, &cur, true);
+        let p = plan(&want, &cur, &|_| true);
         assert!(matches!(p.desired[1], Action::Update { value: true, .. }));
     }
 
@@ -387,7 +426,7 @@ mod tests {
             NewEnvVar::sensitive("C", "v", [Preview]),
             NewEnvVar::plain("D", "v", [Production]),
         ];
-        let p = plan(&want, &cur, false);
+        let p = plan(&want, &cur, &|_| false);
         assert_eq!(p.desired[0], Action::Update { existing: 0, value: true, kind: false, targets: false });
         assert_eq!(p.desired[1], Action::Update { existing: 1, value: false, kind: false, targets: true });
         assert_eq!(p.desired[2], Action::Update { existing: 2, value: true, kind: true, targets: false });
@@ -402,7 +441,7 @@ mod tests {
                 {"id":"2","key":"A","value":"x","type":"plain","target":["preview"],"gitBranch":"dev"}]"#,
         );
         let want = vec![NewEnvVar::encrypted("A", "x", [Preview])];
-        let p = plan(&want, &cur, false);
+        let p = plan(&want, &cur, &|_| false);
         assert!(matches!(p.desired[0], Action::Update { existing: 0, value: true, .. }));
         assert_eq!(p.unmatched, vec![1]);
     }
@@ -487,7 +526,7 @@ mod tests {
             fn applying_the_plan_converges_without_conflicts(current in groups(), wanted in groups()) {
                 let mut state = to_existing(&current);
                 let desired = to_desired(&wanted);
-                let p = plan(&desired, &state, false);
+                let p = plan(&desired, &state, &|_| false);
                 let ids: Vec<String> = state.iter().map(|v| v.id.clone()).collect();
                 let superseded: HashSet<String> = p.superseded.iter().map(|j| ids[*j].clone()).collect();
                 state.retain(|v| !superseded.contains(&v.id));
@@ -521,7 +560,7 @@ mod tests {
                         });
                     }
                 }
-                let again = plan(&desired, &state, false);
+                let again = plan(&desired, &state, &|_| false);
                 prop_assert!(again.desired.iter().all(|a| matches!(a, Action::Unchanged(_))), "{:?}", again.desired);
                 prop_assert!(again.superseded.is_empty());
             }

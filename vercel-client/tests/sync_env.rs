@@ -165,3 +165,54 @@ async fn integration_owned_variables_are_not_rewritten() {
     assert!(err.to_string().contains("icfg_neon") && !err.to_string().contains("postgres://x"), "{err}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
+
+async fn mount_existing(server: &wiremock::MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/v10/projects/prj_1/env"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"envs": [
+            {"id": "e1", "key": "APP_URL", "value": "https://old.example.com", "type": "encrypted", "target": ["preview", "production"], "decrypted": true},
+            {"id": "e2", "key": "AUTH_SECRET", "type": "sensitive", "target": ["production", "preview"], "decrypted": false},
+            {"id": "e5", "key": "S3_SECRET_ACCESS_KEY", "type": "sensitive", "target": ["production", "preview"], "decrypted": false}
+        ]})))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn overwrite_keys_rewrites_only_the_named_sensitive_variable() {
+    let (server, client) = setup().await;
+    mount_existing(&server).await;
+    Mock::given(method("PATCH"))
+        .and(path("/v9/projects/prj_1/env/e5"))
+        .and(body_json(json!({"value": "rotated-secret"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"id": "e5", "key": "S3_SECRET_ACCESS_KEY", "type": "sensitive", "target": ["production", "preview"]}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let desired = vec![
+        NewEnvVar::sensitive("AUTH_SECRET", "auth-secret-value", [Production, Preview]),
+        NewEnvVar::sensitive("S3_SECRET_ACCESS_KEY", "rotated-secret", [Production, Preview]),
+    ];
+    let report = client.sync_env("prj_1", desired).overwrite_keys(["S3_SECRET_ACCESS_KEY"]).send().await.unwrap();
+    assert_eq!(report.requests, 2);
+    assert_eq!(report.updated.iter().map(|v| v.key.as_str()).collect::<Vec<_>>(), ["S3_SECRET_ACCESS_KEY"]);
+    assert_eq!(report.unchanged.len(), 1);
+}
+
+#[tokio::test]
+async fn dry_run_reports_without_writing() {
+    let (server, client) = setup().await;
+    mount_existing(&server).await;
+    let desired = vec![
+        NewEnvVar::encrypted("APP_URL", "https://chat.example.com", [Production, Preview]),
+        NewEnvVar::plain("S3_BUCKET", "files", [Production, Preview]),
+    ];
+    let report = client.sync_env("prj_1", desired).dry_run(true).send().await.unwrap();
+    assert_eq!(report.requests, 1);
+    assert_eq!(report.updated.len(), 1);
+    assert_eq!(report.created.len(), 1);
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 1, "only the list request is sent");
+}
