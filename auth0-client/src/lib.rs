@@ -6,7 +6,8 @@
 //! - [`Auth0Client::builder`]: the tenant domain (a bare host), the machine-to-machine credentials, the scopes
 //!   you need (checked before any call), a client-side rate budget and the retry policy.
 //! - Handlers: [`clients`](Auth0Client::clients), [`connections`](Auth0Client::connections),
-//!   [`users`](Auth0Client::users), [`tickets`](Auth0Client::tickets), [`oidc`](Auth0Client::oidc).
+//!   [`users`](Auth0Client::users), [`tickets`](Auth0Client::tickets), [`oidc`](Auth0Client::oidc),
+//!   [`tenant_settings`](Auth0Client::tenant_settings).
 //! - [`Auth0Client::disable_signups`]: sign-ups off on the database connection by read-merge-write, and every
 //!   other connection turned off for the application, idempotently.
 //!
@@ -47,6 +48,7 @@ mod http;
 pub mod oidc;
 pub mod scopes;
 pub mod signups;
+pub mod tenant;
 pub mod tickets;
 pub mod token;
 pub mod users;
@@ -63,6 +65,7 @@ pub use connections::{
 pub use error::{Error, ErrorKind, Result};
 pub use oidc::{Claims, OidcHandler, OpenIdConfiguration, TokenVerifier};
 pub use signups::{DisableSignupsReport, DisabledConnection};
+pub use tenant::{TenantSettings, TenantSettingsHandler};
 pub use tickets::{ChangePasswordTicketRequestContent, PasswordChangeTicket, TicketsHandler};
 pub use token::TokenInfo;
 pub use users::{CreateUserRequestContent, Identity, ListUsers, User, UsersHandler};

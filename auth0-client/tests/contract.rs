@@ -165,6 +165,16 @@ async fn captured_bodies() -> Vec<(String, String, Value)> {
                 json!({"connections": [{"id": "con_g", "name": "google-oauth2", "strategy": "google-oauth2"}]}),
             ),
         ),
+        (
+            "GET",
+            "^/api/v2/tenants/settings$",
+            ResponseTemplate::new(200).set_body_json(json!({"flags": {"enable_client_connections": true}})),
+        ),
+        (
+            "PATCH",
+            "^/api/v2/tenants/settings$",
+            ResponseTemplate::new(200).set_body_json(json!({"flags": {"enable_client_connections": false}})),
+        ),
         ("GET", "^/api/v2/users-by-email$", ResponseTemplate::new(200).set_body_json(json!([]))),
         ("POST", "^/api/v2/users$", ResponseTemplate::new(201).set_body_json(user)),
         (
@@ -226,6 +236,7 @@ async fn captured_bodies() -> Vec<(String, String, Value)> {
         .await
         .unwrap();
     auth0.tickets().password_change(&ChangePasswordTicketRequestContent::invite("auth0|1", "app")).await.unwrap();
+    assert!(auth0.tenant_settings().set_enable_client_connections(false).await.unwrap());
     auth0
         .tickets()
         .password_change(&ChangePasswordTicketRequestContent {
@@ -280,6 +291,7 @@ async fn every_body_the_client_sends_matches_the_spec() {
         "PATCH /connections/{id}/clients",
         "POST /users",
         "POST /tickets/password-change",
+        "PATCH /tenants/settings",
     ]
     .into_iter()
     .map(String::from)

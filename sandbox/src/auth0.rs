@@ -24,7 +24,7 @@
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use sandbox::auth0::Auth0Simulator;
-//! let sim = Auth0Simulator::new();
+//! let sim = std::sync::Arc::new(Auth0Simulator::new());
 //! let server = sim.start(sandbox::RequestLog::new()).await?;
 //! println!("Auth0 at {} (client {})", server.base_url(), sandbox::auth0::M2M_CLIENT_ID);
 //! # Ok(()) }

@@ -672,3 +672,19 @@ async fn faults_are_retried_and_lost_creates_are_not_duplicated() {
     assert_eq!(sim.clients().iter().filter(|c| c["name"] == "LobeHub").count(), 1);
     assert!(!app.client_id.is_empty());
 }
+
+#[tokio::test]
+async fn tenant_flag_stops_new_applications_from_getting_every_connection() {
+    let (sim, server, auth0) = setup().await;
+    assert!(auth0.tenant_settings().get().await.unwrap().enable_client_connections());
+    assert!(auth0.tenant_settings().set_enable_client_connections(false).await.unwrap());
+    let before = server.log().mutating().len();
+    assert!(!auth0.tenant_settings().set_enable_client_connections(false).await.unwrap());
+    assert_eq!(server.log().mutating().len(), before, "no write when the flag already has the value");
+    let app = auth0.clients().create(&lobehub_app("https://chat.example.com")).await.unwrap();
+    assert!(sim.enabled_connections(&app.client_id).is_empty());
+    // disable_signups then enables just the database connection.
+    let report = auth0.disable_signups(&app.client_id, DATABASE_CONNECTION).await.unwrap();
+    assert!(report.database_connection_enabled_now && report.disabled_connections.is_empty());
+    assert_eq!(sim.enabled_connections(&app.client_id), vec![DATABASE_CONNECTION]);
+}
