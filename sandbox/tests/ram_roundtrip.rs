@@ -503,3 +503,37 @@ async fn reads_are_not_counted_as_mutations() {
     assert_eq!(mutating, ["CreateUser"]);
     assert!(server.log().for_service("ram").iter().all(|e| e.path == "/"));
 }
+
+#[tokio::test]
+async fn ensure_helpers_converge_and_then_write_nothing() {
+    use oss_client::ram::PolicyOutcome;
+    let (sim, server) = start().await;
+    let ram = admin(&server);
+    let doc = PolicyDocument::oss_bucket_objects("lobehub-assets").unwrap();
+    for round in 0..2 {
+        let (user, created) = ram.users().ensure("lobehub-oss").await.unwrap();
+        assert_eq!((user.user_name.as_str(), created), ("lobehub-oss", round == 0));
+        let outcome = ram.policies().ensure("lobehub-oss-rw", &doc, Some("LobeHub")).await.unwrap();
+        assert_eq!(matches!(outcome, PolicyOutcome::Created(_)), round == 0);
+        assert_eq!(matches!(outcome, PolicyOutcome::Unchanged), round == 1);
+        let attached =
+            ram.user_policies("lobehub-oss").ensure_attached(PolicyType::Custom, "lobehub-oss-rw").await.unwrap();
+        assert_eq!(attached, round == 0);
+    }
+    // A changed document becomes the new default version.
+    let other = PolicyDocument::oss_bucket_objects("other-assets").unwrap();
+    let PolicyOutcome::Updated(v) = ram.policies().ensure("lobehub-oss-rw", &other, None).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(v.version_id, "v2");
+    assert_eq!(sim.policy_versions("lobehub-oss-rw").unwrap().1, "v2");
+    assert!(ram.user_policies("lobehub-oss").ensure_detached(PolicyType::Custom, "lobehub-oss-rw").await.unwrap());
+    assert!(!ram.user_policies("lobehub-oss").ensure_detached(PolicyType::Custom, "lobehub-oss-rw").await.unwrap());
+    // A converged second run sends no mutating request.
+    server.log().clear();
+    ram.users().ensure("lobehub-oss").await.unwrap();
+    ram.policies().ensure("lobehub-oss-rw", &other, None).await.unwrap();
+    ram.user_policies("lobehub-oss").ensure_detached(PolicyType::Custom, "lobehub-oss-rw").await.unwrap();
+    assert!(server.log().mutating().is_empty(), "{:?}", server.log().mutating());
+    assert_eq!(server.log().len(), 3);
+}

@@ -38,7 +38,8 @@ pub mod users;
 pub use access_keys::{AccessKey, AccessKeyStatus, AccessKeysHandler, CreatedAccessKey};
 pub use client::{DEFAULT_ENDPOINT, RamClient, RamClientBuilder};
 pub use policies::{
-    MAX_POLICY_VERSIONS, PoliciesHandler, Policy, PolicyType, PolicyVersion, PolicyWithDefaultVersion, RotateStrategy,
+    MAX_POLICY_VERSIONS, PoliciesHandler, Policy, PolicyOutcome, PolicyType, PolicyVersion, PolicyWithDefaultVersion,
+    RotateStrategy,
 };
 pub use policy_document::{Effect, MAX_POLICY_DOCUMENT_CHARS, PolicyDocument, Statement, StringList};
 pub use signing::{NonceSource, RandomNonce, RpcMethod, SignatureVersion};

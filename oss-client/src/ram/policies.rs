@@ -114,6 +114,17 @@ impl PolicyWithDefaultVersion {
     }
 }
 
+/// What [`PoliciesHandler::ensure`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyOutcome {
+    /// The policy did not exist and was created.
+    Created(Policy),
+    /// The policy existed with another document; this version is now the default.
+    Updated(PolicyVersion),
+    /// The policy existed with an equivalent document; nothing was written.
+    Unchanged,
+}
+
 /// What CreatePolicyVersion does when the policy already has five versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RotateStrategy {
@@ -239,6 +250,49 @@ impl<'a> PoliciesHandler<'a> {
     /// or has non-default versions (`DeleteConflict.Policy.Version`).
     pub fn delete(&self, policy_name: impl Into<String>) -> DeletePolicy<'a> {
         DeletePolicy { client: self.client, policy_name: policy_name.into(), cascading: false }
+    }
+
+    /// Reads the custom policy and creates it if it does not exist, or brings it to `document`: when its
+    /// default version is not [equivalent](PolicyDocument::is_equivalent), a new default version is created
+    /// (see [`replace_document`](Self::replace_document)). Nothing is written when it already matches.
+    ///
+    /// ```no_run
+    /// # async fn demo(ram: oss_client::ram::RamClient) -> oss_client::Result<()> {
+    /// use oss_client::ram::{PolicyDocument, policies::PolicyOutcome};
+    /// let doc = PolicyDocument::oss_bucket_objects("lobehub-assets")?;
+    /// match ram.policies().ensure("lobehub-oss-rw", &doc, Some("LobeHub bucket")).await? {
+    ///     PolicyOutcome::Created(_) | PolicyOutcome::Updated(_) | PolicyOutcome::Unchanged => {}
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn ensure(
+        &self,
+        policy_name: &str,
+        document: &PolicyDocument,
+        description: Option<&str>,
+    ) -> Result<PolicyOutcome, Error> {
+        let current = match self.get(policy_name).send().await {
+            Ok(current) => current,
+            Err(e) if e.kind() == &crate::ErrorKind::EntityNotExist => {
+                let mut create = self.create(policy_name, document);
+                if let Some(d) = description {
+                    create = create.description(d);
+                }
+                match create.send().await {
+                    Ok(policy) => return Ok(PolicyOutcome::Created(policy)),
+                    Err(e) if e.kind() == &crate::ErrorKind::EntityAlreadyExists => {
+                        self.get(policy_name).send().await?
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        if current.document()?.is_equivalent(document) {
+            Ok(PolicyOutcome::Unchanged)
+        } else {
+            Ok(PolicyOutcome::Updated(self.replace_document(policy_name, document).await?))
+        }
     }
 
     /// Makes `document` the policy's default version, making room first: when the policy already holds five

@@ -92,6 +92,38 @@ impl<'a> UserPoliciesHandler<'a> {
     pub fn list(&self) -> ListPoliciesForUser<'a> {
         ListPoliciesForUser { client: self.client, user_name: self.user_name.clone() }
     }
+
+    /// Whether the policy is attached to the user (ListPoliciesForUser).
+    pub async fn is_attached(&self, policy_type: PolicyType, policy_name: &str) -> Result<bool, Error> {
+        let attached = self.list().send().await?;
+        Ok(attached.iter().any(|p| p.policy_type == policy_type && p.policy_name == policy_name))
+    }
+
+    /// Lists the user's policies and attaches this one only if it is missing (a concurrent
+    /// `EntityAlreadyExists.User.Policy` counts as success). Returns whether this call attached it.
+    pub async fn ensure_attached(&self, policy_type: PolicyType, policy_name: &str) -> Result<bool, Error> {
+        if self.is_attached(policy_type, policy_name).await? {
+            return Ok(false);
+        }
+        match self.attach(policy_type, policy_name).send().await {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == &crate::ErrorKind::EntityAlreadyExists => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Detaches the policy if it is attached (a concurrent `EntityNotExist.User.Policy` counts as success).
+    /// Returns whether this call detached it.
+    pub async fn ensure_detached(&self, policy_type: PolicyType, policy_name: &str) -> Result<bool, Error> {
+        if !self.is_attached(policy_type, policy_name).await? {
+            return Ok(false);
+        }
+        match self.detach(policy_type, policy_name).send().await {
+            Ok(()) => Ok(true),
+            Err(e) if e.code() == Some("EntityNotExist.User.Policy") => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// The AttachPolicyToUser or DetachPolicyFromUser request (same parameters).

@@ -132,6 +132,30 @@ impl<'a> UsersHandler<'a> {
     pub fn list(&self) -> ListUsers<'a> {
         ListUsers { client: self.client, max_items: None }
     }
+
+    /// Reads the user and creates it only if it does not exist, so a converged run sends no write. Returns
+    /// the user and whether this call created it.
+    ///
+    /// ```no_run
+    /// # async fn demo(ram: oss_client::ram::RamClient) -> oss_client::Result<()> {
+    /// let (user, created) = ram.users().ensure("lobehub-oss").await?;
+    /// # let _ = (user, created); Ok(()) }
+    /// ```
+    pub async fn ensure(&self, user_name: &str) -> Result<(User, bool), Error> {
+        match self.get(user_name).send().await {
+            Ok(user) => return Ok((user, false)),
+            Err(e) if e.kind() == &crate::ErrorKind::EntityNotExist => {}
+            Err(e) => return Err(e),
+        }
+        match self.create(user_name).send().await {
+            Ok(user) => Ok((user, true)),
+            // Created concurrently (or by an earlier attempt whose answer was lost).
+            Err(e) if e.kind() == &crate::ErrorKind::EntityAlreadyExists => {
+                Ok((self.get(user_name).send().await?, false))
+            }
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// The CreateUser request.
