@@ -354,6 +354,10 @@ fn merge_into(target: &mut Vec<String>, extra: &[String]) -> bool {
     changed
 }
 
+/// `GET /clients` and `GET /clients/{id}` accept any of these ([spec] `security`).
+const READ_CLIENTS: crate::http::ScopeRequirement =
+    &[&["read:clients", "read:client_keys", "read:client_credentials", "read:client_summary"]];
+
 fn validate_name(operation: &'static str, name: &str) -> Result<()> {
     if name.trim().is_empty() {
         return Err(Error::invalid_input(operation, "the client name is empty"));
@@ -471,7 +475,7 @@ impl ListClients {
         }
         let mut out = Vec::new();
         for page in 0u32.. {
-            let request = ApiRequest::new(OP, Method::GET, &["clients"], &[&["read:clients", "read:client_summary"]])
+            let request = ApiRequest::new(OP, Method::GET, &["clients"], READ_CLIENTS)
                 .query("page", page)
                 .query("per_page", self.per_page)
                 .query("include_totals", true)
@@ -553,8 +557,7 @@ impl ClientsHandler {
     pub async fn get(&self, client_id: &str) -> Result<Client> {
         const OP: &str = "GetClient";
         validate_id(OP, "client id", client_id)?;
-        let request =
-            ApiRequest::new(OP, Method::GET, &["clients", client_id], &[&["read:clients", "read:client_summary"]]);
+        let request = ApiRequest::new(OP, Method::GET, &["clients", client_id], READ_CLIENTS);
         self.client.inner.call(&request).await
     }
 
@@ -594,7 +597,9 @@ impl ClientsHandler {
         const OP: &str = "UpdateClient";
         validate_id(OP, "client id", client_id)?;
         body.validate(OP)?;
-        let request = ApiRequest::new(OP, Method::PATCH, &["clients", client_id], &[&["update:clients"]]).json(body)?;
+        let request =
+            ApiRequest::new(OP, Method::PATCH, &["clients", client_id], &[&["update:clients", "update:client_keys"]])
+                .json(body)?;
         self.client.inner.call(&request).await
     }
 

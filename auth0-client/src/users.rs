@@ -346,7 +346,7 @@ impl UsersHandler {
     pub async fn get(&self, user_id: &str) -> Result<User> {
         const OP: &str = "GetUser";
         validate_id(OP, "user id", user_id)?;
-        let request = ApiRequest::new(OP, Method::GET, &["users", user_id], &[&["read:users"]]);
+        let request = ApiRequest::new(OP, Method::GET, &["users", user_id], &[&["read:users", "read:current_user"]]);
         self.client.inner.call(&request).await
     }
 
@@ -369,7 +369,8 @@ impl UsersHandler {
     pub async fn delete(&self, user_id: &str) -> Result<()> {
         const OP: &str = "DeleteUser";
         validate_id(OP, "user id", user_id)?;
-        let request = ApiRequest::new(OP, Method::DELETE, &["users", user_id], &[&["delete:users"]]);
+        let request =
+            ApiRequest::new(OP, Method::DELETE, &["users", user_id], &[&["delete:users", "delete:current_user"]]);
         self.client.inner.send(&request).await.map(|_| ())
     }
 }
