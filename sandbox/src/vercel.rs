@@ -1565,6 +1565,43 @@ fn list_deployments(s: &State, scope: &str, req: &SimRequest) -> Reply {
     ))
 }
 
+/// Whether a `Host` names a deployed app rather than the API: a `*.vercel.app` host or a custom domain (the
+/// API is reached as `127.0.0.1`, `localhost` or `api.vercel.com`).
+fn is_app_host(host: &str) -> bool {
+    !(host == "api.vercel.com" || is_loopback_host(host))
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost") || h.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+impl VercelSim {
+    /// Serves a deployed app the way Vercel's edge does: `200` with a page when a READY production deployment
+    /// carries `host` as an alias (`<project>.vercel.app`, or a verified custom domain), else `404` with
+    /// `x-vercel-error: DEPLOYMENT_NOT_FOUND`.
+    fn serve_app(&self, host: &str) -> SimResponse {
+        let s = lock(&self.state);
+        let serving = s.deployments.iter().rev().find(|d| {
+            if d.target.as_deref() != Some("production") || d.state() != "READY" {
+                return false;
+            }
+            let verified_domain =
+                s.domains.iter().any(|x| x.project_id == d.project_id && x.verified && x.name == host);
+            host == format!("{}.vercel.app", d.name) || verified_domain
+        });
+        match serving {
+            Some(d) => SimResponse::empty(200)
+                .with_header("content-type", "text/html; charset=utf-8")
+                .with_header("x-vercel-deployment-url", &d.url)
+                .with_body(format!("<!doctype html><title>LobeHub</title><p>deployment {}</p>", d.id)),
+            None => SimResponse::empty(404)
+                .with_header("x-vercel-error", "DEPLOYMENT_NOT_FOUND")
+                .with_body("The deployment could not be found on Vercel."),
+        }
+    }
+}
+
 impl Simulator for VercelSim {
     fn service(&self) -> &'static str {
         "vercel"
@@ -1572,6 +1609,9 @@ impl Simulator for VercelSim {
 
     fn handle(&self, request: &SimRequest) -> SimResponse {
         let id = format!("sim1::{:x}", fastrand::u64(..));
+        if let Some(host) = request.host().filter(|h| is_app_host(h)) {
+            return self.serve_app(host).with_header("x-vercel-id", id);
+        }
         match self.route(request) {
             Ok(r) | Err(r) => r.with_header("x-vercel-id", id),
         }

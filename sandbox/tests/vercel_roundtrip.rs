@@ -425,3 +425,55 @@ async fn split_variables_are_merged_without_conflicts() {
     assert_eq!(stored[0].targets.iter().map(String::as_str).collect::<Vec<_>>(), ["preview", "production"]);
     assert!(client.sync_env("merge", desired()).send().await.unwrap().is_converged());
 }
+
+#[tokio::test]
+async fn deployed_app_is_served_on_its_alias_only_when_ready() {
+    let sim = sandbox::vercel::VercelSim::builder().build_duration(std::time::Duration::from_millis(40)).build();
+    let server = sim.clone().start(sandbox::RequestLog::new()).await.unwrap();
+    let http = reqwest::Client::new();
+    let get = |host: &'static str| {
+        let http = http.clone();
+        let url = server.base_url();
+        async move { http.get(&url).header("host", host).send().await.unwrap() }
+    };
+    let missing = get("lobehub.vercel.app").await;
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()["x-vercel-error"], "DEPLOYMENT_NOT_FOUND");
+
+    let client = vercel_client::VercelClient::builder()
+        .token(secrecy::SecretString::from(sim.token().to_string()))
+        .team_id(sim.team_id())
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    sim.set_build_rules(sandbox::vercel::BuildRules::none());
+    let project = client
+        .projects()
+        .create("lobehub")
+        .git_repository(vercel_client::GitRepository::github("me/lobehub"))
+        .send()
+        .await
+        .unwrap();
+    let repo_id = project.link.as_ref().and_then(|l| l.repo_id).unwrap();
+    let dpl = client
+        .deployments()
+        .create("lobehub")
+        .project(project.id.clone())
+        .production()
+        .git_source(vercel_client::GitSource::github_repo_id(repo_id, "main"))
+        .send()
+        .await
+        .unwrap();
+    client
+        .deployments()
+        .wait_until_ready(
+            &dpl.id,
+            vercel_client::WaitOptions::default().poll_interval(std::time::Duration::from_millis(10)),
+        )
+        .await
+        .unwrap();
+    let page = get("lobehub.vercel.app").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains(&dpl.id));
+    assert_eq!(get("other.vercel.app").await.status(), 404);
+}
