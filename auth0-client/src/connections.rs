@@ -405,3 +405,73 @@ impl Auth0Client {
         ConnectionsHandler { client: self.clone() }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json_leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| Value::from(n)),
+            "[a-z]{0,8}".prop_map(Value::String),
+        ]
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        json_leaf().prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-zA-Z_]{1,10}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Whatever the stored options (unknown keys, nesting), the merge keeps every one of them, sets only the
+        /// requested key, and sends the display name back.
+        #[test]
+        fn merge_keeps_every_other_option(
+            options in prop::collection::btree_map("[a-zA-Z_]{1,12}", json_value(), 0..12),
+            display in proptest::option::of("[A-Za-z ]{1,20}"),
+        ) {
+            let options: Map<String, Value> = options.into_iter().collect();
+            let current = Connection {
+                id: "con_0123456789abcdef".into(),
+                name: "db".into(),
+                display_name: display.clone(),
+                strategy: "auth0".into(),
+                options: Some(options.clone()),
+                realms: None,
+                is_domain_connection: None,
+                show_as_button: None,
+                metadata: None,
+                deprecated_enabled_clients: serde::de::IgnoredAny,
+                extra: Map::new(),
+            };
+            let body = UpdateConnectionRequestContent::merge_option(&current, "disable_signup", Value::Bool(true)).unwrap();
+            let merged = body.options.clone().unwrap();
+            for (k, v) in &options {
+                if k != "disable_signup" {
+                    prop_assert_eq!(merged.get(k), Some(v));
+                }
+            }
+            prop_assert_eq!(merged.get("disable_signup"), Some(&Value::Bool(true)));
+            prop_assert_eq!(merged.len(), options.len() + usize::from(!options.contains_key("disable_signup")));
+            prop_assert_eq!(body.display_name, display);
+            let json = serde_json::to_value(&UpdateConnectionRequestContent::merge_option(&current, "x", Value::Null).unwrap()).unwrap();
+            prop_assert!(json.get("enabled_clients").is_none());
+        }
+    }
+
+    #[test]
+    fn options_read_without_scope_are_not_merged() {
+        let current: Connection =
+            serde_json::from_value(serde_json::json!({"id": "c", "name": "db", "strategy": "auth0"})).unwrap();
+        let err =
+            UpdateConnectionRequestContent::merge_option(&current, "disable_signup", Value::Bool(true)).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::MissingScopes { missing } if missing == &["read:connections_options"]));
+    }
+}

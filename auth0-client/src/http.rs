@@ -237,3 +237,29 @@ mod tests {
         assert!(scopes_in_message("You reached the limit of entities of this type for this tenant.").is_empty());
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any status and any body map to an error without panicking, and keep the status.
+        #[test]
+        fn any_error_answer_maps_without_panicking(status in 400u16..600, body in proptest::collection::vec(any::<u8>(), 0..200), json_message in proptest::option::of(".{0,40}")) {
+            let body = match json_message {
+                Some(m) => serde_json::json!({"statusCode": status, "message": m, "errorCode": 7}).to_string().into_bytes(),
+                None => body,
+            };
+            let raw = RawResponse::new(http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_REQUEST), HeaderMap::new(), body.into());
+            let e = api_error("Op", &raw, chrono::Utc::now(), true);
+            prop_assert_eq!(e.status(), Some(raw.status.as_u16()));
+            prop_assert!(!e.to_string().is_empty());
+        }
+
+        #[test]
+        fn domain_validation_never_panics(domain in ".{0,40}") {
+            let _ = crate::client::validate_domain(&domain);
+        }
+    }
+}
