@@ -414,7 +414,7 @@ mod tests {
     fn json_leaf() -> impl Strategy<Value = Value> {
         prop_oneof![
             any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(|n| Value::from(n)),
+            any::<i64>().prop_map(Value::from),
             "[a-z]{0,8}".prop_map(Value::String),
         ]
     }
@@ -461,7 +461,7 @@ mod tests {
             prop_assert_eq!(merged.get("disable_signup"), Some(&Value::Bool(true)));
             prop_assert_eq!(merged.len(), options.len() + usize::from(!options.contains_key("disable_signup")));
             prop_assert_eq!(body.display_name, display);
-            let json = serde_json::to_value(&UpdateConnectionRequestContent::merge_option(&current, "x", Value::Null).unwrap()).unwrap();
+            let json = serde_json::to_value(UpdateConnectionRequestContent::merge_option(&current, "x", Value::Null).unwrap()).unwrap();
             prop_assert!(json.get("enabled_clients").is_none());
         }
     }
