@@ -225,7 +225,15 @@ impl fmt::Display for Error {
             write!(f, " (resets at {})", at.to_rfc3339())?;
         }
         if let Some(meta) = &self.0.metadata {
-            write!(f, " [{meta}]")?;
+            // The message is already shown; add the status, code and request id.
+            write!(f, " [HTTP {}", meta.status)?;
+            if let Some(code) = meta.code() {
+                write!(f, " {code}")?;
+            }
+            if let Some(id) = meta.request_id() {
+                write!(f, ", request id {id}")?;
+            }
+            f.write_str("]")?;
         }
         Ok(())
     }
@@ -278,5 +286,20 @@ mod tests {
         let t = Error::transport(TransportError::new("Op", TransportErrorKind::Timeout, "t"), false);
         assert!(!t.is_retryable());
         assert!(t.outcome_unknown());
+    }
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+
+    #[test]
+    fn display_names_operation_kind_message_status_code_and_request_id() {
+        let e = Error::new("GetClient", ErrorKind::NotFound, "Client not found.")
+            .with_metadata(ErrorMetadata::new(404).with_code("inexistent_client").with_request_id("r-1"));
+        assert_eq!(
+            e.to_string(),
+            "GetClient: not found: Client not found. [HTTP 404 inexistent_client, request id r-1]"
+        );
     }
 }
