@@ -192,7 +192,7 @@ async fn ratelimit_reset_is_honoured_when_there_is_no_retry_after() {
     // A 429 on a POST is safe to repeat: it was not processed.
     auth0.clients().rotate_secret("abc").await.unwrap();
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_millis(280) && waited < Duration::from_secs(2), "{waited:?}");
+    assert!(waited >= Duration::from_millis(280) && waited < Duration::from_secs(10), "{waited:?}");
 }
 
 #[tokio::test]
