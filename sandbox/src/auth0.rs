@@ -684,6 +684,25 @@ impl Auth0Simulator {
         SimServer::start(self.clone(), log).await
     }
 
+    /// An `auth0-client` builder for `server` (this simulator's server): its base URL, the default M2M
+    /// credentials and a rate budget high enough not to slow tests down. Add `.build()`.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use sandbox::auth0::Auth0Simulator;
+    /// let sim = std::sync::Arc::new(Auth0Simulator::new());
+    /// let server = sim.start(sandbox::RequestLog::new()).await?;
+    /// let auth0 = Auth0Simulator::client_builder(&server).build()?;
+    /// let info = auth0.token_info().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn client_builder(server: &SimServer) -> auth0_client::Auth0ClientBuilder {
+        auth0_client::Auth0Client::builder()
+            .base_url(server.base_url())
+            .client_credentials(M2M_CLIENT_ID, M2M_CLIENT_SECRET)
+            .rate_budget(auth0_client::RateBudget { per_second: 1000, burst: 1000 })
+    }
+
     /// Adds a machine-to-machine application with a client grant for the Management API with `scopes`.
     pub fn add_m2m_client(&self, client_id: &str, secret: &str, scopes: &[&str]) {
         self.add_client_without_grant(client_id, secret);

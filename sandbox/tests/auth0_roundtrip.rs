@@ -688,3 +688,14 @@ async fn tenant_flag_stops_new_applications_from_getting_every_connection() {
     assert!(report.database_connection_enabled_now && report.disabled_connections.is_empty());
     assert_eq!(sim.enabled_connections(&app.client_id), vec![DATABASE_CONNECTION]);
 }
+
+#[tokio::test]
+async fn the_simulator_hands_out_a_ready_client_builder() {
+    let sim = Arc::new(Auth0Simulator::new());
+    let server = sim.start(RequestLog::new()).await.unwrap();
+    let auth0 = Auth0Simulator::client_builder(&server).build().unwrap();
+    assert_eq!(auth0.issuer(), format!("{}/", server.base_url()));
+    auth0.check_scopes(auth0_client::scopes::LOBEHUB_PROVISIONING).await.unwrap();
+    let db = auth0.connections().find_database(DATABASE_CONNECTION).await.unwrap();
+    assert_eq!(db.display_name.as_deref(), Some("Email and password"));
+}
