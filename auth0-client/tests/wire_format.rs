@@ -254,3 +254,64 @@ async fn bad_input_is_refused_before_any_request() {
     assert!(auth0.users().list().per_page(0).all().await.is_err());
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn connection_lists_are_read_in_every_response_shape() {
+    let conn = |i: u32| json!({"id": format!("con_{i:016}"), "name": format!("c{i}"), "strategy": "auth0"});
+    // Checkpoint: follows `next` with `from`.
+    let server = MockServer::start().await;
+    mount_token(&server, ALL).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/connections"))
+        .and(query_param("take", "2"))
+        .and(query_param_is_missing("from"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"connections": [conn(1), conn(2)], "next": "n1"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/connections"))
+        .and(query_param("from", "n1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"connections": [conn(3)]})))
+        .mount(&server)
+        .await;
+    let all = client(&server).connections().list().strategy("auth0").take(2).all().await.unwrap();
+    assert_eq!(all.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), vec!["c1", "c2", "c3"]);
+
+    // Offset pages (a server that ignores `take`): continues by page number until `total`.
+    let server = MockServer::start().await;
+    mount_token(&server, ALL).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/connections"))
+        .and(query_param_is_missing("page"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"start": 0, "limit": 2, "total": 3, "connections": [conn(1), conn(2)]})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/connections"))
+        .and(query_param("page", "1"))
+        .and(query_param("include_totals", "true"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"start": 2, "limit": 2, "total": 3, "connections": [conn(3)]})),
+        )
+        .mount(&server)
+        .await;
+    let all = client(&server).connections().list().take(2).all().await.unwrap();
+    assert_eq!(all.len(), 3);
+
+    // A bare array is the whole answer.
+    let server = MockServer::start().await;
+    mount_token(&server, ALL).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/connections"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([conn(1)])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert_eq!(client(&server).connections().list().all().await.unwrap().len(), 1);
+}
