@@ -37,6 +37,7 @@ use oss_client::signing::{SignableRequest, encoding, v1, v4};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The skew OSS tolerates between the request time and its own clock.
@@ -122,7 +123,6 @@ struct OssState {
     foreign: BTreeSet<String>,
     account_block_public_access: Option<bool>,
     v1_allowed: bool,
-    clock_offset: chrono::Duration,
     next_request: u64,
 }
 
@@ -134,6 +134,8 @@ pub struct OssSimulator {
     region: String,
     endpoint_host: String,
     state: Mutex<OssState>,
+    /// Milliseconds added to the system clock (kept outside `state` so it can be read while `state` is locked).
+    clock_offset_ms: AtomicI64,
 }
 
 impl std::fmt::Debug for OssSimulator {
@@ -155,9 +157,9 @@ impl OssSimulator {
                 foreign: BTreeSet::new(),
                 account_block_public_access: None,
                 v1_allowed: false,
-                clock_offset: chrono::Duration::zero(),
                 next_request: 1,
             }),
+            clock_offset_ms: AtomicI64::new(0),
         })
     }
 
@@ -217,7 +219,7 @@ impl OssSimulator {
 
     /// Moves the server's clock by `offset` (to test skew handling).
     pub fn set_clock_offset(&self, offset: chrono::Duration) {
-        lock(&self.state).clock_offset = offset;
+        self.clock_offset_ms.store(offset.num_milliseconds(), Ordering::Relaxed);
     }
 
     /// A snapshot of a bucket.
@@ -252,7 +254,7 @@ impl OssSimulator {
     }
 
     fn now(&self) -> DateTime<Utc> {
-        Utc::now() + lock(&self.state).clock_offset
+        Utc::now() + chrono::Duration::milliseconds(self.clock_offset_ms.load(Ordering::Relaxed))
     }
 }
 
