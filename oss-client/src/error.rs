@@ -67,8 +67,12 @@ pub enum ErrorKind {
 /// assert_eq!(e.operation(), "PutBucket");
 /// assert!(e.to_string().contains("lower case"));
 /// ```
-#[derive(Debug)]
 pub struct Error {
+    inner: Box<ErrorInner>,
+}
+
+#[derive(Debug)]
+struct ErrorInner {
     kind: ErrorKind,
     operation: &'static str,
     metadata: Option<ErrorMetadata>,
@@ -79,18 +83,33 @@ pub struct Error {
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.inner.kind)
+            .field("operation", &self.inner.operation)
+            .field("metadata", &self.inner.metadata)
+            .field("detail", &self.inner.detail)
+            .field("retry_after", &self.inner.retry_after)
+            .field("source", &self.inner.source)
+            .finish()
+    }
+}
+
 impl Error {
     /// An error of `kind` in `operation`.
     pub fn new(kind: ErrorKind, operation: &'static str) -> Self {
         Self {
-            kind,
-            operation,
-            metadata: None,
-            detail: None,
-            retry_after: None,
-            server_time: None,
-            never_retry: false,
-            source: None,
+            inner: Box::new(ErrorInner {
+                kind,
+                operation,
+                metadata: None,
+                detail: None,
+                retry_after: None,
+                server_time: None,
+                never_retry: false,
+                source: None,
+            }),
         }
     }
 
@@ -111,42 +130,42 @@ impl Error {
 
     /// Attaches service metadata.
     pub fn with_metadata(mut self, metadata: ErrorMetadata) -> Self {
-        self.metadata = Some(metadata);
+        self.inner.metadata = Some(metadata);
         self
     }
 
     /// Attaches a detail message.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.inner.detail = Some(detail.into());
         self
     }
 
     /// Records the delay the server asked for.
     pub fn with_retry_after(mut self, delay: Duration) -> Self {
-        self.retry_after = Some(delay);
+        self.inner.retry_after = Some(delay);
         self
     }
 
     /// Records the server's time (from its `Date` header), used to correct the clock after a clock-skew error.
     pub fn with_server_time(mut self, time: chrono::DateTime<chrono::Utc>) -> Self {
-        self.server_time = Some(time);
+        self.inner.server_time = Some(time);
         self
     }
 
     /// Marks the error as not retryable whatever its kind (a timeout of a non-idempotent request).
     pub fn never_retry(mut self) -> Self {
-        self.never_retry = true;
+        self.inner.never_retry = true;
         self
     }
 
     /// The server's time when it answered, if it said.
     pub fn server_time(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.server_time
+        self.inner.server_time
     }
 
     /// For `SignatureDoesNotMatch`: the string the server signed.
     pub fn server_string_to_sign(&self) -> Option<&str> {
-        match &self.kind {
+        match &self.inner.kind {
             ErrorKind::SignatureMismatch { server_string_to_sign } => server_string_to_sign.as_deref(),
             _ => None,
         }
@@ -154,49 +173,49 @@ impl Error {
 
     /// Attaches the underlying error.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
+        self.inner.source = Some(Box::new(source));
         self
     }
 
     /// The kind.
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.inner.kind
     }
 
     /// The operation that failed (`PutBucketCors`, `CreateAccessKey`, …).
     pub fn operation(&self) -> &'static str {
-        self.operation
+        self.inner.operation
     }
 
     /// The service's metadata, for errors the service reported.
     pub fn metadata(&self) -> Option<&ErrorMetadata> {
-        self.metadata.as_ref()
+        self.inner.metadata.as_ref()
     }
 
     /// The service's error code.
     pub fn code(&self) -> Option<&str> {
-        self.metadata.as_ref().and_then(|m| m.code())
+        self.inner.metadata.as_ref().and_then(|m| m.code())
     }
 
     /// The request id.
     pub fn request_id(&self) -> Option<&str> {
-        self.metadata.as_ref().and_then(|m| m.request_id())
+        self.inner.metadata.as_ref().and_then(|m| m.request_id())
     }
 
     /// The detail message.
     pub fn detail(&self) -> Option<&str> {
-        self.detail.as_deref()
+        self.inner.detail.as_deref()
     }
 
     /// The delay the server asked for, if any.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        self.inner.retry_after
     }
 
     /// Whether the error is a "not found" of any kind.
     pub fn is_not_found(&self) -> bool {
         matches!(
-            self.kind,
+            self.inner.kind,
             ErrorKind::NoSuchBucket
                 | ErrorKind::NoSuchKey
                 | ErrorKind::NoSuchCorsConfiguration
@@ -218,8 +237,8 @@ impl From<TransportError> for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed: ", self.operation)?;
-        match &self.kind {
+        write!(f, "{} failed: ", self.inner.operation)?;
+        match &self.inner.kind {
             ErrorKind::InvalidInput => write!(f, "invalid input")?,
             ErrorKind::Transport(_) => write!(f, "transport error")?,
             ErrorKind::Timeout => write!(f, "timed out")?,
@@ -231,10 +250,10 @@ impl fmt::Display for Error {
             ErrorKind::ClockSkew => write!(f, "the local clock differs from the server's by more than allowed")?,
             other => write!(f, "{other:?}")?,
         }
-        if let Some(meta) = &self.metadata {
+        if let Some(meta) = &self.inner.metadata {
             write!(f, " ({meta})")?;
         }
-        if let Some(detail) = &self.detail {
+        if let Some(detail) = &self.inner.detail {
             write!(f, ": {detail}")?;
         }
         Ok(())
@@ -243,7 +262,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        self.inner.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -251,19 +270,19 @@ impl Retryable for Error {
     /// Throttling, 5xx service errors and transient transport failures are retryable; whether the operation is
     /// idempotent is decided by the caller before it asks (non-idempotent calls filter timeouts and resets out).
     fn retry_decision(&self) -> RetryDecision {
-        if self.never_retry {
+        if self.inner.never_retry {
             return RetryDecision::DoNotRetry;
         }
-        let transient = match &self.kind {
+        let transient = match &self.inner.kind {
             ErrorKind::Throttled => true,
             ErrorKind::Timeout => true,
             ErrorKind::Transport(k) => {
                 matches!(k, TransportErrorKind::Connect | TransportErrorKind::ConnectionReset)
             }
-            ErrorKind::Service => self.metadata.as_ref().is_some_and(|m| m.status >= 500),
+            ErrorKind::Service => self.inner.metadata.as_ref().is_some_and(|m| m.status >= 500),
             _ => false,
         };
-        match (transient, self.retry_after) {
+        match (transient, self.inner.retry_after) {
             (false, _) => RetryDecision::DoNotRetry,
             (true, Some(d)) => RetryDecision::RetryAfter(d),
             (true, None) => RetryDecision::Retry,

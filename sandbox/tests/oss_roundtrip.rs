@@ -1,3 +1,4 @@
+#![cfg(feature = "oss")]
 //! Round trips of every OSS operation through `oss-client` against the OSS simulator, and the documented
 //! semantics the simulator reproduces.
 
