@@ -276,3 +276,27 @@ mod tests {
         assert_eq!(sorted, SUB_RESOURCES);
     }
 }
+
+#[cfg(test)]
+mod ordering_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn sub_resources_are_sorted_and_others_dropped(
+            picks in prop::collection::btree_set(0..SUB_RESOURCES.len(), 0..6),
+            others in prop::collection::vec("[a-z]{3,8}", 0..4),
+            reverse in any::<bool>(),
+        ) {
+            let mut query: Vec<(String, String)> = picks.iter().map(|&i| (SUB_RESOURCES[i].to_string(), String::new())).collect();
+            query.extend(others.iter().filter(|o| !is_sub_resource(o)).map(|o| (o.clone(), "v".to_string())));
+            if reverse { query.reverse(); }
+            let r = SignableRequest { method: http::Method::GET, bucket: Some("b".into()), key: None, query, headers: Default::default() };
+            let resource = canonicalized_resource(&r);
+            let subs: Vec<&str> = resource.strip_prefix("/b/").unwrap().trim_start_matches('?').split('&').filter(|s| !s.is_empty()).collect();
+            prop_assert_eq!(subs.len(), picks.len());
+            prop_assert!(subs.windows(2).all(|w| w[0] < w[1]), "{resource}");
+        }
+    }
+}

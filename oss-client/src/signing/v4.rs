@@ -380,3 +380,52 @@ pub fn parse_credential(credential: &str) -> Option<(String, String, String)> {
     }
     Some((ak.to_string(), date.to_string(), region.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn pairs() -> impl Strategy<Value = Vec<(String, String)>> {
+        prop::collection::vec(("[a-zA-Z0-9+|%~ _.-]{1,8}", "[a-zA-Z0-9+/= &]{0,8}"), 0..8)
+    }
+
+    proptest! {
+        #[test]
+        fn canonical_query_ignores_input_order(mut q in pairs(), seed in any::<u64>()) {
+            let expected = canonical_query(&q);
+            let mut rng = seed;
+            for i in (1..q.len()).rev() {
+                rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                q.swap(i, (rng >> 33) as usize % (i + 1));
+            }
+            prop_assert_eq!(canonical_query(&q), expected);
+        }
+
+        #[test]
+        fn canonical_query_is_sorted_by_encoded_key(q in pairs()) {
+            let out = canonical_query(&q);
+            let keys: Vec<&str> = if out.is_empty() { vec![] } else {
+                out.split('&').map(|p| p.split_once('=').map_or(p, |(k, _)| k)).collect()
+            };
+            prop_assert_eq!(keys.len(), q.len());
+            prop_assert!(keys.windows(2).all(|w| w[0] <= w[1]), "{out}");
+            prop_assert!(!out.contains(' ') && !out.contains('+'));
+        }
+
+        #[test]
+        fn canonical_headers_are_sorted_and_filtered(names in prop::collection::vec("[a-z][a-z0-9-]{0,10}", 0..8)) {
+            let mut r = SignableRequest::new(http::Method::GET, Some("b"), None);
+            for n in &names {
+                r.insert_header(&format!("x-oss-{n}"), " v ").unwrap();
+                r.insert_header(n, "w").unwrap();
+            }
+            let out = canonical_headers(&r, &[]);
+            let lines: Vec<&str> = out.lines().collect();
+            let names: Vec<&str> = lines.iter().filter_map(|l| l.split_once(':').map(|(n, _)| n)).collect();
+            prop_assert!(names.windows(2).all(|w| w[0] < w[1]), "{out}");
+            prop_assert!(lines.iter().all(|l| l.starts_with("x-oss-") || l.starts_with("content-")), "{out}");
+            prop_assert!(lines.iter().all(|l| !l.ends_with(' ')));
+        }
+    }
+}
