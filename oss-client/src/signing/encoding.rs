@@ -21,7 +21,7 @@ const PATH: &AsciiSet = &UNRESERVED.remove(b'/');
 /// assert_eq!(oss_client::signing::encoding::encode("|param1"), "%7Cparam1");
 /// ```
 pub fn encode(value: &str) -> String {
-    utf8_percent_encode(value, UNRESERVED).to_string()
+    std::borrow::Cow::from(utf8_percent_encode(value, UNRESERVED)).into_owned()
 }
 
 /// Percent-encodes a path, keeping `/` (object keys on the wire, the V4 canonical URI).
@@ -30,7 +30,7 @@ pub fn encode(value: &str) -> String {
 /// assert_eq!(oss_client::signing::encoding::encode_path("1234+-/123/1.txt"), "1234%2B-/123/1.txt");
 /// ```
 pub fn encode_path(path: &str) -> String {
-    utf8_percent_encode(path, PATH).to_string()
+    std::borrow::Cow::from(utf8_percent_encode(path, PATH)).into_owned()
 }
 
 /// Decodes a percent-encoded string (as the simulator reads a request path); `None` if it is not UTF-8.

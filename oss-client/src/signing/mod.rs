@@ -128,16 +128,33 @@ impl SignableRequest {
         Ok(())
     }
 
+    /// Sets a header whose name is known to be valid, moving the value in.
+    pub(crate) fn set_header(&mut self, name: HeaderName, value: String) -> Result<(), SigningError> {
+        let value = HeaderValue::try_from(value)
+            .map_err(|_| SigningError::new(format!("the value of header `{name}` is not a valid header value")))?;
+        self.headers.insert(name, value);
+        Ok(())
+    }
+
+    /// Appends the trimmed values of a header (joined with `,`) to `out`; `false` if it is absent.
+    pub(crate) fn write_header(&self, name: &str, out: &mut String) -> bool {
+        let mut found = false;
+        for value in self.headers.get_all(name) {
+            if found {
+                out.push(',');
+            }
+            found = true;
+            match value.to_str() {
+                Ok(v) => out.push_str(v.trim()),
+                Err(_) => out.push_str(String::from_utf8_lossy(value.as_bytes()).trim()),
+            }
+        }
+        found
+    }
+
     /// A header's value (the first one), as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// All values of a header, trimmed and joined with `,` (how OSS canonicalises repeated headers).
-    pub(crate) fn joined_header(&self, name: &str) -> Option<String> {
-        let mut values = self.headers.get_all(name).iter().peekable();
-        values.peek()?;
-        Some(values.map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string()).collect::<Vec<_>>().join(","))
     }
 
     /// The header names in lower case, without duplicates, sorted.
@@ -154,6 +171,20 @@ impl SignableRequest {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn fast_date_formats_match_chrono(ts in 0i64..253_402_300_799) {
+            let t = chrono::DateTime::from_timestamp(ts, 0).unwrap();
+            prop_assert_eq!(super::http_date(t), t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
+            prop_assert_eq!(super::iso8601_basic(t), t.format("%Y%m%dT%H%M%SZ").to_string());
+        }
+    }
+}
+
 pub(crate) fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
     // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
     let mut mac = <Hmac<sha1::Sha1> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
@@ -167,9 +198,55 @@ pub(crate) fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// The HTTP date format (`Wed, 01 Jan 2025 00:00:00 GMT`).
+/// The HTTP date format (`Wed, 01 Jan 2025 00:00:00 GMT`), without chrono's format-string parser.
 pub(crate) fn http_date(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+    use chrono::{Datelike, Timelike};
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let day = DAYS.get(t.weekday().num_days_from_monday() as usize).copied().unwrap_or("Mon");
+    let month = MONTHS.get(t.month0() as usize).copied().unwrap_or("Jan");
+    let mut out = String::with_capacity(29);
+    out.push_str(day);
+    out.push_str(", ");
+    push_2(&mut out, t.day());
+    out.push(' ');
+    out.push_str(month);
+    out.push(' ');
+    push_4(&mut out, t.year());
+    out.push(' ');
+    push_2(&mut out, t.hour());
+    out.push(':');
+    push_2(&mut out, t.minute());
+    out.push(':');
+    push_2(&mut out, t.second());
+    out.push_str(" GMT");
+    out
+}
+
+/// ISO 8601 basic UTC time (`20231216T162057Z`).
+pub(crate) fn iso8601_basic(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    let mut out = String::with_capacity(16);
+    push_4(&mut out, t.year());
+    push_2(&mut out, t.month());
+    push_2(&mut out, t.day());
+    out.push('T');
+    push_2(&mut out, t.hour());
+    push_2(&mut out, t.minute());
+    push_2(&mut out, t.second());
+    out.push('Z');
+    out
+}
+
+fn push_2(out: &mut String, n: u32) {
+    out.push(char::from(b'0' + (n / 10 % 10) as u8));
+    out.push(char::from(b'0' + (n % 10) as u8));
+}
+
+fn push_4(out: &mut String, year: i32) {
+    let y = year.clamp(0, 9999) as u32;
+    push_2(out, y / 100);
+    push_2(out, y % 100);
 }
 
 /// Bare HMAC-SHA1 and HMAC-SHA256 of a message, the floor against which the benchmarks compare the signers.

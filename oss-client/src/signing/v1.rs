@@ -21,6 +21,7 @@ use crate::Credentials;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Utc};
+use http::HeaderName;
 use secrecy::ExposeSecret;
 
 /// The query parameters that are sub-resources and therefore part of the V1 CanonicalizedResource (the 2021
@@ -142,34 +143,34 @@ pub fn canonicalized_resource(request: &SignableRequest) -> String {
 /// `,`), sorted by name, each followed by `\n`.
 pub fn canonicalized_oss_headers(request: &SignableRequest) -> String {
     let mut out = String::new();
+    write_oss_headers(request, &mut out);
+    out
+}
+
+fn write_oss_headers(request: &SignableRequest, out: &mut String) {
     for name in request.header_names() {
-        if name.starts_with("x-oss-")
-            && let Some(value) = request.joined_header(name)
-        {
+        if name.starts_with("x-oss-") {
             out.push_str(name);
             out.push(':');
-            out.push_str(&value);
+            request.write_header(name, out);
             out.push('\n');
         }
     }
-    out
 }
 
 /// The V1 StringToSign; `date_line` is the `Date` (or `x-oss-date`) header, or the `Expires` value when
 /// presigning.
 pub fn string_to_sign(request: &SignableRequest, date_line: &str) -> String {
-    let md5 = request.joined_header("content-md5").unwrap_or_default();
-    let content_type = request.joined_header("content-type").unwrap_or_default();
     let mut out = String::with_capacity(256);
     out.push_str(request.method.as_str());
     out.push('\n');
-    out.push_str(&md5);
+    request.write_header("content-md5", &mut out);
     out.push('\n');
-    out.push_str(&content_type);
+    request.write_header("content-type", &mut out);
     out.push('\n');
     out.push_str(date_line);
     out.push('\n');
-    out.push_str(&canonicalized_oss_headers(request));
+    write_oss_headers(request, &mut out);
     out.push_str(&canonicalized_resource(request));
     out
 }
@@ -197,19 +198,25 @@ pub fn sign_header(
     now: DateTime<Utc>,
 ) -> Result<String, SigningError> {
     if let Some(token) = credentials.security_token() {
-        request.insert_header("x-oss-security-token", token.expose_secret())?;
+        request.set_header(HeaderName::from_static("x-oss-security-token"), token.expose_secret().to_string())?;
     }
-    let date_line = match request.header("x-oss-date") {
-        Some(d) => d.to_string(),
+    let sts = match request.header("x-oss-date") {
+        Some(d) => string_to_sign(request, d),
         None => {
             let d = http_date(now);
-            request.insert_header("date", &d)?;
-            d
+            let sts = string_to_sign(request, &d);
+            request.set_header(http::header::DATE, d)?;
+            sts
         }
     };
-    let sts = string_to_sign(request, &date_line);
     let sig = signature(credentials.access_key_secret().expose_secret(), &sts);
-    request.insert_header("authorization", &format!("OSS {}:{sig}", credentials.access_key_id()))?;
+    let id = credentials.access_key_id();
+    let mut auth = String::with_capacity(5 + id.len() + sig.len());
+    auth.push_str("OSS ");
+    auth.push_str(id);
+    auth.push(':');
+    auth.push_str(&sig);
+    request.set_header(http::header::AUTHORIZATION, auth)?;
     Ok(sts)
 }
 

@@ -17,9 +17,10 @@
 //! ```
 
 use super::encoding::{encode, encode_path};
-use super::{SignableRequest, SigningError, hmac_sha256, http_date};
+use super::{SignableRequest, SigningError, hmac_sha256, iso8601_basic};
 use crate::Credentials;
 use chrono::{DateTime, Utc};
+use http::HeaderName;
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 use std::sync::Mutex;
@@ -100,17 +101,19 @@ pub fn additional_headers(request: &SignableRequest, requested: &[&str]) -> Vec<
 /// name.
 pub fn canonical_headers(request: &SignableRequest, additional: &[String]) -> String {
     let mut out = String::with_capacity(256);
+    write_canonical_headers(request, additional, &mut out);
+    out
+}
+
+fn write_canonical_headers(request: &SignableRequest, additional: &[String], out: &mut String) {
     for name in request.header_names() {
-        if (signed_by_default(name) || additional.iter().any(|a| a == name))
-            && let Some(value) = request.joined_header(name)
-        {
+        if signed_by_default(name) || additional.iter().any(|a| a == name) {
             out.push_str(name);
             out.push(':');
-            out.push_str(&value);
+            request.write_header(name, out);
             out.push('\n');
         }
     }
-    out
 }
 
 /// The canonical request, for header or query signing (the caller has already added the `x-oss-*` query
@@ -123,9 +126,14 @@ pub fn canonical_request(request: &SignableRequest, additional: &[String]) -> St
     out.push('\n');
     out.push_str(&canonical_query(&request.query));
     out.push('\n');
-    out.push_str(&canonical_headers(request, additional));
+    write_canonical_headers(request, additional, &mut out);
     out.push('\n');
-    out.push_str(&additional.join(";"));
+    for (i, a) in additional.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(a);
+    }
     out.push('\n');
     out.push_str(UNSIGNED_PAYLOAD);
     out
@@ -142,8 +150,24 @@ pub fn scope(date: &str, region: &str) -> String {
 
 /// `OSS4-HMAC-SHA256\n<datetime>\n<scope>\n<hex sha256 of the canonical request>`.
 pub fn string_to_sign(datetime: &str, scope: &str, canonical_request: &str) -> String {
-    let hash = hex::encode(Sha256::digest(canonical_request.as_bytes()));
-    format!("{ALGORITHM}\n{datetime}\n{scope}\n{hash}")
+    let hash = Sha256::digest(canonical_request.as_bytes());
+    let mut out = String::with_capacity(ALGORITHM.len() + datetime.len() + scope.len() + 67);
+    out.push_str(ALGORITHM);
+    out.push('\n');
+    out.push_str(datetime);
+    out.push('\n');
+    out.push_str(scope);
+    out.push('\n');
+    push_hex(&mut out, &hash);
+    out
+}
+
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
 }
 
 /// The derived signing key for a date (`yyyymmdd`) and region.
@@ -159,13 +183,15 @@ pub fn signing_key(secret: &str, date: &str, region: &str) -> [u8; 32] {
 
 /// `hex(hmac_sha256(signing_key, string_to_sign))`.
 pub fn signature(signing_key: &[u8; 32], string_to_sign: &str) -> String {
-    hex::encode(hmac_sha256(signing_key, string_to_sign.as_bytes()))
+    let mut out = String::with_capacity(64);
+    push_hex(&mut out, &hmac_sha256(signing_key, string_to_sign.as_bytes()));
+    out
 }
 
 /// ISO 8601 basic (`20231216T162057Z`) and the date part.
 fn timestamps(now: DateTime<Utc>) -> (String, String) {
-    let datetime = now.format("%Y%m%dT%H%M%SZ").to_string();
-    let date = datetime[..8].to_string();
+    let datetime = iso8601_basic(now);
+    let date = datetime.get(..8).unwrap_or_default().to_string();
     (datetime, date)
 }
 
@@ -245,26 +271,34 @@ impl V4Signer {
     ) -> Result<SigningOutput, SigningError> {
         let (datetime, date) = timestamps(now);
         if let Some(token) = credentials.security_token() {
-            request.insert_header("x-oss-security-token", token.expose_secret())?;
+            request.set_header(HeaderName::from_static("x-oss-security-token"), token.expose_secret().to_string())?;
         }
         if !request.headers.contains_key("x-oss-content-sha256") {
-            request.insert_header("x-oss-content-sha256", UNSIGNED_PAYLOAD)?;
+            request.headers.insert(
+                HeaderName::from_static("x-oss-content-sha256"),
+                http::HeaderValue::from_static(UNSIGNED_PAYLOAD),
+            );
         }
-        request.insert_header("x-oss-date", &datetime)?;
-        request.insert_header("date", &http_date(now))?;
+        request.set_header(HeaderName::from_static("x-oss-date"), datetime.clone())?;
         let additional = additional_headers(request, additional);
         let canonical = canonical_request(request, &additional);
         let scope = scope(&date, &self.region);
         let sts = string_to_sign(&datetime, &scope, &canonical);
         let sig = signature(&self.cached_signing_key(credentials, &date), &sts);
-        let mut auth = format!("{ALGORITHM} Credential={}/{scope}", credentials.access_key_id());
+        let id = credentials.access_key_id();
+        let mut auth = String::with_capacity(ALGORITHM.len() + id.len() + scope.len() + sig.len() + 32);
+        auth.push_str(ALGORITHM);
+        auth.push_str(" Credential=");
+        auth.push_str(id);
+        auth.push('/');
+        auth.push_str(&scope);
         if !additional.is_empty() {
             auth.push_str(",AdditionalHeaders=");
             auth.push_str(&additional.join(";"));
         }
         auth.push_str(",Signature=");
         auth.push_str(&sig);
-        request.insert_header("authorization", &auth)?;
+        request.set_header(http::header::AUTHORIZATION, auth)?;
         Ok(SigningOutput { canonical_request: canonical, string_to_sign: sts })
     }
 
