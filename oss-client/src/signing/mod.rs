@@ -171,20 +171,6 @@ impl SignableRequest {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    proptest! {
-        #[test]
-        fn fast_date_formats_match_chrono(ts in 0i64..253_402_300_799) {
-            let t = chrono::DateTime::from_timestamp(ts, 0).unwrap();
-            prop_assert_eq!(super::http_date(t), t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
-            prop_assert_eq!(super::iso8601_basic(t), t.format("%Y%m%dT%H%M%SZ").to_string());
-        }
-    }
-}
-
 pub(crate) fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
     // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
     let mut mac = <Hmac<sha1::Sha1> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
@@ -266,4 +252,18 @@ pub fn bare_hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
 /// ```
 pub fn bare_hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     hmac_sha256(key, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn fast_date_formats_match_chrono(ts in 0i64..253_402_300_799) {
+            let t = chrono::DateTime::from_timestamp(ts, 0).unwrap();
+            prop_assert_eq!(super::http_date(t), t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
+            prop_assert_eq!(super::iso8601_basic(t), t.format("%Y%m%dT%H%M%SZ").to_string());
+        }
+    }
 }
