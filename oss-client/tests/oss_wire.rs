@@ -682,3 +682,41 @@ async fn malformed_xml_is_a_decode_error_naming_the_operation() {
     let e = client_for(&server, SignatureVersion::V4).bucket(BUCKET).get_acl().send().await.unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::Decode);
 }
+
+#[tokio::test]
+async fn list_objects_pages_with_markers() {
+    let server = MockServer::start().await;
+    let page = |keys: &[&str], next: Option<&str>| {
+        let contents: String = keys
+            .iter()
+            .map(|k| format!("<Contents><Key>{k}</Key><ETag>\"E\"</ETag><Size>3</Size><Type>Normal</Type></Contents>"))
+            .collect();
+        let paging = match next {
+            Some(m) => format!("<IsTruncated>true</IsTruncated><NextMarker>{m}</NextMarker>"),
+            None => "<IsTruncated>false</IsTruncated>".into(),
+        };
+        format!("<ListBucketResult><Name>{BUCKET}</Name><Prefix>a/</Prefix>{paging}{contents}</ListBucketResult>")
+    };
+    Mock::given(method("GET"))
+        .and(path("/"))
+        .and(RawQuery("max-keys=2&prefix=a%2F"))
+        .and(header("host", BUCKET_HOST))
+        .and(SignedBy(SignatureVersion::V4))
+        .respond_with(ResponseTemplate::new(200).set_body_string(page(&["a/1", "a/2"], Some("a/2"))))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(RawQuery("max-keys=2&prefix=a%2F&marker=a%2F2"))
+        .and(SignedBy(SignatureVersion::V4))
+        .respond_with(ResponseTemplate::new(200).set_body_string(page(&["a/3"], None)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let bucket = client_for(&server, SignatureVersion::V4).bucket(BUCKET);
+    let all = bucket.list_objects().prefix("a/").max_keys(2).collect_all().await.unwrap();
+    let keys: Vec<_> = all.iter().map(|o| o.key.as_str()).collect();
+    assert_eq!(keys, ["a/1", "a/2", "a/3"]);
+    assert_eq!(all[0].size, 3);
+    assert!(bucket.list_objects().max_keys(0).send().await.is_err());
+}

@@ -530,3 +530,26 @@ async fn converged_reads_send_no_mutating_requests() {
     assert_eq!(server.log().len(), 5);
     assert!(server.log().mutating().is_empty());
 }
+
+#[tokio::test]
+async fn list_objects_then_empty_and_delete_the_bucket() {
+    let (sim, server, oss) = setup().await;
+    let bucket = oss.bucket(BUCKET);
+    bucket.create().send().await.unwrap();
+    for key in ["a/1", "a/2", "a/3", "b/1", "a/sub/4"] {
+        bucket.object(key).put(key.to_string()).send().await.unwrap();
+    }
+    let before = server.log().len();
+    let under_a = bucket.list_objects().prefix("a/").max_keys(2).collect_all().await.unwrap();
+    let keys: Vec<_> = under_a.iter().map(|o| o.key.as_str()).collect();
+    assert_eq!(keys, ["a/1", "a/2", "a/3", "a/sub/4"]);
+    assert_eq!(server.log().len() - before, 2);
+    assert_eq!(under_a[3].size, 7);
+    assert_eq!(under_a[0].etag, sim.object(BUCKET, "a/1").unwrap().etag);
+    for object in bucket.list_objects().collect_all().await.unwrap() {
+        bucket.object(object.key).delete().send().await.unwrap();
+    }
+    assert!(bucket.list_objects().send().await.unwrap().objects.is_empty());
+    bucket.delete().send().await.unwrap();
+    assert!(sim.bucket_names().is_empty());
+}

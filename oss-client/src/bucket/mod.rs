@@ -15,10 +15,12 @@
 
 pub mod acl;
 pub mod cors;
+pub mod objects;
 pub mod public_access_block;
 
 pub use acl::{AccessControlPolicy, Acl};
 pub use cors::{CorsConfiguration, CorsMethod, CorsRule};
+pub use objects::{ListObjectsPage, ObjectSummary};
 
 use crate::client::{OssClient, OssRequest};
 use crate::endpoint::validate_bucket_name;
