@@ -126,7 +126,7 @@ fn default_ram_user() -> String {
     "lobehub-oss".into()
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileApp {
     domain: Option<String>,
@@ -137,6 +137,12 @@ struct FileApp {
 
 fn yes() -> bool {
     true
+}
+
+impl Default for FileApp {
+    fn default() -> Self {
+        Self { domain: None, database_driver: None, restrict_to_trusted_emails: true }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -24,7 +24,11 @@ impl DesiredVar {
 
     /// The value as it may be shown: the value itself for non-secrets, a mask for secrets.
     pub fn shown(&self) -> String {
-        if self.secret { cloud_http::redact::mask(self.value.expose_secret()) } else { self.value.expose_secret().to_string() }
+        if self.secret {
+            cloud_http::redact::mask(self.value.expose_secret())
+        } else {
+            self.value.expose_secret().to_string()
+        }
     }
 }
 
@@ -156,7 +160,9 @@ pub fn desired_env(config: &Config, domain: Option<&str>, facts: &EnvFacts) -> V
 /// build exit.
 pub fn variables_to_remove<'a>(profile: Profile, existing: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     match profile {
-        Profile::Current => existing.into_iter().filter(|k| lobehub::deprecation(k).is_some()).map(str::to_string).collect(),
+        Profile::Current => {
+            existing.into_iter().filter(|k| lobehub::deprecation(k).is_some()).map(str::to_string).collect()
+        }
         Profile::LegacyNextauth => Vec::new(),
     }
 }

@@ -7,8 +7,14 @@
 pub mod config;
 pub mod desired;
 pub mod doctor;
+pub mod engine;
+pub mod error;
+pub mod lobehub;
 pub mod plan;
 pub mod progress;
-pub mod lobehub;
 pub mod secrets;
+pub mod services;
 pub mod state;
+pub mod steps;
+
+pub use error::{Error, Result};

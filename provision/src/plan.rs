@@ -69,7 +69,13 @@ pub struct Plan {
 
 impl Plan {
     /// Records a resource change.
-    pub fn resource(&mut self, service: &'static str, resource: impl Into<String>, action: Action, detail: impl Into<String>) {
+    pub fn resource(
+        &mut self,
+        service: &'static str,
+        resource: impl Into<String>,
+        action: Action,
+        detail: impl Into<String>,
+    ) {
         self.resources.push(ResourceChange { service, resource: resource.into(), action, detail: detail.into() });
     }
 
@@ -92,7 +98,8 @@ impl Plan {
 
     /// Whether anything would change.
     pub fn has_changes(&self) -> bool {
-        self.resources.iter().any(|r| r.action != Action::Unchanged) || self.env.iter().any(|e| e.action != Action::Unchanged)
+        self.resources.iter().any(|r| r.action != Action::Unchanged)
+            || self.env.iter().any(|e| e.action != Action::Unchanged)
     }
 
     /// Counts of (create, update, delete) over resources and variables.

@@ -76,6 +76,8 @@ pub struct State {
     pub vercel_project_id: Option<String>,
     /// The Auth0 application's client id.
     pub auth0_client_id: Option<String>,
+    /// The custom domain recorded by `set-domain`.
+    pub domain: Option<String>,
     /// Resources the tool created (kind → names), so `destroy` removes those and nothing else.
     pub created: BTreeMap<String, Vec<String>>,
 }

@@ -10,6 +10,8 @@ pub mod server;
 
 #[cfg(feature = "auth0")]
 pub mod auth0;
+#[cfg(all(feature = "oss", feature = "ram", feature = "auth0", feature = "vercel"))]
+pub mod cloud;
 #[cfg(feature = "oss")]
 pub mod oss;
 #[cfg(feature = "ram")]
@@ -18,5 +20,6 @@ pub mod ram;
 pub mod vercel;
 
 pub use server::{
-    FaultKind, FaultMix, Faults, InjectedError, LoggedRequest, RequestLog, SimRequest, SimResponse, SimServer, Simulator,
+    FaultKind, FaultMix, Faults, InjectedError, LoggedRequest, RequestLog, SimRequest, SimResponse, SimServer,
+    Simulator,
 };

@@ -1,0 +1,314 @@
+//! The orchestrator: runs the steps as a dependency graph — the OSS bucket, the RAM user, the Auth0 application
+//! and the Vercel project concurrently; then the access key (it needs the RAM user's keys and Vercel's
+//! environment); then the environment; then the deployment; then the retirement of replaced keys.
+
+use crate::config::Config;
+use crate::desired::{self, EnvFacts};
+use crate::error::{Error, Result};
+use crate::lobehub::{self, Profile};
+use crate::plan::Plan;
+use crate::progress::Progress;
+use crate::secrets;
+use crate::services::Services;
+use crate::state::{StateStore, StoredSecret};
+use crate::steps::vercel::DeployOptions;
+use crate::steps::{Ctx, Mode, aliyun, auth0, vercel};
+use secrecy::{ExposeSecret, SecretString};
+
+/// What an `apply` (or a `plan`) did or would do.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Every resource and variable, with its action.
+    pub plan: Plan,
+    /// Invite links for users created in this run: (e-mail, link). Print them; they are not e-mailed.
+    pub invites: Vec<(String, String)>,
+    /// The production deployment that serves the app.
+    pub deployment_id: Option<String>,
+    /// The environment as applied, secrets masked: (key, shown value).
+    pub env: Vec<(String, String)>,
+    /// The app's URL.
+    pub app_url: String,
+}
+
+/// Provisions one LobeHub deployment.
+///
+/// ```no_run
+/// # async fn demo() -> provision::Result<()> {
+/// use provision::engine::Provisioner;
+/// let config = provision::config::Config::load(std::path::Path::new("provision.toml"))?;
+/// let provisioner = Provisioner::new(config, Default::default())?;
+/// let outcome = provisioner.apply().await?;
+/// println!("{}", outcome.plan.render_text());
+/// # Ok(()) }
+/// ```
+pub struct Provisioner {
+    config: Config,
+    services: Services,
+    state: StateStore,
+    progress: Progress,
+    deploy: DeployOptions,
+}
+
+/// How a [`Provisioner`] talks and waits.
+#[derive(Debug, Clone)]
+pub struct ProvisionerOptions {
+    /// Client timeouts and retries.
+    pub clients: crate::services::ClientOptions,
+    /// Deployment polling.
+    pub deploy: DeployOptions,
+    /// Progress output.
+    pub progress: crate::progress::ProgressMode,
+    /// Keep state in memory only (no file).
+    pub in_memory_state: bool,
+}
+
+impl Default for ProvisionerOptions {
+    fn default() -> Self {
+        Self {
+            clients: Default::default(),
+            deploy: Default::default(),
+            progress: crate::progress::ProgressMode::Silent,
+            in_memory_state: false,
+        }
+    }
+}
+
+impl Provisioner {
+    /// A provisioner for `config`; opens the state file and builds the clients (nothing is sent yet).
+    pub fn new(config: Config, options: ProvisionerOptions) -> Result<Self> {
+        let services = Services::from_config(&config, options.clients.clone())?;
+        let state =
+            if options.in_memory_state { StateStore::in_memory() } else { StateStore::open(&config.state_file)? };
+        Ok(Self {
+            config,
+            services,
+            state,
+            progress: crate::progress::Progress::new(options.progress),
+            deploy: options.deploy,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The clients.
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// The state file.
+    pub fn state(&self) -> &StateStore {
+        &self.state
+    }
+
+    /// The custom domain in effect: the configuration's, else the one `set-domain` recorded.
+    pub fn domain(&self) -> Option<String> {
+        self.config.domain.clone().or_else(|| self.state.snapshot().domain)
+    }
+
+    fn ctx(&self, mode: Mode, domain: Option<String>) -> Ctx<'_> {
+        Ctx {
+            config: &self.config,
+            services: &self.services,
+            state: &self.state,
+            progress: &self.progress,
+            mode,
+            domain,
+        }
+    }
+
+    /// Reads live state everywhere and returns what `apply` would change. Sends no mutating request.
+    pub async fn plan(&self) -> Result<Outcome> {
+        self.run(Mode::Plan, self.domain(), false).await
+    }
+
+    /// Converges the deployment. A second run on a converged deployment sends no mutating request.
+    pub async fn apply(&self) -> Result<Outcome> {
+        self.run(Mode::Apply, self.domain(), false).await
+    }
+
+    /// Seed step 5 as one command: the Vercel domain, `APP_URL` (and `NEXTAUTH_URL` for the legacy profile),
+    /// the Auth0 URLs and the OSS CORS origins updated together, then a redeploy.
+    pub async fn set_domain(&self, domain: &str) -> Result<Outcome> {
+        crate::config::validate_hostname(domain).map_err(|message| {
+            Error::Config(crate::config::ConfigError {
+                problems: vec![crate::config::ConfigProblem { field: "DOMAIN".into(), message }],
+            })
+        })?;
+        let domain = domain.to_ascii_lowercase();
+        self.state.update(|s| s.domain = Some(domain.clone()))?;
+        self.run(Mode::Apply, Some(domain), false).await
+    }
+
+    async fn run(&self, mode: Mode, domain: Option<String>, force_deploy: bool) -> Result<Outcome> {
+        let ctx = self.ctx(mode, domain);
+        let config = &self.config;
+
+        // Independent chains, concurrently: the bucket; the Auth0 application; and the pair (RAM user, Vercel
+        // project) that the access key decision needs.
+        let bucket = aliyun::bucket(&ctx);
+        let application = auth0::application(&ctx);
+        let ram_and_project = async { futures::join!(aliyun::ram_user(&ctx), vercel::project(&ctx)) };
+        let (bucket, application, (ram_user, project)) = futures::join!(bucket, application, ram_and_project);
+        let mut errors = Vec::new();
+        let bucket = bucket.map_err(|e| errors.push(e)).ok();
+        let application = application.map_err(|e| errors.push(e)).ok();
+        let ram_user = ram_user.map_err(|e| errors.push(e)).ok();
+        let project = project.map_err(|e| errors.push(e)).ok();
+        Error::combine(errors)?;
+        let (
+            Some(bucket_plan),
+            Some((auth0_plan, auth0_out)),
+            Some((ram_plan, ram_out)),
+            Some((project_plan, project_out)),
+        ) = (bucket, application, ram_user, project)
+        else {
+            return Err(Error::blocked("apply", "a step ended without a result", "run apply again"));
+        };
+        let mut plan = Plan::default();
+        plan.extend(bucket_plan);
+        plan.extend(ram_plan);
+        plan.extend(auth0_plan);
+        plan.extend(project_plan);
+
+        // The access key.
+        let vercel_key = project_out.value("S3_ACCESS_KEY_ID");
+        let (key_plan, key) =
+            aliyun::access_key(&ctx, &ram_out.keys, vercel_key.as_deref(), project_out.has("S3_SECRET_ACCESS_KEY"))
+                .await?;
+        plan.extend(key_plan);
+
+        // Generated secrets: from the state file, else left as Vercel holds them, else generated once.
+        let generated = self.generated_secrets(&ctx, &project_out)?;
+
+        let facts = EnvFacts {
+            auth0_client_id: auth0_out.client_id.clone(),
+            auth0_client_secret: auth0_out.client_secret.clone(),
+            auth0_issuer: Some(auth0_out.issuer.clone()),
+            s3_access_key_id: key.id.clone(),
+            s3_secret_access_key: key.secret.clone(),
+            generated: generated.iter().filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v))).collect(),
+        };
+        let desired_env = desired::desired_env(config, ctx.domain.as_deref(), &facts);
+        let remove = desired::variables_to_remove(config.profile, project_out.env.iter().map(|v| v.key.as_str()));
+        let mut overwrite = Vec::new();
+        if key.overwrite_secret && key.secret.is_some() {
+            overwrite.push("S3_SECRET_ACCESS_KEY".to_string());
+        }
+
+        let mut outcome = Outcome { app_url: ctx.app_url(), invites: auth0_out.invites.clone(), ..Outcome::default() };
+        outcome.env = desired_env.iter().map(|d| (d.key.clone(), d.shown())).collect();
+        let Some(project) = project_out.project.clone() else {
+            // A plan for a project that does not exist yet: every variable is new.
+            for d in &desired_env {
+                plan.env_change(crate::plan::EnvChange {
+                    key: d.key.clone(),
+                    action: crate::plan::Action::Create,
+                    secret: d.secret,
+                    value: (!d.secret).then(|| d.shown()),
+                    detail: String::new(),
+                });
+            }
+            let mut unknown = Vec::new();
+            if facts.auth0_client_id.is_none() {
+                unknown.extend(["AUTH_AUTH0_ID", "AUTH_AUTH0_SECRET"]);
+            }
+            if facts.s3_access_key_id.is_none() {
+                unknown.extend(["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"]);
+            }
+            vercel::record_unknown(&mut plan, &unknown);
+            plan.resource(
+                "vercel",
+                "production deployment",
+                crate::plan::Action::Create,
+                "after the environment is set; wait for READY",
+            );
+            outcome.plan = plan;
+            return Ok(outcome);
+        };
+        if ctx.mode == Mode::Plan {
+            let mut unknown = Vec::new();
+            if facts.auth0_client_id.is_none() {
+                unknown.extend(["AUTH_AUTH0_ID", "AUTH_AUTH0_SECRET"]);
+            }
+            if facts.s3_access_key_id.is_none() {
+                unknown.extend(["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"]);
+            }
+            vercel::record_unknown(&mut plan, &unknown);
+        }
+        let (env_plan, report) = vercel::sync_env(&ctx, &project.id, &desired_env, &remove, &overwrite).await?;
+        plan.extend(env_plan);
+        let env_changed = !(report.created.is_empty() && report.updated.is_empty() && report.deleted.is_empty());
+        let (deploy_plan, deployment) =
+            vercel::deploy(&ctx, &project, env_changed || force_deploy, self.deploy).await?;
+        plan.extend(deploy_plan);
+        outcome.deployment_id = deployment;
+
+        if ctx.mode == Mode::Apply && !key.retire_after_deploy.is_empty() {
+            aliyun::retire_keys(&ctx, &key.retire_after_deploy).await?;
+        }
+        outcome.plan = plan;
+        Ok(outcome)
+    }
+
+    /// The generated secrets of the profile: (name, value to write). The value is `None` when Vercel already
+    /// holds the variable and the state file has no copy: it is then left exactly as it is.
+    fn generated_secrets(
+        &self,
+        ctx: &Ctx<'_>,
+        project: &vercel::ProjectOutcome,
+    ) -> Result<Vec<(String, Option<SecretString>)>> {
+        let names: &[&str] = match self.config.profile {
+            Profile::Current => &["KEY_VAULTS_SECRET", "AUTH_SECRET", "JWKS_KEY"],
+            Profile::LegacyNextauth => &["KEY_VAULTS_SECRET", "NEXT_AUTH_SECRET"],
+        };
+        let mut out = Vec::new();
+        for name in names {
+            if let Some(held) = self.state.snapshot().generated.get(*name) {
+                out.push((name.to_string(), Some(held.0.clone())));
+                continue;
+            }
+            if project.has(name) {
+                // Vercel has it; if it is readable, keep a copy so a later apply can restore it.
+                if let Some(v) = project.value(name)
+                    && ctx.mode == Mode::Apply
+                {
+                    self.state.update(|s| {
+                        s.generated.insert(name.to_string(), StoredSecret::new(v));
+                    })?;
+                }
+                out.push((name.to_string(), None));
+                continue;
+            }
+            if ctx.mode == Mode::Plan {
+                out.push((name.to_string(), Some(SecretString::from("(generated on apply)".to_string()))));
+                continue;
+            }
+            let value = match *name {
+                "JWKS_KEY" => secrets::generate_jwks_key()
+                    .map_err(|e| Error::blocked("secrets: JWKS_KEY", e, "run apply again"))?,
+                _ => secrets::random_base64_32(),
+            };
+            // Write-ahead: stored before it is pushed anywhere, never regenerated afterwards.
+            let stored = StoredSecret(value.clone());
+            self.state.update(|s| {
+                s.generated.insert(name.to_string(), stored);
+            })?;
+            out.push((name.to_string(), Some(value)));
+        }
+        let _ = lobehub::GENERATED_SECRETS;
+        Ok(out)
+    }
+
+    /// The desired environment, for printing (secrets masked).
+    pub fn masked_env(outcome: &Outcome) -> String {
+        outcome.env.iter().map(|(k, v)| format!("{k}={v}\n")).collect()
+    }
+
+    /// Exposes a secret for callers that must hand it on (tests of secret stability).
+    pub fn held_secret(&self, name: &str) -> Option<String> {
+        self.state.snapshot().generated.get(name).map(|s| s.0.expose_secret().to_string())
+    }
+}

@@ -1,0 +1,471 @@
+//! Aliyun: the bucket (private → Block Public Access off → public-read → CORS), the RAM sub-user with its
+//! policy, and its access key (created once; rotated only when no copy of the secret is held anywhere).
+
+use super::Ctx;
+use crate::config::OssPolicyChoice;
+use crate::error::{Error, Result, StepContext};
+use crate::plan::{Action, Plan};
+use crate::state::{AccessKeyState, StoredSecret};
+use oss_client::ErrorKind;
+use oss_client::bucket::acl::Acl;
+use oss_client::bucket::cors::{CorsConfiguration, CorsMethod, CorsRule};
+use oss_client::ram::{AccessKey, AccessKeyStatus, PolicyDocument, PolicyType};
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::BTreeSet;
+
+/// The CORS rule LobeHub's browser uploads need, for `origins`: GET, PUT, HEAD, POST, DELETE; any header;
+/// `ETag` exposed (the union of LobeHub's two documented rules).
+pub fn lobehub_cors_rule(origins: &[String]) -> CorsRule {
+    let mut rule = CorsRule::new()
+        .allowed_methods([CorsMethod::Get, CorsMethod::Put, CorsMethod::Head, CorsMethod::Post, CorsMethod::Delete])
+        .allowed_header("*")
+        .expose_header("ETag")
+        .max_age_seconds(3600);
+    for origin in origins {
+        rule = rule.allowed_origin(origin.clone());
+    }
+    rule
+}
+
+fn normalized(rule: &CorsRule) -> (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>, BTreeSet<String>) {
+    (
+        rule.allowed_origins.iter().cloned().collect(),
+        rule.allowed_methods.iter().map(|m| m.as_str().to_string()).collect(),
+        rule.allowed_headers.iter().map(|h| h.to_ascii_lowercase()).collect(),
+        rule.expose_headers.iter().map(|h| h.to_ascii_lowercase()).collect(),
+    )
+}
+
+/// The CORS configuration to put: ours first, then the existing rules that are not ours (rules for other
+/// origins that someone added by hand are kept). `None` when the existing configuration already holds ours.
+pub fn merged_cors(existing: &[CorsRule], ours: &CorsRule) -> Option<Vec<CorsRule>> {
+    let want = normalized(ours);
+    if existing.iter().any(|r| normalized(r) == want) {
+        return None;
+    }
+    // A rule "is ours" when it has our methods and exposes ETag (an older origin list of this tool).
+    let ours_shape = |r: &CorsRule| {
+        let n = normalized(r);
+        n.1 == want.1 && n.3 == want.3 && n.2 == want.2
+    };
+    let mut rules = vec![ours.clone()];
+    rules.extend(existing.iter().filter(|r| !ours_shape(r)).cloned());
+    rules.truncate(10);
+    Some(rules)
+}
+
+/// The bucket chain: exists (else created private) → Block Public Access off → public-read → CORS.
+pub async fn bucket(ctx: &Ctx<'_>) -> Result<Plan> {
+    let mut plan = Plan::default();
+    let name = ctx.config.aliyun.bucket.clone();
+    let bucket = ctx.services.oss.bucket(name.clone());
+    let step = ctx.progress.start(&format!("oss: bucket {name}"));
+    let info = match bucket.info().send().await {
+        Ok(info) => Some(info),
+        Err(e) if *e.kind() == ErrorKind::NoSuchBucket => None,
+        Err(e) if *e.kind() == ErrorKind::AccessDenied => {
+            step.fail("access denied");
+            return Err(Error::blocked(
+                "oss: bucket",
+                format!("bucket `{name}` exists but this account cannot read it ({e})"),
+                "bucket names are global: it is probably another Aliyun account's; choose another aliyun.bucket",
+            ));
+        }
+        Err(e) => {
+            step.fail("error");
+            return Err(e).step("oss: read bucket");
+        }
+    };
+    let created = info.is_none();
+    if created {
+        plan.resource(
+            "oss",
+            format!("bucket {name}"),
+            Action::Create,
+            format!("private, region {}", ctx.config.aliyun.region),
+        );
+        if ctx.applying() {
+            match bucket.create().acl(Acl::Private).send().await {
+                Ok(()) => {}
+                Err(e) if *e.kind() == ErrorKind::BucketAlreadyExists => {
+                    step.fail("name taken");
+                    return Err(Error::blocked(
+                        "oss: create bucket",
+                        format!("bucket name `{name}` is held by another Aliyun account"),
+                        "choose another aliyun.bucket (names are global across all accounts)",
+                    ));
+                }
+                Err(e) => return Err(e).step("oss: create bucket"),
+            }
+            ctx.state.update(|s| s.mark_created("oss-bucket", &name))?;
+        }
+    } else {
+        plan.resource("oss", format!("bucket {name}"), Action::Unchanged, "exists");
+    }
+
+    // Block Public Access: new buckets have it on; it must be off before a public ACL.
+    let blocked = match info.as_ref().and_then(|i| i.block_public_access) {
+        Some(b) => Some(b),
+        None if created => None, // unknown for a bucket this run creates: turn it off unconditionally
+        None => Some(bucket.get_public_access_block().send().await.step("oss: read Block Public Access")?),
+    };
+    if blocked != Some(false) {
+        plan.resource("oss", "block public access (bucket)", Action::Update, "off, so the bucket can be public-read");
+        if ctx.applying() {
+            bucket.put_public_access_block(false).send().await.step("oss: turn Block Public Access off")?;
+        }
+    } else {
+        plan.resource("oss", "block public access (bucket)", Action::Unchanged, "off");
+    }
+
+    let acl = info.as_ref().and_then(|i| i.acl);
+    if acl != Some(Acl::PublicRead) {
+        plan.resource("oss", "acl", Action::Update, "public-read (LobeHub serves files from S3_PUBLIC_DOMAIN)");
+        if ctx.applying() {
+            match bucket.put_acl(Acl::PublicRead).send().await {
+                Ok(()) => {}
+                Err(e) if *e.kind() == ErrorKind::PublicAclBlocked => {
+                    step.fail("public ACL blocked");
+                    return Err(Error::blocked(
+                        "oss: public-read ACL",
+                        "Block Public Access is on for the whole Aliyun account, which overrides the bucket's setting",
+                        "turn off account-level Block Public Access (OSS console → Block Public Access), then run apply again",
+                    ));
+                }
+                Err(e) => return Err(e).step("oss: set public-read ACL"),
+            }
+        }
+    } else {
+        plan.resource("oss", "acl", Action::Unchanged, "public-read");
+    }
+
+    let ours = lobehub_cors_rule(&ctx.origins());
+    let existing = if created {
+        Vec::new()
+    } else {
+        match bucket.get_cors().send().await {
+            Ok(cfg) => cfg.rules,
+            Err(e) if *e.kind() == ErrorKind::NoSuchCorsConfiguration => Vec::new(),
+            Err(e) => return Err(e).step("oss: read CORS"),
+        }
+    };
+    match merged_cors(&existing, &ours) {
+        None => plan.resource("oss", "cors", Action::Unchanged, format!("origins {}", ours.allowed_origins.join(", "))),
+        Some(rules) => {
+            let action = if existing.is_empty() { Action::Create } else { Action::Update };
+            plan.resource(
+                "oss",
+                "cors",
+                action,
+                format!("origins {}; GET PUT HEAD POST DELETE; expose ETag", ours.allowed_origins.join(", ")),
+            );
+            if ctx.applying() {
+                bucket.put_cors(CorsConfiguration::new(rules)).send().await.step("oss: put CORS rule")?;
+            }
+        }
+    }
+    step.done(if plan.has_changes() { "changed" } else { "unchanged" });
+    Ok(plan)
+}
+
+/// The policy name used for the least-privilege policy of `bucket`.
+pub fn policy_name(bucket: &str) -> String {
+    format!("lobehub-oss-{bucket}")
+}
+
+/// What the RAM user chain learned.
+#[derive(Debug, Clone, Default)]
+pub struct RamUser {
+    /// The user's access keys (empty when the user is new).
+    pub keys: Vec<AccessKey>,
+}
+
+/// The RAM chain: the sub-user, its policy, the attachment; returns the user's keys.
+pub async fn ram_user(ctx: &Ctx<'_>) -> Result<(Plan, RamUser)> {
+    let mut plan = Plan::default();
+    let ram = &ctx.services.ram;
+    let user = ctx.config.aliyun.ram_user.clone();
+    let step = ctx.progress.start(&format!("ram: user {user}"));
+    let exists = match ram.users().get(user.clone()).send().await {
+        Ok(_) => true,
+        Err(e) if *e.kind() == ErrorKind::EntityNotExist => false,
+        Err(e) => return Err(e).step("ram: read user"),
+    };
+    if exists {
+        plan.resource("ram", format!("user {user}"), Action::Unchanged, "exists");
+    } else {
+        plan.resource("ram", format!("user {user}"), Action::Create, "sub-user for LobeHub's OSS access");
+        if ctx.applying() {
+            match ram
+                .users()
+                .create(user.clone())
+                .display_name("LobeHub OSS")
+                .comments("created by provision")
+                .send()
+                .await
+            {
+                Ok(_) => {}
+                // A lost response of an earlier attempt: the user is there.
+                Err(e) if *e.kind() == ErrorKind::EntityAlreadyExists => {}
+                Err(e) => return Err(e).step("ram: create user"),
+            }
+            ctx.state.update(|s| s.mark_created("ram-user", &user))?;
+        }
+    }
+
+    // The policy the user should have.
+    let (policy_type, name) = match ctx.config.aliyun.policy {
+        OssPolicyChoice::FullAccess => (PolicyType::System, "AliyunOSSFullAccess".to_string()),
+        OssPolicyChoice::LeastPrivilege => (PolicyType::Custom, policy_name(&ctx.config.aliyun.bucket)),
+    };
+    if policy_type == PolicyType::Custom {
+        let document = PolicyDocument::oss_bucket_objects(&ctx.config.aliyun.bucket).step("ram: policy document")?;
+        match ram.policies().get(name.clone()).policy_type(PolicyType::Custom).send().await {
+            Ok(current) => {
+                let same = current.document().map(|d| d.is_equivalent(&document)).unwrap_or(false);
+                if same {
+                    plan.resource("ram", format!("policy {name}"), Action::Unchanged, "objects of the bucket only");
+                } else {
+                    plan.resource(
+                        "ram",
+                        format!("policy {name}"),
+                        Action::Update,
+                        "new default version: objects of the bucket only",
+                    );
+                    if ctx.applying() {
+                        ram.policies().replace_document(&name, &document).await.step("ram: update policy")?;
+                    }
+                }
+            }
+            Err(e) if *e.kind() == ErrorKind::EntityNotExist => {
+                plan.resource(
+                    "ram",
+                    format!("policy {name}"),
+                    Action::Create,
+                    "least privilege: objects of the bucket only",
+                );
+                if ctx.applying() {
+                    match ram
+                        .policies()
+                        .create(name.clone(), &document)
+                        .description(format!("LobeHub: objects of OSS bucket {}", ctx.config.aliyun.bucket))
+                        .send()
+                        .await
+                    {
+                        Ok(_) => {}
+                        Err(e) if *e.kind() == ErrorKind::EntityAlreadyExists => {}
+                        Err(e) => return Err(e).step("ram: create policy"),
+                    }
+                    ctx.state.update(|s| s.mark_created("ram-policy", &name))?;
+                }
+            }
+            Err(e) => return Err(e).step("ram: read policy"),
+        }
+    }
+
+    let attached = if exists {
+        ram.user_policies(user.clone()).list().send().await.step("ram: list user policies")?
+    } else {
+        Vec::new()
+    };
+    let has = attached.iter().any(|p| p.policy_type == policy_type && p.policy_name == name);
+    if has {
+        plan.resource("ram", format!("attach {name}"), Action::Unchanged, format!("to {user}"));
+    } else {
+        plan.resource("ram", format!("attach {name}"), Action::Create, format!("to {user}"));
+        if ctx.applying() {
+            match ram.user_policies(user.clone()).attach(policy_type, name.clone()).send().await {
+                Ok(()) => {}
+                Err(e) if *e.kind() == ErrorKind::EntityAlreadyExists => {}
+                Err(e) => return Err(e).step("ram: attach policy"),
+            }
+            ctx.state.update(|s| s.mark_created("ram-attachment", &format!("{}:{name}", policy_type.as_str())))?;
+        }
+    }
+    // A policy this tool attached earlier under the other choice goes.
+    let state = ctx.state.snapshot();
+    for p in &attached {
+        let tag = format!("{}:{}", p.policy_type.as_str(), p.policy_name);
+        if !(p.policy_type == policy_type && p.policy_name == name) && state.was_created("ram-attachment", &tag) {
+            plan.resource(
+                "ram",
+                format!("attach {}", p.policy_name),
+                Action::Delete,
+                "no longer the configured policy",
+            );
+            if ctx.applying() {
+                ram.user_policies(user.clone())
+                    .detach(p.policy_type, p.policy_name.clone())
+                    .send()
+                    .await
+                    .step("ram: detach policy")?;
+                ctx.state.update(|s| s.forget("ram-attachment", &tag))?;
+            }
+        }
+    }
+
+    let keys = if exists {
+        ram.access_keys(user.clone()).list().send().await.step("ram: list access keys")?
+    } else {
+        Vec::new()
+    };
+    step.done(if plan.has_changes() { "changed" } else { "unchanged" });
+    Ok((plan, RamUser { keys }))
+}
+
+/// The access key LobeHub should use, and what must happen to get there.
+#[derive(Clone, Default)]
+pub struct KeyDecision {
+    /// The AccessKeyId for `S3_ACCESS_KEY_ID` (None in a plan when a key is still to be created).
+    pub id: Option<String>,
+    /// The secret, when this run holds it (from the state file or just created).
+    pub secret: Option<SecretString>,
+    /// Whether Vercel's `S3_SECRET_ACCESS_KEY` must be rewritten (the key changed).
+    pub overwrite_secret: bool,
+    /// Keys to delete once a deployment with the new key is READY.
+    pub retire_after_deploy: Vec<String>,
+}
+
+impl std::fmt::Debug for KeyDecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyDecision")
+            .field("id", &self.id)
+            .field("secret", &self.secret.as_ref().map(|_| "[REDACTED]"))
+            .field("overwrite_secret", &self.overwrite_secret)
+            .field("retire_after_deploy", &self.retire_after_deploy)
+            .finish()
+    }
+}
+
+/// Decides the access key from the user's keys, what Vercel holds (`S3_ACCESS_KEY_ID`'s value, and whether
+/// `S3_SECRET_ACCESS_KEY` exists) and the state file; creates a key when no usable secret exists anywhere.
+/// Never more than two keys; Vercel is never left pointing at a deleted key (old keys are retired only after
+/// the new deployment is READY).
+pub async fn access_key(
+    ctx: &Ctx<'_>,
+    keys: &[AccessKey],
+    vercel_key_id: Option<&str>,
+    vercel_has_secret: bool,
+) -> Result<(Plan, KeyDecision)> {
+    let mut plan = Plan::default();
+    let user = ctx.config.aliyun.ram_user.clone();
+    let active = |id: &str| keys.iter().any(|k| k.access_key_id == id && k.status == AccessKeyStatus::Active);
+    let state = ctx.state.snapshot();
+
+    // 1. The state file holds a key that is still active: use it.
+    if let Some(held) = state.access_key.as_ref().filter(|k| active(&k.id)) {
+        let in_vercel = vercel_key_id == Some(held.id.as_str()) && vercel_has_secret;
+        plan.resource("ram", format!("access key {}", held.id), Action::Unchanged, "secret held in the state file");
+        let retire = keys
+            .iter()
+            .filter(|k| k.access_key_id != held.id && Some(k.access_key_id.as_str()) == vercel_key_id)
+            .map(|k| k.access_key_id.clone())
+            .collect();
+        return Ok((
+            plan,
+            KeyDecision {
+                id: Some(held.id.clone()),
+                secret: Some(held.secret.0.clone()),
+                overwrite_secret: !in_vercel,
+                retire_after_deploy: retire,
+            },
+        ));
+    }
+    // 2. Vercel already uses an active key of the user and holds its secret: nothing to do.
+    if let Some(id) = vercel_key_id.filter(|id| active(id) && vercel_has_secret) {
+        plan.resource(
+            "ram",
+            format!("access key {id}"),
+            Action::Unchanged,
+            "in use by Vercel (its secret stays there)",
+        );
+        return Ok((plan, KeyDecision { id: Some(id.to_string()), ..KeyDecision::default() }));
+    }
+    // 3. No usable secret anywhere: create a key (making room first: at most two per user).
+    let mut retire: Vec<String> = keys.iter().map(|k| k.access_key_id.clone()).collect();
+    let mut room_made = None;
+    if keys.len() >= 2 {
+        // Delete one that Vercel does not point at: an inactive one first, else the oldest.
+        let mut candidates: Vec<&AccessKey> =
+            keys.iter().filter(|k| Some(k.access_key_id.as_str()) != vercel_key_id).collect();
+        candidates.sort_by_key(|k| (k.status == AccessKeyStatus::Active, k.create_date.clone()));
+        if let Some(victim) = candidates.first() {
+            room_made = Some(victim.access_key_id.clone());
+            retire.retain(|id| id != &victim.access_key_id);
+        }
+    }
+    if let Some(victim) = &room_made {
+        plan.resource(
+            "ram",
+            format!("access key {victim}"),
+            Action::Delete,
+            "not used by Vercel; makes room (two keys per user)",
+        );
+    }
+    let why = if keys.is_empty() {
+        "the user has no key yet"
+    } else {
+        "no copy of an existing key's secret is held; rotating"
+    };
+    plan.resource("ram", format!("access key for {user}"), Action::Create, why);
+    for id in &retire {
+        plan.resource("ram", format!("access key {id}"), Action::Delete, "after the new deployment is READY");
+    }
+    if !ctx.applying() {
+        return Ok((plan, KeyDecision { id: None, secret: None, overwrite_secret: true, retire_after_deploy: retire }));
+    }
+    let ram = &ctx.services.ram;
+    if let Some(victim) = &room_made {
+        match ram.access_keys(user.clone()).delete(victim.clone()).send().await {
+            Ok(()) => {}
+            Err(e) if *e.kind() == ErrorKind::EntityNotExist => {}
+            Err(e) => return Err(e).step("ram: delete unused access key"),
+        }
+    }
+    let step = ctx.progress.start("ram: create access key");
+    let created = ram.access_keys(user.clone()).create().send().await.step("ram: create access key")?;
+    // Write-ahead: the secret is returned exactly once.
+    let held =
+        AccessKeyState { id: created.access_key_id.clone(), secret: StoredSecret(created.access_key_secret.clone()) };
+    ctx.state.update(|s| s.access_key = Some(held))?;
+    step.done(&created.access_key_id);
+    let secret = SecretString::from(created.access_key_secret.expose_secret().to_string());
+    Ok((
+        plan,
+        KeyDecision {
+            id: Some(created.access_key_id),
+            secret: Some(secret),
+            overwrite_secret: true,
+            retire_after_deploy: retire,
+        },
+    ))
+}
+
+/// Deletes the keys that were retired (after the deployment with the new key is READY).
+pub async fn retire_keys(ctx: &Ctx<'_>, ids: &[String]) -> Result<()> {
+    for id in ids {
+        match ctx.services.ram.access_keys(ctx.config.aliyun.ram_user.clone()).delete(id.clone()).send().await {
+            Ok(()) => {}
+            Err(e) if *e.kind() == ErrorKind::EntityNotExist => {}
+            Err(e) => return Err(e).step("ram: delete retired access key"),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cors_merge_keeps_foreign_rules_and_is_idempotent() {
+        let ours = lobehub_cors_rule(&["https://chat.example.com".into(), "https://lobehub.vercel.app".into()]);
+        let foreign = CorsRule::new().allowed_origin("https://other.example.com").allowed_method(CorsMethod::Get);
+        let old_ours = lobehub_cors_rule(&["https://lobehub.vercel.app".into()]);
+        let merged = merged_cors(&[old_ours, foreign.clone()], &ours).unwrap();
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0], ours);
+        assert_eq!(merged[1], foreign);
+        assert!(merged_cors(&merged, &ours).is_none());
+    }
+}

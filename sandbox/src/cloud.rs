@@ -1,0 +1,138 @@
+//! All four simulators at once, wired together the way the real services are: one Aliyun account behind OSS
+//! and RAM (keys created through RAM work at OSS, limited by their policies), an Auth0 tenant with a
+//! machine-to-machine application, and a Vercel account — sharing one [`RequestLog`]. The offline demo and the
+//! workspace tests provision LobeHub against it.
+
+use crate::aliyun_identity::AliyunIdentity;
+use crate::auth0::{self, Auth0Simulator};
+use crate::oss::OssSimulator;
+use crate::ram::RamSimulator;
+use crate::server::{Faults, RequestLog, SimServer};
+use crate::vercel::VercelSim;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The Aliyun account id of the simulated cloud.
+pub const ACCOUNT_ID: &str = "1000000000000042";
+/// The simulated Aliyun admin AccessKey id.
+pub const ADMIN_ACCESS_KEY_ID: &str = "LTAI5tSimulatedAdminKey01";
+/// The simulated Aliyun admin AccessKey secret.
+pub const ADMIN_ACCESS_KEY_SECRET: &str = "simulated-admin-secret-not-a-real-key";
+
+/// Options of [`SimulatedCloud::start`].
+#[derive(Debug, Clone)]
+pub struct CloudOptions {
+    /// The OSS region.
+    pub region: String,
+    /// How long a Vercel deployment takes to build.
+    pub build_duration: Duration,
+}
+
+impl Default for CloudOptions {
+    fn default() -> Self {
+        Self { region: "cn-hangzhou".into(), build_duration: Duration::from_millis(300) }
+    }
+}
+
+/// The four simulators, running.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// let cloud = sandbox::cloud::SimulatedCloud::start(Default::default()).await?;
+/// println!("Vercel at {}", cloud.vercel_server.base_url());
+/// let env = cloud.credentials_env();
+/// assert!(env.contains_key("VERCEL_TOKEN"));
+/// # Ok(()) }
+/// ```
+pub struct SimulatedCloud {
+    /// The shared Aliyun account.
+    pub identity: Arc<AliyunIdentity>,
+    /// The OSS simulator.
+    pub oss: Arc<OssSimulator>,
+    /// The RAM simulator.
+    pub ram: Arc<RamSimulator>,
+    /// The Auth0 simulator.
+    pub auth0: Arc<Auth0Simulator>,
+    /// The Vercel simulator.
+    pub vercel: Arc<VercelSim>,
+    /// The OSS server.
+    pub oss_server: SimServer,
+    /// The RAM server.
+    pub ram_server: SimServer,
+    /// The Auth0 server.
+    pub auth0_server: SimServer,
+    /// The Vercel server.
+    pub vercel_server: SimServer,
+    /// Every request to any of them.
+    pub log: RequestLog,
+}
+
+impl std::fmt::Debug for SimulatedCloud {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimulatedCloud")
+            .field("oss", &self.oss_server.base_url())
+            .field("ram", &self.ram_server.base_url())
+            .field("auth0", &self.auth0_server.base_url())
+            .field("vercel", &self.vercel_server.base_url())
+            .finish()
+    }
+}
+
+impl SimulatedCloud {
+    /// Starts the four simulators on loopback ports.
+    pub async fn start(options: CloudOptions) -> std::io::Result<Self> {
+        let log = RequestLog::new();
+        let identity = Arc::new(AliyunIdentity::new(ACCOUNT_ID));
+        identity.register_account_key(ADMIN_ACCESS_KEY_ID, ADMIN_ACCESS_KEY_SECRET);
+        let oss = OssSimulator::new(identity.clone(), &options.region);
+        let ram = RamSimulator::new(identity.clone());
+        let auth0 = Arc::new(Auth0Simulator::new());
+        let vercel = VercelSim::builder().build_duration(options.build_duration).build();
+        let oss_server = oss.start(log.clone()).await?;
+        let ram_server = ram.start(log.clone()).await?;
+        let auth0_server = auth0.start(log.clone()).await?;
+        let vercel_server = vercel.clone().start(log.clone()).await?;
+        Ok(Self { identity, oss, ram, auth0, vercel, oss_server, ram_server, auth0_server, vercel_server, log })
+    }
+
+    /// The credentials a provisioning run reads from its environment, for this cloud: the Vercel token, the
+    /// Auth0 M2M application, the Aliyun admin key and a `DATABASE_URL`.
+    pub fn credentials_env(&self) -> BTreeMap<String, String> {
+        [
+            ("VERCEL_TOKEN", self.vercel.token().to_string()),
+            ("VERCEL_TEAM_ID", self.vercel.team_id().to_string()),
+            ("AUTH0_CLIENT_ID", auth0::M2M_CLIENT_ID.to_string()),
+            ("AUTH0_CLIENT_SECRET", auth0::M2M_CLIENT_SECRET.to_string()),
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", ADMIN_ACCESS_KEY_ID.to_string()),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ADMIN_ACCESS_KEY_SECRET.to_string()),
+            ("DATABASE_URL", "postgresql://lobehub:simulated-db-password@127.0.0.1:5432/lobehub".to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    /// The `[endpoints]` section of a provisioning config pointing at these simulators.
+    pub fn endpoints_toml(&self) -> String {
+        format!(
+            "[endpoints]\nvercel = \"{}\"\nauth0 = \"{}\"\noss = \"{}\"\nram = \"{}\"\n",
+            self.vercel_server.base_url(),
+            self.auth0_server.base_url(),
+            self.oss_server.base_url(),
+            self.ram_server.base_url()
+        )
+    }
+
+    /// Sets the same fault knobs on all four servers (each gets a seed derived from `faults.seed`).
+    pub fn set_faults(&self, faults: Faults) {
+        for (i, server) in self.servers().into_iter().enumerate() {
+            server.set_faults(faults.clone().with_seed(faults.seed.wrapping_mul(31).wrapping_add(i as u64)));
+        }
+    }
+
+    /// The four servers.
+    pub fn servers(&self) -> [&SimServer; 4] {
+        [&self.oss_server, &self.ram_server, &self.auth0_server, &self.vercel_server]
+    }
+}
