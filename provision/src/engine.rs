@@ -47,6 +47,7 @@ pub struct Provisioner {
     state: StateStore,
     progress: Progress,
     deploy: DeployOptions,
+    sequential: bool,
 }
 
 /// How a [`Provisioner`] talks and waits.
@@ -60,6 +61,8 @@ pub struct ProvisionerOptions {
     pub progress: crate::progress::ProgressMode,
     /// Keep state in memory only (no file).
     pub in_memory_state: bool,
+    /// Run the independent chains one after another instead of concurrently (for benchmarks).
+    pub sequential: bool,
 }
 
 impl Default for ProvisionerOptions {
@@ -69,6 +72,7 @@ impl Default for ProvisionerOptions {
             deploy: Default::default(),
             progress: crate::progress::ProgressMode::Silent,
             in_memory_state: false,
+            sequential: false,
         }
     }
 }
@@ -85,6 +89,7 @@ impl Provisioner {
             state,
             progress: crate::progress::Progress::new(options.progress),
             deploy: options.deploy,
+            sequential: options.sequential,
         })
     }
 
@@ -146,39 +151,45 @@ impl Provisioner {
         let ctx = self.ctx(mode, domain);
         let config = &self.config;
 
-        // Independent chains, concurrently: the bucket; the Auth0 application; and the pair (RAM user, Vercel
-        // project) that the access key decision needs.
-        let bucket = aliyun::bucket(&ctx);
-        let application = auth0::application(&ctx);
-        let ram_and_project = async { futures::join!(aliyun::ram_user(&ctx), vercel::project(&ctx)) };
-        let (bucket, application, (ram_user, project)) = futures::join!(bucket, application, ram_and_project);
+        // Independent chains, concurrently: the bucket; the Auth0 application; and (RAM user ∥ Vercel project)
+        // followed by the access key decision, which needs both. With `sequential`, one after another (for
+        // measuring what the concurrency buys).
+        let key_chain = async {
+            let (ram_user, project) = if self.sequential {
+                (aliyun::ram_user(&ctx).await, vercel::project(&ctx).await)
+            } else {
+                futures::join!(aliyun::ram_user(&ctx), vercel::project(&ctx))
+            };
+            let (ram_plan, ram_out) = ram_user?;
+            let (project_plan, project_out) = project?;
+            let vercel_key = project_out.value("S3_ACCESS_KEY_ID");
+            let (key_plan, key) =
+                aliyun::access_key(&ctx, &ram_out.keys, vercel_key.as_deref(), project_out.has("S3_SECRET_ACCESS_KEY"))
+                    .await?;
+            let mut plan = ram_plan;
+            plan.extend(project_plan);
+            plan.extend(key_plan);
+            Ok::<_, Error>((plan, project_out, key))
+        };
+        let (bucket, application, key_chain) = if self.sequential {
+            (aliyun::bucket(&ctx).await, auth0::application(&ctx).await, key_chain.await)
+        } else {
+            futures::join!(aliyun::bucket(&ctx), auth0::application(&ctx), key_chain)
+        };
         let mut errors = Vec::new();
         let bucket = bucket.map_err(|e| errors.push(e)).ok();
         let application = application.map_err(|e| errors.push(e)).ok();
-        let ram_user = ram_user.map_err(|e| errors.push(e)).ok();
-        let project = project.map_err(|e| errors.push(e)).ok();
+        let key_chain = key_chain.map_err(|e| errors.push(e)).ok();
         Error::combine(errors)?;
-        let (
-            Some(bucket_plan),
-            Some((auth0_plan, auth0_out)),
-            Some((ram_plan, ram_out)),
-            Some((project_plan, project_out)),
-        ) = (bucket, application, ram_user, project)
+        let (Some(bucket_plan), Some((auth0_plan, auth0_out)), Some((key_chain_plan, project_out, key))) =
+            (bucket, application, key_chain)
         else {
             return Err(Error::blocked("apply", "a step ended without a result", "run apply again"));
         };
         let mut plan = Plan::default();
         plan.extend(bucket_plan);
-        plan.extend(ram_plan);
         plan.extend(auth0_plan);
-        plan.extend(project_plan);
-
-        // The access key.
-        let vercel_key = project_out.value("S3_ACCESS_KEY_ID");
-        let (key_plan, key) =
-            aliyun::access_key(&ctx, &ram_out.keys, vercel_key.as_deref(), project_out.has("S3_SECRET_ACCESS_KEY"))
-                .await?;
-        plan.extend(key_plan);
+        plan.extend(key_chain_plan);
 
         // Generated secrets: from the state file, else left as Vercel holds them, else generated once.
         let generated = self.generated_secrets(&ctx, &project_out)?;

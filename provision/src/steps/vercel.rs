@@ -257,12 +257,13 @@ pub async fn deploy(
 ) -> Result<(Plan, Option<String>)> {
     let mut plan = Plan::default();
     let vercel = &ctx.services.vercel;
-    let latest =
-        vercel.deployments().latest(&project.id, Some("production")).await.step("vercel: latest deployment")?;
-    let ready = latest.as_ref().is_some_and(|d| d.state() == ReadyState::Ready);
-    if !needed && ready {
-        plan.resource("vercel", "production deployment", Action::Unchanged, "READY with the current environment");
-        return Ok((plan, latest.map(|d| d.uid)));
+    if !needed {
+        let latest =
+            vercel.deployments().latest(&project.id, Some("production")).await.step("vercel: latest deployment")?;
+        if let Some(d) = latest.filter(|d| d.state() == ReadyState::Ready) {
+            plan.resource("vercel", "production deployment", Action::Unchanged, "READY with the current environment");
+            return Ok((plan, Some(d.uid)));
+        }
     }
     let why = if needed { "the environment changed" } else { "no READY production deployment" };
     plan.resource("vercel", "production deployment", Action::Create, format!("{why}; wait for READY"));
