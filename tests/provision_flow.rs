@@ -36,3 +36,22 @@ async fn fresh_apply_then_converged_apply_sends_no_write() {
     let writes = fx.cloud.log.mutating();
     assert!(writes.is_empty(), "converged apply wrote: {writes:#?}");
 }
+
+#[tokio::test]
+async fn verify_passes_after_apply_and_fails_when_cors_is_gone() {
+    let fx = Fixture::new("").await;
+    let p = fx.provisioner();
+    p.apply().await.expect("apply");
+    let report = provision::verify::verify(&p).await.expect("verify runs");
+    assert!(report.passed(), "{}", report.render_text());
+    assert!(report.checks.len() >= 10);
+
+    // Break it the way the original guide's users did: no CORS rule for the app origin.
+    fx.cloud.oss_server.set_faults(sandbox::Faults::none());
+    let oss = p.services().oss.bucket("alice-lobehub-files");
+    oss.delete_cors().send().await.expect("delete cors");
+    let report = provision::verify::verify(&p).await.expect("verify runs");
+    let cors = report.checks.iter().find(|c| c.name == "oss: CORS preflight").expect("cors check");
+    assert!(!cors.passed, "{}", report.render_text());
+    assert!(!report.passed());
+}

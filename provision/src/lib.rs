@@ -16,5 +16,6 @@ pub mod secrets;
 pub mod services;
 pub mod state;
 pub mod steps;
+pub mod verify;
 
 pub use error::{Error, Result};
