@@ -1,6 +1,7 @@
 //! End to end across the two Aliyun simulators sharing one account: a key created through RAM, for a user
 //! holding only the least-privilege "objects of one bucket" preset, writes objects to its bucket and is refused
 //! on another bucket by the OSS simulator, which enforces the user's attached policies.
+#![cfg(all(feature = "ram", feature = "oss"))]
 
 use cloud_http::RetryPolicy;
 use oss_client::ram::{AccessKeyStatus, PolicyDocument, PolicyType, RamClient};

@@ -1,6 +1,7 @@
 //! The RAM client against the RAM simulator: users, the two-key limit, the once-only secret, delete
 //! conflicts, policy versions, attachment idempotency codes, signatures (V2 GET/POST and V3), replay
 //! protection, and the fault knobs.
+#![cfg(feature = "ram")]
 
 use chrono::{TimeZone, Utc};
 use cloud_http::{FixedClock, RetryPolicy};
