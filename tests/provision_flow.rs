@@ -55,3 +55,164 @@ async fn verify_passes_after_apply_and_fails_when_cors_is_gone() {
     assert!(!cors.passed, "{}", report.render_text());
     assert!(!report.passed());
 }
+
+#[tokio::test]
+async fn state_file_lost_then_apply_creates_nothing_and_keeps_every_secret() {
+    let fx = Fixture::new("").await;
+    let first = fx.provisioner();
+    first.apply().await.expect("fresh apply");
+    let secret_values = |key: &str| {
+        fx.cloud.vercel.env("lobehub").into_iter().filter(|v| v.key == key).map(|v| v.value.clone()).collect::<Vec<_>>()
+    };
+    let before: Vec<_> = ["KEY_VAULTS_SECRET", "AUTH_SECRET", "JWKS_KEY", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"]
+        .iter()
+        .map(|k| secret_values(k))
+        .collect();
+    let keys_before = fx.cloud.ram.access_key_ids("lobehub-oss");
+    drop(first);
+
+    std::fs::remove_file(fx.state_path()).expect("state file exists");
+    fx.cloud.log.clear();
+    let again = fx.provisioner();
+    let outcome = again.apply().await.expect("apply without state");
+    let creates: Vec<_> = outcome
+        .plan
+        .resources
+        .iter()
+        .filter(|r| r.action == provision::plan::Action::Create)
+        .map(|r| r.resource.clone())
+        .collect();
+    assert!(creates.is_empty(), "created after state loss: {creates:?}\n{}", outcome.plan.render_text());
+    let after: Vec<_> = ["KEY_VAULTS_SECRET", "AUTH_SECRET", "JWKS_KEY", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"]
+        .iter()
+        .map(|k| secret_values(k))
+        .collect();
+    assert_eq!(before, after, "a secret changed after the state file was lost");
+    assert_eq!(fx.cloud.ram.access_key_ids("lobehub-oss"), keys_before);
+    assert_eq!(fx.cloud.auth0.clients().iter().filter(|c| c["name"] == "LobeHub").count(), 1);
+    assert_eq!(fx.cloud.vercel.projects().len(), 1);
+    // No bucket, user, key, application, project or variable was created.
+    let creating: Vec<_> = fx
+        .cloud
+        .log
+        .mutating()
+        .into_iter()
+        .filter(|e| e.method == "POST" || e.method == "PUT" || e.action.starts_with("Create"))
+        .filter(|e| !e.path.contains("tickets") && !e.path.ends_with("/oauth/token"))
+        .map(|e| format!("{} {} {}{}", e.service, e.method, e.path, e.action))
+        .collect();
+    assert!(creating.is_empty(), "{creating:#?}");
+}
+
+#[tokio::test]
+async fn set_domain_updates_vercel_auth0_cors_and_env_together() {
+    let fx = Fixture::new("").await;
+    let p = fx.provisioner();
+    p.apply().await.expect("fresh apply");
+    let outcome = p.set_domain("chat.example.com").await.expect("set-domain");
+    assert!(outcome.deployment_id.is_some());
+    assert!(outcome.plan.notes.iter().any(|n| n.contains("DNS")), "{}", outcome.plan.render_text());
+
+    let env = fx.cloud.vercel.env("lobehub");
+    let app_url = env.iter().find(|v| v.key == "APP_URL").map(|v| v.value.clone());
+    assert_eq!(app_url.as_deref(), Some("https://chat.example.com"));
+    let app = fx.cloud.auth0.clients().into_iter().find(|c| c["name"] == "LobeHub").expect("app");
+    let callbacks = app["callbacks"].to_string();
+    assert!(callbacks.contains("https://chat.example.com/api/auth/callback/auth0"));
+    assert!(callbacks.contains("https://chat.example.com/api/auth/oauth2/callback/auth0"));
+    let cors = fx.cloud.oss.bucket("alice-lobehub-files").expect("bucket").cors.expect("cors");
+    assert!(format!("{cors:?}").contains("https://chat.example.com"));
+    assert!(
+        fx.cloud
+            .vercel
+            .domains(&fx.cloud.vercel.project("lobehub").unwrap().id)
+            .iter()
+            .any(|d| d.0 == "chat.example.com")
+    );
+
+    // It is remembered: the next apply keeps the domain and changes nothing.
+    fx.cloud.log.clear();
+    let again = p.apply().await.expect("apply");
+    assert!(!again.plan.has_changes(), "{}", again.plan.render_text());
+    assert!(fx.cloud.log.mutating().is_empty());
+}
+
+#[tokio::test]
+async fn destroy_removes_what_it_created_and_nothing_else() {
+    let fx = Fixture::new("").await;
+    // Things that exist before provisioning and are not the tool's.
+    fx.cloud.oss.seed_bucket("someone-elses-bucket");
+    fx.cloud.ram.seed_user("another-user");
+    let p = fx.provisioner();
+    p.apply().await.expect("apply");
+    let plan =
+        provision::destroy::destroy(&p, provision::destroy::DestroyOptions { dry_run: true, ..Default::default() })
+            .await
+            .expect("dry run");
+    assert!(plan.resources.iter().any(|r| r.resource.contains("project")));
+    assert_eq!(fx.cloud.vercel.projects().len(), 1, "dry run removed nothing");
+
+    let done = provision::destroy::destroy(&p, Default::default()).await.expect("destroy");
+    assert!(done.has_changes());
+    assert!(fx.cloud.vercel.projects().is_empty());
+    assert_eq!(fx.cloud.oss.bucket_names(), vec!["someone-elses-bucket".to_string()]);
+    assert_eq!(fx.cloud.ram.user_names(), vec!["another-user".to_string()]);
+    assert!(fx.cloud.auth0.clients().iter().all(|c| c["name"] != "LobeHub"));
+    assert!(fx.cloud.auth0.users().is_empty());
+    // A second destroy has nothing left to do.
+    let again = provision::destroy::destroy(&p, Default::default()).await.expect("destroy again");
+    assert!(!again.has_changes(), "{}", again.render_text());
+}
+
+#[tokio::test]
+async fn legacy_profile_writes_the_guides_variables() {
+    let fx = Fixture::new("").await;
+    let mut config = fx.config.clone();
+    config.profile = provision::lobehub::Profile::LegacyNextauth;
+    fx.cloud.vercel.set_build_rules(sandbox::vercel::BuildRules::none());
+    let p = provision::engine::Provisioner::new(config, common::fast_options()).unwrap();
+    p.apply().await.expect("apply");
+    let env = fx.cloud.vercel.env("lobehub");
+    let get = |k: &str| env.iter().find(|v| v.key == k).map(|v| v.value.clone());
+    assert_eq!(get("NEXTAUTH_URL").as_deref(), Some("https://lobehub.vercel.app/api/auth"));
+    assert_eq!(get("NEXT_PUBLIC_SERVICE_MODE").as_deref(), Some("server"));
+    assert!(env.iter().any(|v| v.key == "NEXT_AUTH_SECRET"));
+    assert!(!env.iter().any(|v| v.key == "JWKS_KEY" || v.key == "AUTH_SECRET"));
+}
+
+#[tokio::test]
+async fn deprecated_variables_of_an_adopted_project_are_removed() {
+    let fx = Fixture::new("").await;
+    let p = fx.provisioner();
+    p.apply().await.expect("apply");
+    // Someone follows the old guide by hand.
+    fx.cloud.vercel.seed_env("lobehub", "NEXT_PUBLIC_SERVICE_MODE", "server", "plain", &["production", "preview"]);
+    fx.cloud.vercel.seed_env("lobehub", "NEXTAUTH_URL", "https://x/api/auth", "plain", &["production"]);
+    let outcome = p.apply().await.expect("apply");
+    let deleted: Vec<_> = outcome
+        .plan
+        .env
+        .iter()
+        .filter(|e| e.action == provision::plan::Action::Delete)
+        .map(|e| e.key.clone())
+        .collect();
+    assert!(
+        deleted.contains(&"NEXT_PUBLIC_SERVICE_MODE".to_string()) && deleted.contains(&"NEXTAUTH_URL".to_string()),
+        "{deleted:?}"
+    );
+    assert!(fx.cloud.vercel.env("lobehub").iter().all(|v| v.key != "NEXTAUTH_URL"));
+    assert!(outcome.deployment_id.is_some());
+}
+
+#[tokio::test]
+async fn plan_sends_no_mutating_request() {
+    let fx = Fixture::new("").await;
+    let p = fx.provisioner();
+    let plan = p.plan().await.expect("plan");
+    assert!(plan.plan.has_changes());
+    assert!(fx.cloud.log.mutating().iter().all(|e| e.path.ends_with("/oauth/token")), "{:#?}", fx.cloud.log.mutating());
+    assert!(fx.cloud.vercel.projects().is_empty());
+    let text = plan.plan.render_text();
+    assert!(text.contains("+ oss     bucket alice-lobehub-files"));
+    assert!(!text.contains("simulated-db-password"));
+}

@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod desired;
+pub mod destroy;
 pub mod doctor;
 pub mod engine;
 pub mod error;

@@ -96,6 +96,11 @@ impl State {
         self.created.get(kind).is_some_and(|l| l.iter().any(|n| n == name))
     }
 
+    /// Forgets every resource of `kind`.
+    pub fn forget_all(&mut self, kind: &str) {
+        self.created.remove(kind);
+    }
+
     /// Forgets that `name` of `kind` exists.
     pub fn forget(&mut self, kind: &str, name: &str) {
         if let Some(list) = self.created.get_mut(kind) {
