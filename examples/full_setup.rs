@@ -1,1 +1,157 @@
-fn main() {}
+//! The showcase: a whole LobeHub deployment — Aliyun OSS bucket and RAM key, Auth0 application with sign-ups
+//! disabled and invited users, Vercel project with its environment, domain and a READY deployment — from code.
+//!
+//! ```sh
+//! cargo run --example full_setup
+//! ```
+//!
+//! With none of the credential variables set, it runs everything against the in-process simulators (labelled as
+//! such): plan, apply, verify, then a second apply that changes nothing. With all of them set (VERCEL_TOKEN,
+//! AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+//! DATABASE_URL) it runs against the real services with the configuration in `provision.toml` (or the file
+//! named by PROVISION_CONFIG).
+
+use provision::config::{Config, EnvSource, ProcessEnv, env_names};
+use provision::engine::{Outcome, Provisioner, ProvisionerOptions};
+use provision::progress::ProgressMode;
+use sandbox::cloud::{CloudOptions, SimulatedCloud};
+use std::time::{Duration, Instant};
+
+const CREDENTIALS: &[&str] = &[
+    env_names::VERCEL_TOKEN,
+    env_names::AUTH0_CLIENT_ID,
+    env_names::AUTH0_CLIENT_SECRET,
+    env_names::ALIYUN_ACCESS_KEY_ID,
+    env_names::ALIYUN_ACCESS_KEY_SECRET,
+    env_names::DATABASE_URL,
+];
+
+const DEMO_CONFIG: &str = r#"
+profile = "current"
+
+[vercel]
+project = "lobehub"
+git_repository = "alice/lobehub"
+
+[auth0]
+domain = "alice.eu.auth0.com"
+application_name = "LobeHub"
+trusted_users = ["alice@example.com", "bob@example.com"]
+
+[aliyun]
+region = "cn-hangzhou"
+bucket = "alice-lobehub-files"
+ram_user = "lobehub-oss"
+policy = "least-privilege"
+
+[app]
+domain = "chat.example.com"
+"#;
+
+fn print_outcome(title: &str, outcome: &Outcome) {
+    println!("\n== {title}\n{}", outcome.plan.render_text());
+    for (email, link) in &outcome.invites {
+        println!("Invite link for {email}: {link}");
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "error".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let set: Vec<&str> = CREDENTIALS.iter().copied().filter(|k| ProcessEnv.get(k).is_some()).collect();
+    if set.is_empty() {
+        simulated().await
+    } else if set.len() == CREDENTIALS.len() {
+        real().await
+    } else {
+        let missing: Vec<&str> = CREDENTIALS.iter().copied().filter(|k| !set.contains(k)).collect();
+        Err(format!(
+            "some credentials are set ({}) but not all: also set {} — or unset them all for the offline demo",
+            set.join(", "),
+            missing.join(", ")
+        )
+        .into())
+    }
+}
+
+async fn simulated() -> Result<(), Box<dyn std::error::Error>> {
+    println!("No credentials in the environment: running against the IN-PROCESS SIMULATORS of Aliyun OSS + RAM,");
+    println!("Auth0 and Vercel (nothing leaves this machine). Set the documented credentials to run for real.\n");
+    let cloud =
+        SimulatedCloud::start(CloudOptions { build_duration: Duration::from_millis(500), ..Default::default() })
+            .await?;
+    let dir = tempfile::tempdir()?;
+    let text = format!(
+        "state_file = \"{}\"\n{DEMO_CONFIG}\n{}",
+        dir.path().join("state.json").display(),
+        cloud.endpoints_toml()
+    );
+    let config = Config::from_toml(&text, &cloud.credentials_env())?;
+    let domain = config.domain.clone().unwrap_or_default();
+    let options = ProvisionerOptions {
+        progress: ProgressMode::Lines,
+        deploy: provision::steps::vercel::DeployOptions {
+            poll_interval: Duration::from_millis(100),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let p = Provisioner::new(config, options)?;
+
+    print_outcome("plan (simulated cloud, nothing changed yet)", &p.plan().await?);
+
+    let started = Instant::now();
+    let applied = p.apply().await?;
+    print_outcome(
+        &format!("apply (simulated cloud) — {} requests in {:.2?}", cloud.log.len(), started.elapsed()),
+        &applied,
+    );
+
+    // The DNS records the apply printed are created by the user; the simulator is told they now exist.
+    cloud.vercel.set_txt_record_created(&domain);
+    cloud.vercel.set_dns_configured(&domain, true);
+    let dns = p.apply().await?;
+    println!(
+        "\n== DNS records created; apply again to verify the domain: {}",
+        if dns.plan.has_changes() { "changed" } else { "unchanged" }
+    );
+
+    println!("\n== resulting LobeHub environment (production + preview; secrets masked)");
+    print!("{}", Provisioner::masked_env(&applied));
+
+    let report = provision::verify::verify(&p).await?;
+    println!("\n== verify (simulated cloud)\n{}", report.render_text());
+
+    cloud.log.clear();
+    let again = p.apply().await?;
+    println!(
+        "== second apply (simulated cloud): {} changes, {} mutating requests",
+        if again.plan.has_changes() { "some" } else { "no" },
+        cloud.log.mutating().len()
+    );
+    if !report.passed() {
+        return Err("verify failed against the simulators".into());
+    }
+    Ok(())
+}
+
+async fn real() -> Result<(), Box<dyn std::error::Error>> {
+    let path = ProcessEnv.get("PROVISION_CONFIG").unwrap_or_else(|| "provision.toml".into());
+    println!("Credentials found: running against the REAL services with {path}.\n");
+    let config = Config::load(std::path::Path::new(&path))?;
+    let p = Provisioner::new(config, ProvisionerOptions { progress: ProgressMode::detect(), ..Default::default() })?;
+    print_outcome("plan", &p.plan().await?);
+    let applied = p.apply().await?;
+    print_outcome("apply", &applied);
+    println!("\n== resulting LobeHub environment (secrets masked)");
+    print!("{}", Provisioner::masked_env(&applied));
+    let report = provision::verify::verify(&p).await?;
+    println!("\n== verify\n{}", report.render_text());
+    if !report.passed() {
+        return Err("verify found problems (see the table)".into());
+    }
+    Ok(())
+}

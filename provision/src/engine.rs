@@ -323,3 +323,40 @@ impl Provisioner {
         self.state.snapshot().generated.get(name).map(|s| s.0.expose_secret().to_string())
     }
 }
+
+impl Provisioner {
+    /// `doctor` on the live deployment: the Vercel project's environment (sensitive values are checked for
+    /// presence only), against the Auth0 application's callbacks and the tenant's issuer.
+    pub async fn doctor(&self) -> Result<crate::doctor::DoctorReport> {
+        use crate::error::StepContext;
+        let services = &self.services;
+        let project =
+            services.vercel.projects().find(&self.config.vercel.project).await.step("doctor: find project")?;
+        let Some(project) = project else {
+            return Err(Error::blocked(
+                "doctor",
+                format!("the Vercel project `{}` does not exist", self.config.vercel.project),
+                "run `provision apply`, or `provision doctor --env-file PATH` to check a .env file",
+            ));
+        };
+        let env = services.vercel.env(project.id.clone()).list_decrypted().await.step("doctor: read environment")?;
+        let mut snapshot = crate::doctor::EnvSnapshot::new();
+        for v in env.iter().filter(|v| v.target.contains(&vercel_client::EnvTarget::Production)) {
+            match v.readable_value() {
+                Some(value) => snapshot.insert(&v.key, value.expose_secret()),
+                None => snapshot.insert_hidden(&v.key),
+            }
+        }
+        let client_id = snapshot.value("AUTH_AUTH0_ID").map(str::to_string).or(self.state.snapshot().auth0_client_id);
+        let callbacks = match client_id {
+            Some(id) => services.auth0.clients().get(&id).await.ok().map(|c| c.callbacks),
+            None => None,
+        };
+        let ctx = crate::doctor::DoctorContext {
+            profile: self.config.profile,
+            auth0_domain: url::Url::parse(&services.auth0.issuer()).ok().and_then(|u| u.host_str().map(str::to_string)),
+            auth0_callbacks: callbacks,
+        };
+        Ok(crate::doctor::diagnose(&snapshot, &ctx))
+    }
+}

@@ -4,6 +4,7 @@
 //! nothing to working — and keeps it so: desired state → plan → apply / verify / doctor / destroy.
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod config;
 pub mod desired;
 pub mod destroy;
