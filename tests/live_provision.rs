@@ -1,0 +1,36 @@
+//! Live test of the whole flow against real accounts: apply, verify, destroy (with the bucket's contents).
+//!
+//! Runs only when `PROVISION_LIVE_CONFIG` names a configuration file for throw-away sandbox accounts and the
+//! credentials it needs are set (VERCEL_TOKEN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET,
+//! ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, DATABASE_URL). Everything it creates is
+//! destroyed at the end, also when a check fails.
+
+use provision::config::Config;
+use provision::engine::{Provisioner, ProvisionerOptions};
+
+#[tokio::test]
+async fn live_apply_verify_destroy() {
+    let Some(path) = std::env::var("PROVISION_LIVE_CONFIG").ok().filter(|p| !p.is_empty()) else {
+        eprintln!("skipped: set PROVISION_LIVE_CONFIG (and the credentials) to run the live provisioning test");
+        return;
+    };
+    let config = match Config::load(std::path::Path::new(&path)) {
+        Ok(c) => c,
+        Err(e) => panic!("PROVISION_LIVE_CONFIG is set but the configuration is unusable:\n{e}"),
+    };
+    let p = Provisioner::new(config, ProvisionerOptions::default()).expect("clients");
+    let applied = p.apply().await;
+    let verified = match &applied {
+        Ok(_) => Some(provision::verify::verify(&p).await),
+        Err(_) => None,
+    };
+    let destroyed = provision::destroy::destroy(
+        &p,
+        provision::destroy::DestroyOptions { delete_bucket_contents: true, dry_run: false },
+    )
+    .await;
+    applied.expect("apply");
+    let report = verified.expect("verify ran").expect("verify");
+    assert!(report.passed(), "{}", report.render_text());
+    destroyed.expect("destroy");
+}
