@@ -216,3 +216,25 @@ async fn plan_sends_no_mutating_request() {
     assert!(text.contains("+ oss     bucket alice-lobehub-files"));
     assert!(!text.contains("simulated-db-password"));
 }
+
+#[tokio::test]
+async fn a_domain_held_elsewhere_is_verified_once_its_txt_record_exists() {
+    let fx = Fixture::new("").await;
+    fx.cloud.vercel.mark_domain_taken("chat.example.com");
+    let p = fx.provisioner();
+    p.apply().await.expect("apply");
+    let outcome = p.set_domain("chat.example.com").await.expect("set-domain");
+    assert!(outcome.plan.notes.iter().any(|n| n.contains("TXT")), "{}", outcome.plan.render_text());
+    let report = provision::verify::verify(&p).await.expect("verify");
+    let app = report.checks.iter().find(|c| c.name == "app: APP_URL answers").expect("check");
+    assert!(!app.passed, "an unverified domain does not serve the app yet");
+
+    fx.cloud.vercel.set_txt_record_created("chat.example.com");
+    fx.cloud.vercel.set_dns_configured("chat.example.com", true);
+    let after = p.apply().await.expect("apply after DNS");
+    assert!(after.plan.notes.iter().all(|n| !n.contains("DNS")), "{}", after.plan.render_text());
+    let project = fx.cloud.vercel.project("lobehub").expect("project");
+    assert!(
+        fx.cloud.vercel.domains(&project.id).iter().any(|(name, verified)| name == "chat.example.com" && *verified)
+    );
+}

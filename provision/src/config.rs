@@ -424,7 +424,7 @@ impl Config {
         {
             use secrecy::ExposeSecret;
             let db = database_url.expose_secret();
-            if !db.is_empty() && !(db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+            if !(db.is_empty() || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
                 creds.push(ConfigProblem {
                     field: format!("env {}", env_names::DATABASE_URL),
                     message: "is not a postgres:// or postgresql:// URL".into(),
@@ -535,8 +535,8 @@ pub fn validate_email(v: &str) -> Result<(), String> {
 /// assert!(provision::config::validate_region("oss-cn-beijing").is_err());
 /// ```
 pub fn validate_region(v: &str) -> Result<(), String> {
-    if v.starts_with("oss-") {
-        return Err(format!("`{v}` is an OSS location; give the region id `{}`", &v[4..]));
+    if let Some(region) = v.strip_prefix("oss-") {
+        return Err(format!("`{v}` is an OSS location; give the region id `{region}`"));
     }
     let parts: Vec<&str> = v.split('-').collect();
     let ok = parts.len() >= 2

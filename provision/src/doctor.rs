@@ -257,7 +257,7 @@ pub fn diagnose(env: &EnvSnapshot, ctx: &DoctorContext) -> DoctorReport {
     {
         c.fatal(
             "JWKS_KEY",
-            format!("{e}"),
+            e.to_string(),
             "generate a new RSA-2048 JWKS (`provision apply` does it once) and set it as one line",
         );
     }
@@ -313,7 +313,7 @@ fn check_key_vaults(c: &mut Checker<'_>) {
     {
         c.fatal(
             "KEY_VAULTS_SECRET",
-            format!("{e}"),
+            e.to_string(),
             "if no user has stored API keys yet, set it to `openssl rand -base64 32`; otherwise move the old value to LEGACY_KEY_VAULTS_SECRET first",
         );
     }

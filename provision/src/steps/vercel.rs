@@ -120,15 +120,12 @@ pub async fn project(ctx: &Ctx<'_>) -> Result<(Plan, ProjectOutcome)> {
                 }
                 if ctx.applying() || present {
                     let mut status = domains.status(domain).await.step("vercel: domain status")?;
-                    if !status.domain.verified {
-                        // Verification is a POST that changes nothing until the TXT record exists.
-                        if ctx.applying()
-                            && status.records.iter().all(|r| r.record_type != vercel_client::DnsRecordType::Txt)
-                        {
-                            if let Ok(d) = domains.verify(domain).await {
-                                status.domain = d;
-                            }
-                        }
+                    // Verification is retried on every apply until the TXT record (if any) exists.
+                    if !status.domain.verified
+                        && ctx.applying()
+                        && domains.verify(domain).await.is_ok_and(|d| d.verified)
+                    {
+                        status = domains.status(domain).await.step("vercel: domain status")?;
                     }
                     outcome.domain_ready = status.is_configured();
                     outcome.dns_records = status.records.clone();
