@@ -1,0 +1,245 @@
+//! A full `apply` against the four simulators with a fixed latency on every request, measured three ways:
+//! a fresh apply (the engine's concurrent dependency graph), the same fresh apply with every step run one after
+//! another (`ProvisionerOptions.sequential`), and a converged apply (read-only).
+//!
+//! Before the timed runs, one instrumented run of each prints the request counts, the requests of each chain of
+//! the engine's dependency graph, the critical-path lower bound derived from them, and the wall time against
+//! that bound (see BENCHMARKS.md for the derivation).
+//!
+//! Run with `cargo bench --bench apply`; `APPLY_BENCH_LATENCY_MS`, `APPLY_BENCH_BUILD_MS` and
+//! `APPLY_BENCH_POLL_MS` override the latency (50), the build duration (250) and the first deployment poll
+//! interval (25).
+
+#[path = "../tests/common.rs"]
+mod common;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use provision::engine::{Provisioner, ProvisionerOptions};
+use provision::steps::vercel::DeployOptions;
+use sandbox::Faults;
+use sandbox::cloud::{CloudOptions, SimulatedCloud};
+use sandbox::server::LoggedRequest;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn env_ms(name: &str, default: u64) -> Duration {
+    Duration::from_millis(std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default))
+}
+
+#[derive(Clone, Copy)]
+struct Params {
+    latency: Duration,
+    build: Duration,
+    poll: Duration,
+}
+
+impl Params {
+    fn from_env() -> Self {
+        Self {
+            latency: env_ms("APPLY_BENCH_LATENCY_MS", 50),
+            build: env_ms("APPLY_BENCH_BUILD_MS", 250),
+            poll: env_ms("APPLY_BENCH_POLL_MS", 25),
+        }
+    }
+}
+
+/// A started cloud with latency on every server, a state directory, and a provisioner pointed at it.
+struct Setup {
+    cloud: SimulatedCloud,
+    _dir: tempfile::TempDir,
+    provisioner: Provisioner,
+}
+
+async fn setup(p: Params, sequential: bool) -> Setup {
+    let cloud = SimulatedCloud::start(CloudOptions { build_duration: p.build, ..Default::default() })
+        .await
+        .expect("simulators start");
+    cloud.set_faults(Faults::none().with_latency(p.latency));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = common::config_text(&cloud, &dir.path().join("state.json"), "");
+    let config = provision::config::Config::from_toml(&text, &cloud.credentials_env()).expect("valid config");
+    let options = ProvisionerOptions {
+        deploy: DeployOptions { poll_interval: p.poll, timeout: Duration::from_secs(60) },
+        sequential,
+        ..common::fast_options()
+    };
+    let provisioner = Provisioner::new(config, options).expect("provisioner");
+    Setup { cloud, _dir: dir, provisioner }
+}
+
+/// The chain of the engine's dependency graph a logged request belongs to. The engine runs
+/// `bucket ∥ auth0 ∥ ((ram_user ∥ project) → key)`, then `env → deploy → retire`; every request inside one of
+/// these steps waits for the previous one.
+fn chain_of(e: &LoggedRequest, first_key_seq: Option<usize>, first_deploy_seq: Option<usize>) -> &'static str {
+    match e.service {
+        "oss" => "bucket",
+        "auth0" => "auth0",
+        "ram" => match e.action.as_str() {
+            "CreateAccessKey" => "key",
+            "DeleteAccessKey" if first_deploy_seq.is_some_and(|d| e.seq > d) => "retire",
+            "DeleteAccessKey" => "key",
+            _ => "ram_user",
+        },
+        _ if e.path.contains("/deployments") => "deploy",
+        _ if first_key_seq.is_some_and(|k| e.seq > k) => "env",
+        _ => "project",
+    }
+}
+
+/// Request counts per chain (a fresh apply: the access key is created, so the key request splits the Vercel
+/// requests of the project chain from those of the environment sync).
+fn chains(entries: &[LoggedRequest]) -> BTreeMap<&'static str, usize> {
+    let first_key = entries.iter().find(|e| e.action == "CreateAccessKey").map(|e| e.seq);
+    let first_deploy = entries.iter().find(|e| e.path.contains("/deployments")).map(|e| e.seq);
+    let mut out: BTreeMap<&'static str, usize> =
+        ["bucket", "auth0", "ram_user", "project", "key", "env", "deploy", "retire"].iter().map(|c| (*c, 0)).collect();
+    for e in entries {
+        *out.entry(chain_of(e, first_key, first_deploy)).or_default() += 1;
+    }
+    out
+}
+
+/// The critical-path lower bound of the engine's graph: every request costs at least the latency; a deployment
+/// cannot be seen READY before `build` has passed since the create request was handled, and seeing it takes one
+/// more request. Returns (bound, the longest of the three concurrent chains as a label).
+fn critical_path(c: &BTreeMap<&'static str, usize>, p: Params) -> (Duration, String) {
+    let l = p.latency;
+    let n = |k: &str| c.get(k).copied().unwrap_or(0) as u32;
+    let key_chain = n("ram_user").max(n("project")) + n("key");
+    let phase1 = n("bucket").max(n("auth0")).max(key_chain);
+    let label = if phase1 == n("auth0") {
+        "auth0"
+    } else if phase1 == key_chain {
+        if n("ram_user") >= n("project") { "ram_user+key" } else { "project+key" }
+    } else {
+        "bucket"
+    };
+    let deploy = if n("deploy") > 0 { l + p.build.max(l) } else { Duration::ZERO };
+    let bound = l * (phase1 + n("env")) + deploy + l * n("retire");
+    let path = format!(
+        "{label} ({phase1}) + env ({}) + deploy (create, then ≥ build {} ms, then one GET) + retire ({})",
+        n("env"),
+        p.build.as_millis(),
+        n("retire")
+    );
+    (bound, path)
+}
+
+/// Samples the request log every millisecond; returns, for each log length reached, when it was first seen
+/// (the completion times of the requests, to ±1 ms).
+fn sample_log(cloud: &SimulatedCloud, start: Instant) -> (Arc<Mutex<Vec<Duration>>>, tokio::task::JoinHandle<()>) {
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let log = cloud.log.clone();
+    let out = times.clone();
+    let handle = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            let len = log.len();
+            let mut t = out.lock().unwrap_or_else(|e| e.into_inner());
+            while t.len() < len {
+                t.push(start.elapsed());
+            }
+        }
+    });
+    (times, handle)
+}
+
+/// One instrumented run: prints what the run did and where the time went.
+async fn report(name: &str, p: Params, sequential: bool, converged: bool) {
+    let s = setup(p, sequential).await;
+    if converged {
+        s.provisioner.apply().await.expect("first apply");
+        s.cloud.log.clear();
+    }
+    let start = Instant::now();
+    let (times, sampler) = sample_log(&s.cloud, start);
+    let outcome = s.provisioner.apply().await.expect("apply");
+    let wall = start.elapsed();
+    tokio::time::sleep(Duration::from_millis(3)).await;
+    sampler.abort();
+    let entries = s.cloud.log.entries();
+    let writes = s.cloud.log.mutating().len();
+    let c = chains(&entries);
+    let (bound, path) = critical_path(&c, p);
+    println!("\n== {name}: {} requests ({writes} mutating), wall {:.0} ms", entries.len(), wall.as_secs_f64() * 1e3);
+    let per_service: BTreeMap<&str, usize> = entries.iter().fold(BTreeMap::new(), |mut m, e| {
+        *m.entry(e.service).or_default() += 1;
+        m
+    });
+    println!("   per service: {per_service:?}");
+    if !converged {
+        println!("   per chain:   {c:?}");
+        println!(
+            "   critical-path bound {:.0} ms = {path}; wall / bound = {:.2}",
+            bound.as_secs_f64() * 1e3,
+            wall.as_secs_f64() / bound.as_secs_f64()
+        );
+    } else {
+        println!("   plan has changes: {}", outcome.plan.has_changes());
+    }
+    if std::env::var_os("APPLY_BENCH_TIMELINE").is_some() {
+        let times = times.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let first_key = entries.iter().find(|e| e.action == "CreateAccessKey").map(|e| e.seq);
+        let first_deploy = entries.iter().find(|e| e.path.contains("/deployments")).map(|e| e.seq);
+        for (i, e) in entries.iter().enumerate() {
+            let at = times.get(i).map(|t| t.as_millis()).unwrap_or_default();
+            println!(
+                "   {at:>5} ms  #{:<3} {:<8} {:<6} {:<7} {} {}",
+                e.seq,
+                chain_of(e, first_key, first_deploy),
+                e.service,
+                e.method,
+                if e.action.is_empty() { e.path.as_str() } else { e.action.as_str() },
+                e.status.map(|s| s.to_string()).unwrap_or_default()
+            );
+        }
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let p = Params::from_env();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    println!(
+        "latency {} ms per request, build {} ms, first poll interval {} ms",
+        p.latency.as_millis(),
+        p.build.as_millis(),
+        p.poll.as_millis()
+    );
+    rt.block_on(async {
+        report("fresh apply (concurrent graph)", p, false, false).await;
+        report("fresh apply (sequential)", p, true, false).await;
+        report("converged apply", p, false, true).await;
+    });
+
+    let mut group = c.benchmark_group("apply");
+    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(15));
+    for (name, sequential) in [("fresh (concurrent)", false), ("fresh (sequential)", true)] {
+        group.bench_function(name, |b| {
+            b.to_async(&rt).iter_custom(|iters| async move {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let s = setup(p, sequential).await;
+                    let start = Instant::now();
+                    s.provisioner.apply().await.expect("fresh apply");
+                    total += start.elapsed();
+                }
+                total
+            })
+        });
+    }
+    let converged = rt.block_on(async {
+        let s = setup(p, false).await;
+        s.provisioner.apply().await.expect("first apply");
+        s
+    });
+    group.bench_function("converged", |b| {
+        b.to_async(&rt).iter(|| async { converged.provisioner.apply().await.expect("converged apply") })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
