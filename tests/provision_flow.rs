@@ -238,3 +238,31 @@ async fn a_domain_held_elsewhere_is_verified_once_its_txt_record_exists() {
         fx.cloud.vercel.domains(&project.id).iter().any(|(name, verified)| name == "chat.example.com" && *verified)
     );
 }
+
+#[tokio::test]
+async fn a_changed_secret_input_is_rewritten_and_an_unchanged_one_is_not() {
+    let fx = Fixture::new("").await;
+    p_apply(&fx.config, &fx).await;
+    // The database password changes: the sensitive DATABASE_URL must be rewritten, nothing else.
+    let mut config = fx.config.clone();
+    config.database_url =
+        secrecy::SecretString::from("postgresql://lobehub:new-password@127.0.0.1:5432/lobehub".to_string());
+    fx.cloud.log.clear();
+    let p = provision::engine::Provisioner::new(config, common::fast_options()).unwrap();
+    let outcome = p.apply().await.expect("apply");
+    let updated: Vec<_> = outcome
+        .plan
+        .env
+        .iter()
+        .filter(|e| e.action == provision::plan::Action::Update)
+        .map(|e| e.key.clone())
+        .collect();
+    assert_eq!(updated, vec!["DATABASE_URL".to_string()], "{}", outcome.plan.render_text());
+    let env = fx.cloud.vercel.env("lobehub");
+    assert!(env.iter().any(|v| v.key == "DATABASE_URL" && v.value.contains("new-password")));
+    assert!(outcome.deployment_id.is_some(), "a changed env is redeployed");
+}
+
+async fn p_apply(config: &provision::config::Config, _fx: &Fixture) {
+    provision::engine::Provisioner::new(config.clone(), common::fast_options()).unwrap().apply().await.expect("apply");
+}

@@ -208,6 +208,15 @@ impl Provisioner {
         if key.overwrite_secret && key.secret.is_some() {
             overwrite.push("S3_SECRET_ACCESS_KEY".to_string());
         }
+        // A secret whose value differs from the one this tool last wrote is rewritten (Vercel cannot show it).
+        let pushed = self.state.snapshot().pushed;
+        for d in desired_env.iter().filter(|d| d.secret) {
+            if pushed.get(&d.key).is_some_and(|fp| *fp != crate::state::fingerprint(d.value.expose_secret()))
+                && !overwrite.contains(&d.key)
+            {
+                overwrite.push(d.key.clone());
+            }
+        }
 
         let mut outcome = Outcome { app_url: ctx.app_url(), invites: auth0_out.invites.clone(), ..Outcome::default() };
         outcome.env = desired_env.iter().map(|d| (d.key.clone(), d.shown())).collect();
@@ -251,6 +260,18 @@ impl Provisioner {
         }
         let (env_plan, report) = vercel::sync_env(&ctx, &project.id, &desired_env, &remove, &overwrite).await?;
         plan.extend(env_plan);
+        if ctx.mode == Mode::Apply {
+            // What was just written is known to be in Vercel: remember its fingerprint.
+            let written: Vec<&str> = report.created.iter().chain(&report.updated).map(|v| v.key.as_str()).collect();
+            let fingerprints: Vec<(String, String)> = desired_env
+                .iter()
+                .filter(|d| d.secret && written.contains(&d.key.as_str()))
+                .map(|d| (d.key.clone(), crate::state::fingerprint(d.value.expose_secret())))
+                .collect();
+            if !fingerprints.is_empty() {
+                self.state.update(|s| s.pushed.extend(fingerprints))?;
+            }
+        }
         let env_changed = !(report.created.is_empty() && report.updated.is_empty() && report.deleted.is_empty());
         let (deploy_plan, deployment) =
             vercel::deploy(&ctx, &project, env_changed || force_deploy, self.deploy).await?;

@@ -78,8 +78,24 @@ pub struct State {
     pub auth0_client_id: Option<String>,
     /// The custom domain recorded by `set-domain`.
     pub domain: Option<String>,
+    /// SHA-256 fingerprints (hex) of the secret values last written to Vercel, by variable: Vercel never shows
+    /// them again, so this is how a changed secret (a new database password, a rotated client secret) is told
+    /// apart from an unchanged one.
+    pub pushed: BTreeMap<String, String>,
     /// Resources the tool created (kind → names), so `destroy` removes those and nothing else.
     pub created: BTreeMap<String, Vec<String>>,
+}
+
+/// The fingerprint of a secret value as kept in [`State::pushed`].
+///
+/// ```
+/// let a = provision::state::fingerprint("s3cr3t");
+/// assert_eq!(a.len(), 64);
+/// assert_ne!(a, provision::state::fingerprint("other"));
+/// ```
+pub fn fingerprint(value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(value.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl State {
