@@ -266,3 +266,18 @@ async fn a_changed_secret_input_is_rewritten_and_an_unchanged_one_is_not() {
 async fn p_apply(config: &provision::config::Config, _fx: &Fixture) {
     provision::engine::Provisioner::new(config.clone(), common::fast_options()).unwrap().apply().await.expect("apply");
 }
+
+#[tokio::test]
+async fn full_access_policy_when_asked_and_back_to_least_privilege() {
+    let fx = Fixture::new("").await;
+    let mut config = fx.config.clone();
+    config.aliyun.policy = provision::config::OssPolicyChoice::FullAccess;
+    provision::engine::Provisioner::new(config, common::fast_options()).unwrap().apply().await.expect("apply");
+    let attached = fx.cloud.ram.attached_policies("lobehub-oss");
+    assert_eq!(attached.len(), 1);
+    assert_eq!(attached[0].1, "AliyunOSSFullAccess");
+
+    fx.provisioner().apply().await.expect("apply least privilege");
+    let attached: Vec<String> = fx.cloud.ram.attached_policies("lobehub-oss").into_iter().map(|(_, n)| n).collect();
+    assert_eq!(attached, vec!["lobehub-oss-alice-lobehub-files".to_string()]);
+}
