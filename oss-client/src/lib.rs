@@ -34,6 +34,8 @@ pub mod client;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod object;
 pub mod presign;
 pub mod ram;

@@ -146,15 +146,7 @@ impl ListBuckets {
 
     async fn page(&self, marker: Option<&str>) -> Result<ListBucketsPage> {
         let raw = self.client.execute(self.request(marker)?).await?;
-        let doc: ListAllMyBucketsResult = from_xml("ListBuckets", &raw.body)?;
-        let next_marker = match (doc.is_truncated, doc.next_marker) {
-            (Some(true), Some(m)) if !m.is_empty() => Some(m),
-            (Some(true), _) => {
-                return Err(Error::decode("ListBuckets", "IsTruncated is true but NextMarker is missing"));
-            }
-            _ => None,
-        };
-        Ok(ListBucketsPage { buckets: doc.buckets.buckets, owner: doc.owner, next_marker })
+        parse_list_buckets(&raw.body)
     }
 
     /// Sends one request: the first page (or the page after [`marker`](Self::marker)).
@@ -178,4 +170,17 @@ impl ListBuckets {
     pub async fn collect_all(self) -> Result<Vec<BucketSummary>> {
         self.into_stream().try_collect().await
     }
+}
+
+/// Decodes one ListBuckets page.
+pub(crate) fn parse_list_buckets(body: &[u8]) -> Result<ListBucketsPage> {
+    let doc: ListAllMyBucketsResult = from_xml("ListBuckets", body)?;
+    let next_marker = match (doc.is_truncated, doc.next_marker) {
+        (Some(true), Some(m)) if !m.is_empty() => Some(m),
+        (Some(true), _) => {
+            return Err(Error::decode("ListBuckets", "IsTruncated is true but NextMarker is missing"));
+        }
+        _ => None,
+    };
+    Ok(ListBucketsPage { buckets: doc.buckets.buckets, owner: doc.owner, next_marker })
 }

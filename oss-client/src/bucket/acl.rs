@@ -126,9 +126,15 @@ impl GetBucketAcl {
         const OP: &str = "GetBucketAcl";
         let request = self.bucket.request(OP, Method::GET)?.sub_resource("acl");
         let raw = self.bucket.client.execute(request).await?;
-        let doc: AccessControlPolicyXml = from_xml(OP, &raw.body)?;
-        let acl =
-            doc.list.grant.parse().map_err(|_| Error::decode(OP, format!("unknown ACL grant `{}`", doc.list.grant)))?;
-        Ok(AccessControlPolicy { owner: doc.owner, acl })
+        parse_acl(&raw.body)
     }
+}
+
+/// Decodes a GetBucketAcl answer.
+pub(crate) fn parse_acl(body: &[u8]) -> Result<AccessControlPolicy> {
+    const OP: &str = "GetBucketAcl";
+    let doc: AccessControlPolicyXml = from_xml(OP, body)?;
+    let acl =
+        doc.list.grant.parse().map_err(|_| Error::decode(OP, format!("unknown ACL grant `{}`", doc.list.grant)))?;
+    Ok(AccessControlPolicy { owner: doc.owner, acl })
 }

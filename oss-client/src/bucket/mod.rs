@@ -270,22 +270,28 @@ impl GetBucketInfo {
         const OP: &str = "GetBucketInfo";
         let request = self.bucket.request(OP, Method::GET)?.sub_resource("bucketInfo");
         let raw = self.bucket.client.execute(request).await?;
-        let doc: BucketInfoDoc = from_xml(OP, &raw.body)?;
-        let b = doc.bucket;
-        Ok(BucketInfo {
-            name: b.name,
-            location: b.location,
-            creation_date: b.creation_date,
-            extranet_endpoint: b.extranet_endpoint,
-            intranet_endpoint: b.intranet_endpoint,
-            storage_class: b.storage_class,
-            data_redundancy_type: b.data_redundancy_type,
-            owner: b.owner,
-            acl: b.acl.grant.parse().ok(),
-            block_public_access: b.block_public_access,
-            resource_group_id: b.resource_group_id,
-        })
+        parse_bucket_info(&raw.body)
     }
+}
+
+/// Decodes a GetBucketInfo answer.
+pub(crate) fn parse_bucket_info(body: &[u8]) -> Result<BucketInfo> {
+    const OP: &str = "GetBucketInfo";
+    let doc: BucketInfoDoc = from_xml(OP, body)?;
+    let b = doc.bucket;
+    Ok(BucketInfo {
+        name: b.name,
+        location: b.location,
+        creation_date: b.creation_date,
+        extranet_endpoint: b.extranet_endpoint,
+        intranet_endpoint: b.intranet_endpoint,
+        storage_class: b.storage_class,
+        data_redundancy_type: b.data_redundancy_type,
+        owner: b.owner,
+        acl: b.acl.grant.parse().ok(),
+        block_public_access: b.block_public_access,
+        resource_group_id: b.resource_group_id,
+    })
 }
 
 #[derive(Debug, Deserialize)]

@@ -115,7 +115,7 @@ fn active() -> AccessKeyStatus {
 }
 
 #[derive(Deserialize)]
-struct CreateAccessKeyResponse {
+pub(crate) struct CreateAccessKeyResponse {
     #[serde(rename = "AccessKey")]
     access_key: RawCreatedKey,
 }
@@ -127,7 +127,7 @@ struct AccessKeyList {
 }
 
 #[derive(Deserialize)]
-struct ListAccessKeysResponse {
+pub(crate) struct ListAccessKeysResponse {
     #[serde(rename = "AccessKeys", default)]
     access_keys: AccessKeyList,
 }

@@ -148,7 +148,7 @@ impl RotateStrategy {
 }
 
 #[derive(Deserialize)]
-struct PolicyEnvelope {
+pub(crate) struct PolicyEnvelope {
     #[serde(rename = "Policy")]
     policy: Policy,
 }
@@ -166,7 +166,7 @@ struct PolicyVersionList {
 }
 
 #[derive(Deserialize)]
-struct ListPolicyVersionsResponse {
+pub(crate) struct ListPolicyVersionsResponse {
     #[serde(rename = "PolicyVersions", default)]
     policy_versions: PolicyVersionList,
 }

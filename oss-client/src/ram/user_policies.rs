@@ -33,7 +33,7 @@ struct PolicyList {
 }
 
 #[derive(Deserialize)]
-struct ListPoliciesForUserResponse {
+pub(crate) struct ListPoliciesForUserResponse {
     #[serde(rename = "Policies", default)]
     policies: PolicyList,
 }

@@ -39,7 +39,7 @@ pub struct User {
 }
 
 #[derive(Deserialize)]
-struct UserEnvelope {
+pub(crate) struct UserEnvelope {
     #[serde(rename = "User")]
     user: User,
 }
@@ -52,7 +52,7 @@ struct UserList {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListUsersResponse {
+pub(crate) struct ListUsersResponse {
     #[serde(default)]
     is_truncated: bool,
     #[serde(default)]
