@@ -340,9 +340,12 @@ impl Config {
     /// assert!(err.mentions("aliyun.bucket"));
     /// ```
     pub fn from_toml(text: &str, env: &dyn EnvSource) -> Result<Self, ConfigError> {
-        let file: FileConfig = toml::from_str(text).map_err(|e| {
-            let field = e.span().map(|s| format!("config (at byte {})", s.start)).unwrap_or_else(|| "config".into());
-            ConfigError::one(&field, e.message().to_string())
+        let file: FileConfig = toml::from_str(text).map_err(|e| match e.span() {
+            Some(span) => {
+                let (field, line) = field_at(text, span.start);
+                ConfigError::one(&field, format!("{} (line {line})", e.message()))
+            }
+            None => ConfigError::one("config", e.message().to_string()),
         })?;
         let mut problems = Vec::new();
         let mut check = |field: &str, result: Result<(), String>| {
@@ -473,6 +476,30 @@ impl Config {
                 ram: file.endpoints.ram,
             },
         })
+    }
+}
+
+/// The dotted key (`vercel.project`) whose `key = value` line holds byte `offset` of `text`, and the line number;
+/// `config` when the line is not a `key = value` line (a table header, a continued array).
+fn field_at(text: &str, offset: usize) -> (String, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_no = text[..line_start].matches('\n').count() + 1;
+    let line = text[line_start..].lines().next().unwrap_or_default();
+    let Some((key, _)) = line.split_once('=') else { return ("config".into(), line_no) };
+    let key = key.trim().trim_matches('"');
+    if key.is_empty() || key.contains(char::is_whitespace) {
+        return ("config".into(), line_no);
+    }
+    let table = text[..line_start].lines().rev().map(str::trim).find_map(|l| {
+        l.strip_prefix('[').and_then(|l| l.split(']').next()).map(|t| t.trim_matches('[').trim().to_string())
+    });
+    match table {
+        Some(t) if !t.is_empty() => (format!("{t}.{key}"), line_no),
+        _ => (key.to_string(), line_no),
     }
 }
 
@@ -696,6 +723,17 @@ mod tests {
             assert!(err.mentions(field), "{field}: {err}");
         }
         assert!(!err.to_string().contains("mysql://x"));
+    }
+
+    #[test]
+    fn toml_errors_name_the_key() {
+        let err = Config::from_toml(&GOOD.replace("project = \"lobehub\"", "project = 42"), &env()).unwrap_err();
+        assert!(err.mentions("vercel.project"), "{err}");
+        assert!(err.to_string().contains("line 4"), "{err}");
+        let err = Config::from_toml(&GOOD.replace("[app]", "[app]\ncolour = \"red\""), &env()).unwrap_err();
+        assert!(err.mentions("app.colour"), "{err}");
+        let err = Config::from_toml("[vercel\nproject = ", &env()).unwrap_err();
+        assert!(err.mentions("config"), "{err}");
     }
 
     #[test]
