@@ -5,7 +5,7 @@
 use crate::config::Config;
 use crate::desired::{self, EnvFacts};
 use crate::error::{Error, Result};
-use crate::lobehub::{self, Profile};
+use crate::lobehub;
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::secrets;
@@ -292,10 +292,7 @@ impl Provisioner {
         ctx: &Ctx<'_>,
         project: &vercel::ProjectOutcome,
     ) -> Result<Vec<(String, Option<SecretString>)>> {
-        let names: &[&str] = match self.config.profile {
-            Profile::Current => &["KEY_VAULTS_SECRET", "AUTH_SECRET", "JWKS_KEY"],
-            Profile::LegacyNextauth => &["KEY_VAULTS_SECRET", "NEXT_AUTH_SECRET"],
-        };
+        let names = lobehub::generated_secrets(self.config.profile);
         let mut out = Vec::new();
         for name in names {
             if let Some(held) = self.state.snapshot().generated.get(*name) {
@@ -330,7 +327,6 @@ impl Provisioner {
             })?;
             out.push((name.to_string(), Some(value)));
         }
-        let _ = lobehub::GENERATED_SECRETS;
         Ok(out)
     }
 

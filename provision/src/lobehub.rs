@@ -180,5 +180,16 @@ pub fn is_secret(key: &str) -> bool {
     )
 }
 
-/// Variables generated once by the tool and never regenerated.
-pub const GENERATED_SECRETS: &[&str] = &["KEY_VAULTS_SECRET", "AUTH_SECRET", "JWKS_KEY", "NEXT_AUTH_SECRET"];
+/// The secrets of a profile that the tool generates once and never regenerates.
+///
+/// ```
+/// use provision::lobehub::{generated_secrets, Profile};
+/// assert_eq!(generated_secrets(Profile::Current), ["KEY_VAULTS_SECRET", "AUTH_SECRET", "JWKS_KEY"]);
+/// assert_eq!(generated_secrets(Profile::LegacyNextauth), ["KEY_VAULTS_SECRET", "NEXT_AUTH_SECRET"]);
+/// ```
+pub fn generated_secrets(profile: Profile) -> &'static [&'static str] {
+    match profile {
+        Profile::Current => &["KEY_VAULTS_SECRET", "AUTH_SECRET", "JWKS_KEY"],
+        Profile::LegacyNextauth => &["KEY_VAULTS_SECRET", "NEXT_AUTH_SECRET"],
+    }
+}
