@@ -107,7 +107,9 @@ mod tests {
 
     #[test]
     fn accepts_https_and_loopback_http() {
-        for ok in ["https://oss-cn-hangzhou.aliyuncs.com", "http://127.0.0.1:9000", "http://[::1]:80/", "http://localhost:1"] {
+        for ok in
+            ["https://oss-cn-hangzhou.aliyuncs.com", "http://127.0.0.1:9000", "http://[::1]:80/", "http://localhost:1"]
+        {
             assert!(validate_base_url(ok).is_ok(), "{ok}");
         }
     }

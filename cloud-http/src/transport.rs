@@ -246,7 +246,10 @@ mod tests {
     #[tokio::test]
     async fn reads_body_and_caps_size() {
         let server = MockServer::start().await;
-        Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(100))).mount(&server).await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(100)))
+            .mount(&server)
+            .await;
         let client = reqwest::Client::new();
         let ok = send(&client, client.get(server.uri()).build().unwrap(), "Get", 1000).await.unwrap();
         assert_eq!(ok.body.len(), 100);
@@ -268,7 +271,8 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         drop(listener);
-        let err = send(&client, client.get(format!("http://{addr}/")).build().unwrap(), "Closed", 1000).await.unwrap_err();
+        let err =
+            send(&client, client.get(format!("http://{addr}/")).build().unwrap(), "Closed", 1000).await.unwrap_err();
         assert_eq!(err.kind, TransportErrorKind::Connect);
         assert!(err.may_retry(false));
     }
