@@ -526,8 +526,10 @@ impl ClientsHandler {
     }
 
     /// Returns the only non-global application named `body.name`, or creates it. If the create request's
-    /// answer is lost (timeout, reset, 5xx), the list is read again before anything is repeated. Fails with
-    /// [`ErrorKind::Ambiguous`] when several applications have that name.
+    /// answer is lost (timeout, reset, 5xx), the list is read again: the application is returned if the request
+    /// took effect, else the error (the create is never repeated, since the first request may still take effect
+    /// and two applications would then share the name; run again later). Fails with [`ErrorKind::Ambiguous`]
+    /// when several applications have that name.
     ///
     /// ```no_run
     /// # async fn demo(auth0: auth0_client::Auth0Client) -> auth0_client::Result<()> {
@@ -544,9 +546,12 @@ impl ClientsHandler {
             Ok(created) => Ok((created, true)),
             Err(e) if e.outcome_unknown() => {
                 tracing::warn!(error = %e, "CreateClient outcome unknown; checking whether it took effect");
+                // Not found yet does not mean it failed: a request the client gave up on may still be processed,
+                // and a second create would then leave two applications with the name. Report the error instead;
+                // a later run finds the application if it was created.
                 match self.find_by_name(&body.name).await? {
                     Some(found) => Ok((found, true)),
-                    None => Ok((self.create(body).await?, true)),
+                    None => Err(e),
                 }
             }
             Err(e) => Err(e),

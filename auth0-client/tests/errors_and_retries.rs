@@ -283,6 +283,41 @@ async fn a_timed_out_user_create_is_checked_before_it_is_repeated() {
 }
 
 #[tokio::test]
+async fn an_application_create_with_unknown_outcome_is_never_repeated() {
+    let server = MockServer::start().await;
+    mount_token(&server, ALL).await;
+    // The list stays empty while the slow create is still being processed.
+    Mock::given(method("GET"))
+        .and(path("/api/v2/clients"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/clients"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"client_id": "late", "name": "LobeHub"}))
+                .set_delay(Duration::from_millis(800)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let auth0 = Auth0Client::builder()
+        .base_url(server.uri())
+        .client_credentials(M2M_ID, M2M_SECRET)
+        .no_rate_limit()
+        .retry_policy(fast_retry())
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let body = auth0_client::CreateClientRequestContent::regular_web_app("LobeHub");
+    // Not found after the timeout: the error is returned; a second POST could make a second application.
+    let err = auth0.clients().create_or_find(&body).await.unwrap_err();
+    assert!(err.outcome_unknown(), "{err}");
+    assert_eq!(err.operation(), "CreateClient");
+}
+
+#[tokio::test]
 async fn a_rejected_cached_token_is_replaced_once() {
     let server = MockServer::start().await;
     let stale = fake_jwt(chrono::Utc::now().timestamp() + 86_400, ALL);
