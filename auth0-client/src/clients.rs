@@ -400,7 +400,7 @@ pub(crate) fn validate_id(operation: &'static str, what: &str, id: &str) -> Resu
 /// One page of `GET /clients`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-enum ClientsPage {
+pub(crate) enum ClientsPage {
     Array(Vec<Client>),
     Offset {
         total: u64,
@@ -414,7 +414,7 @@ enum ClientsPage {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-struct ClientConnectionsPage {
+pub(crate) struct ClientConnectionsPage {
     connections: Vec<Connection>,
     #[serde(default)]
     next: Option<String>,

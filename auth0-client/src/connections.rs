@@ -157,7 +157,7 @@ pub struct ConnectionClientStatus {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-enum ConnectionsPage {
+pub(crate) enum ConnectionsPage {
     Array(Vec<Connection>),
     /// With `include_totals`: `total` is what tells it from the checkpoint shape.
     Offset {
@@ -177,7 +177,7 @@ struct EnabledClient {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-struct EnabledClientsPage {
+pub(crate) struct EnabledClientsPage {
     clients: Vec<EnabledClient>,
     #[serde(default)]
     next: Option<String>,

@@ -44,6 +44,8 @@ pub mod client;
 pub mod clients;
 pub mod connections;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 pub mod oidc;
 pub mod scopes;

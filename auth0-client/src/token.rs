@@ -56,7 +56,7 @@ pub(crate) struct CachedToken {
 }
 
 #[derive(Deserialize)]
-struct TokenResponse {
+pub(crate) struct TokenResponse {
     access_token: SecretString,
     #[serde(default)]
     expires_in: Option<i64>,

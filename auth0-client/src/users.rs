@@ -215,7 +215,7 @@ pub(crate) fn validate_email(operation: &'static str, email: &str) -> Result<()>
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-enum UsersPage {
+pub(crate) enum UsersPage {
     Array(Vec<User>),
     Offset { total: u64, users: Vec<User> },
 }
