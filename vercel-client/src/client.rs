@@ -382,7 +382,7 @@ impl VercelClient {
         Err(self.service_error(req, &response))
     }
 
-    fn service_error(&self, req: &ApiRequest, response: &RawResponse) -> Error {
+    pub(crate) fn service_error(&self, req: &ApiRequest, response: &RawResponse) -> Error {
         let status = response.status.as_u16();
         let secrets: Vec<&str> = req
             .secrets

@@ -216,7 +216,7 @@ impl DeploymentSummary {
 }
 
 #[derive(Deserialize)]
-struct DeploymentsPage {
+pub(crate) struct DeploymentsPage {
     #[serde(default)]
     deployments: Vec<DeploymentSummary>,
     #[serde(default)]

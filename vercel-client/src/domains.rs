@@ -259,7 +259,7 @@ pub fn normalize_domain(domain: &str) -> Result<String> {
 }
 
 #[derive(Deserialize)]
-struct DomainsPage {
+pub(crate) struct DomainsPage {
     #[serde(default)]
     domains: Vec<ProjectDomain>,
     #[serde(default)]

@@ -367,7 +367,7 @@ fn check_branch(operation: &'static str, key: &str, branch: &str, targets: &BTre
 }
 
 #[derive(Deserialize)]
-struct EnvPage {
+pub(crate) struct EnvPage {
     #[serde(default)]
     envs: Vec<EnvVar>,
     #[serde(default)]
@@ -389,7 +389,7 @@ enum OneOrManyEnv {
 }
 
 #[derive(Deserialize)]
-struct CreatedEnv {
+pub(crate) struct CreatedEnv {
     #[serde(default)]
     created: Option<OneOrManyEnv>,
     #[serde(default)]

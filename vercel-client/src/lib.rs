@@ -41,6 +41,8 @@ pub mod domains;
 pub mod env;
 pub mod env_sync;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod pagination;
 pub mod projects;
 

@@ -211,7 +211,7 @@ impl Project {
 }
 
 #[derive(Deserialize)]
-struct ProjectsPage {
+pub(crate) struct ProjectsPage {
     #[serde(default)]
     projects: Vec<Project>,
     #[serde(default)]
