@@ -85,7 +85,9 @@ pub async fn bucket(ctx: &Ctx<'_>) -> Result<Plan> {
             format!("private, region {}", ctx.config.aliyun.region),
         );
         if ctx.applying() {
-            match bucket.create().acl(Acl::Private).send().await {
+            // No ACL header: a new bucket is private anyway, and a repeated PutBucket with `x-oss-acl` *modifies*
+            // the ACL — a late copy of this request (a retry after a timeout) would undo the public-read below.
+            match bucket.create().send().await {
                 Ok(()) => {}
                 Err(e) if *e.kind() == ErrorKind::BucketAlreadyExists => {
                     step.fail("name taken");
