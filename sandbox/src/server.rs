@@ -577,6 +577,16 @@ async fn serve(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<hyp
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let request = SimRequest { method: parts.method, uri: parts.uri, headers: parts.headers, body };
+    // Once read, a request is processed and logged to the end in its own task: hyper drops this future when the
+    // client hangs up, and a stalled request the client gave up on must still take effect (and be counted).
+    match tokio::spawn(process(shared, request)).await {
+        Ok(Some(response)) => Ok(to_hyper(response)),
+        _ => Err(Dropped),
+    }
+}
+
+/// Draws the fault, handles the request and records it; `None` when the connection is to be dropped.
+async fn process(shared: Arc<Shared>, request: SimRequest) -> Option<SimResponse> {
     let (faults, fault) = {
         let faults = lock(&shared.faults).clone();
         let mut rng = lock(&shared.rng);
@@ -626,8 +636,5 @@ async fn serve(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<hyp
     };
     entry.status = response.as_ref().map(|r| r.status.as_u16());
     shared.log.record(entry);
-    match response {
-        Some(r) => Ok(to_hyper(r)),
-        None => Err(Dropped),
-    }
+    response
 }
