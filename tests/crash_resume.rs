@@ -3,6 +3,9 @@
 //! killed process: the answer to request k is never read). A fresh provisioner on the same state file then runs
 //! apply again. It must converge to exactly the desired deployment, keep every secret the first run received
 //! (generated secrets, the RAM key, the Auth0 application), and a third apply must send no mutating request.
+//!
+//! The same is done for a key rotation: on a converged deployment the key Vercel uses is disabled in RAM, and the
+//! apply that replaces it (new key, environment, deployment, retirement of the old key) is killed after each k.
 
 mod common;
 
@@ -19,8 +22,33 @@ struct CrashRun {
     last: String,
 }
 
-async fn crash_after(k: usize) -> CrashRun {
+/// What the killed apply starts from.
+#[derive(Debug, Clone, Copy)]
+enum Scenario {
+    /// Nothing exists.
+    Fresh,
+    /// A converged deployment whose access key was disabled in RAM: the apply rotates it.
+    Rotation,
+}
+
+/// A fixture in the scenario's starting state, with an empty request log.
+async fn prepare(scenario: Scenario) -> Fixture {
     let fx = Fixture::new("").await;
+    if let Scenario::Rotation = scenario {
+        fx.provisioner().apply().await.expect("initial apply");
+        let id = fx.state_on_disk().access_key.expect("key").id;
+        fx.cloud.identity.with_state(|s| {
+            if let Some(k) = s.keys.get_mut(&id) {
+                k.status = sandbox::aliyun_identity::KeyStatus::Inactive;
+            }
+        });
+        fx.cloud.log.clear();
+    }
+    fx
+}
+
+async fn crash_after(scenario: Scenario, k: usize) -> CrashRun {
+    let fx = prepare(scenario).await;
     let trip = fx.cloud.log.trip_after(k);
     let killed = {
         let provisioner = fx.provisioner();
@@ -67,8 +95,11 @@ async fn crash_after(k: usize) -> CrashRun {
             assert_eq!(after.generated.get(name), Some(held), "k={k} ({last}): {name} was regenerated");
         }
     }
-    if let Some(key) = &before.access_key {
-        // The run had the key's secret: the resumed run keeps that key (no rotation), and Vercel uses it.
+    let usable = |id: &str| {
+        fx.cloud.identity.lookup_key(id).is_some_and(|r| r.status == sandbox::aliyun_identity::KeyStatus::Active)
+    };
+    if let Some(key) = before.access_key.as_ref().filter(|k| usable(&k.id)) {
+        // The run had a usable key's secret: the resumed run keeps that key (no rotation), and Vercel uses it.
         let in_vercel =
             fx.cloud.vercel.env("lobehub").into_iter().find(|v| v.key == "S3_ACCESS_KEY_ID").map(|v| v.value);
         assert_eq!(in_vercel.as_deref(), Some(key.id.as_str()), "k={k} ({last}): the held key was replaced");
@@ -81,6 +112,9 @@ async fn crash_after(k: usize) -> CrashRun {
     // were ever created.
     let creates = fx.cloud.log.entries().iter().filter(|e| e.action == "CreateAccessKey").count();
     assert!(creates <= 2, "k={k} ({last}): {creates} CreateAccessKey requests");
+    if let Scenario::Rotation = scenario {
+        assert!(creates >= 1, "k={k} ({last}): the disabled key was not replaced");
+    }
 
     fx.cloud.log.clear();
     let third = fx.provisioner().apply().await.unwrap_or_else(|e| panic!("k={k}: third apply failed: {e}"));
@@ -90,21 +124,30 @@ async fn crash_after(k: usize) -> CrashRun {
     CrashRun { k, killed, last }
 }
 
-/// The number of requests of a fresh, uninterrupted apply.
-async fn fresh_apply_requests() -> usize {
-    let fx = Fixture::new("").await;
-    fx.provisioner().apply().await.expect("fresh apply");
+/// The number of requests of an uninterrupted apply in the scenario.
+async fn apply_requests(scenario: Scenario) -> usize {
+    let fx = prepare(scenario).await;
+    fx.provisioner().apply().await.expect("uninterrupted apply");
     fx.cloud.log.len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_after_every_request_resumes_and_converges() {
+    kill_after_every_request(Scenario::Fresh, 20).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_during_a_key_rotation_resumes_and_converges() {
+    kill_after_every_request(Scenario::Rotation, 10).await;
+}
+
+async fn kill_after_every_request(scenario: Scenario, at_least: usize) {
     use futures::StreamExt;
     let started = Instant::now();
-    let n = fresh_apply_requests().await;
-    assert!(n > 20, "a fresh apply sends more than 20 requests, got {n}");
+    let n = apply_requests(scenario).await;
+    assert!(n > at_least, "the {scenario:?} apply sends more than {at_least} requests, got {n}");
     let mut runs: Vec<CrashRun> = futures::stream::iter(1..=n)
-        .map(|k| tokio::spawn(crash_after(k)))
+        .map(|k| tokio::spawn(crash_after(scenario, k)))
         .buffer_unordered(4)
         .map(|joined| joined.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())))
         .collect()
@@ -112,7 +155,7 @@ async fn killed_after_every_request_resumes_and_converges() {
     runs.sort_by_key(|r| r.k);
     let killed = runs.iter().filter(|r| r.killed).count();
     println!(
-        "N = {n} requests in a fresh apply; killed after k = 1..={n}: {killed} runs killed, all resumed and converged in {:?}",
+        "{scenario:?}: N = {n} requests in an uninterrupted apply; killed after k = 1..={n}: {killed} runs killed, all resumed and converged in {:?}",
         started.elapsed()
     );
     for r in runs.iter().filter(|r| r.killed) {
