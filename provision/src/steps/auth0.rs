@@ -194,54 +194,80 @@ pub async fn application(ctx: &Ctx<'_>) -> Result<(Plan, Auth0Outcome)> {
         ),
     }
 
-    // Trusted users.
+    // Trusted users, concurrently: each one's lookup → create → invite link is independent of the others'.
     let invited = ctx.state.snapshot().created.get("auth0-invited").cloned().unwrap_or_default();
-    for email in &ctx.config.auth0.trusted_users {
-        let found = auth0.users().by_email(email).await.step("auth0: find user")?;
-        let user = found.into_iter().find(|u| u.connections().contains(&db.as_str()));
-        let needs_invite = match &user {
-            Some(u) if invited.contains(email) || has_logged_in(u) => {
-                plan.resource("auth0", format!("user {email}"), Action::Unchanged, "exists");
-                false
+    let client_id = outcome.client_id.clone();
+    let users = ctx
+        .config
+        .auth0
+        .trusted_users
+        .iter()
+        .map(|email| trusted_user(ctx, email, &db, invited.contains(email), client_id.as_deref()));
+    let mut errors = Vec::new();
+    for result in futures::future::join_all(users).await {
+        match result {
+            Ok((user_plan, invite)) => {
+                plan.extend(user_plan);
+                outcome.invites.extend(invite);
             }
-            Some(_) => {
-                plan.resource(
-                    "auth0",
-                    format!("user {email}"),
-                    Action::Unchanged,
-                    "exists; an invite link will be issued",
-                );
-                true
-            }
-            None => {
-                plan.resource(
-                    "auth0",
-                    format!("user {email}"),
-                    Action::Create,
-                    format!("in {db}, with an invite link"),
-                );
-                true
-            }
-        };
-        if !(needs_invite && ctx.applying()) {
-            continue;
+            Err(e) => errors.push(e),
         }
-        let Some(client_id) = outcome.client_id.clone() else { continue };
-        let user = match user {
-            Some(u) => u,
-            None => {
-                let body = CreateUserRequestContent::with_random_password(db.clone(), email.clone());
-                let (u, _) = auth0.users().create_or_find(&body).await.step("auth0: create user")?;
-                ctx.state.update(|s| s.mark_created("auth0-user", &u.user_id))?;
-                u
-            }
-        };
-        let ticket =
-            ChangePasswordTicketRequestContent::invite(user.user_id.clone(), client_id).result_url(ctx.app_url());
-        let ticket = auth0.tickets().password_change(&ticket).await.step("auth0: create invite link")?;
-        ctx.state.update(|s| s.mark_created("auth0-invited", email))?;
-        outcome.invites.push((email.clone(), ticket.ticket));
     }
+    crate::error::Error::combine(errors)?;
     step.done(if plan.has_changes() { "changed" } else { "unchanged" });
     Ok((plan, outcome))
+}
+
+/// One trusted user: looked up in `db`, created there when absent, and given an invite link unless it was invited
+/// before or has signed in. Returns its plan entry and the invite issued: (e-mail, link).
+async fn trusted_user(
+    ctx: &Ctx<'_>,
+    email: &str,
+    db: &str,
+    invited: bool,
+    client_id: Option<&str>,
+) -> Result<(Plan, Option<(String, String)>)> {
+    let mut plan = Plan::default();
+    let auth0 = &ctx.services.auth0;
+    let found = auth0.users().by_email(email).await.step("auth0: find user")?;
+    let user = found.into_iter().find(|u| u.connections().contains(&db));
+    let needs_invite = match &user {
+        Some(u) if invited || has_logged_in(u) => {
+            plan.resource("auth0", format!("user {email}"), Action::Unchanged, "exists");
+            false
+        }
+        Some(_) => {
+            plan.resource("auth0", format!("user {email}"), Action::Unchanged, "exists; an invite link will be issued");
+            true
+        }
+        None => {
+            plan.resource("auth0", format!("user {email}"), Action::Create, format!("in {db}, with an invite link"));
+            true
+        }
+    };
+    let Some(client_id) = client_id.filter(|_| needs_invite && ctx.applying()) else {
+        return Ok((plan, None));
+    };
+    let user = match user {
+        Some(u) => u,
+        None => {
+            let body = CreateUserRequestContent::with_random_password(db.to_string(), email.to_string());
+            // Absent a moment ago: create directly. On a conflict or an unknown outcome (a lost answer), look it up
+            // again and create only if it is still absent.
+            let u = match auth0.users().create(&body).await {
+                Ok(u) => u,
+                Err(e) if e.is_conflict() || e.outcome_unknown() => {
+                    auth0.users().create_or_find(&body).await.step("auth0: create user")?.0
+                }
+                Err(e) => return Err(e).step("auth0: create user"),
+            };
+            ctx.state.update(|s| s.mark_created("auth0-user", &u.user_id))?;
+            u
+        }
+    };
+    let ticket = ChangePasswordTicketRequestContent::invite(user.user_id.clone(), client_id.to_string())
+        .result_url(ctx.app_url());
+    let ticket = auth0.tickets().password_change(&ticket).await.step("auth0: create invite link")?;
+    ctx.state.update(|s| s.mark_created("auth0-invited", email))?;
+    Ok((plan, Some((email.to_string(), ticket.ticket))))
 }
