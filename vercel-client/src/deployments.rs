@@ -217,7 +217,8 @@ impl DeploymentSummary {
 
 #[derive(Deserialize)]
 pub(crate) struct DeploymentsPage {
-    #[serde(default)]
+    // Required: a 200 answer without the list is not an empty list (treating it as one would, for the
+    // environment, make generated secrets look absent and have them replaced).
     deployments: Vec<DeploymentSummary>,
     #[serde(default)]
     pagination: Option<Pagination>,

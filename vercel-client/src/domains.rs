@@ -260,7 +260,8 @@ pub fn normalize_domain(domain: &str) -> Result<String> {
 
 #[derive(Deserialize)]
 pub(crate) struct DomainsPage {
-    #[serde(default)]
+    // Required: a 200 answer without the list is not an empty list (treating it as one would, for the
+    // environment, make generated secrets look absent and have them replaced).
     domains: Vec<ProjectDomain>,
     #[serde(default)]
     pagination: Option<Pagination>,

@@ -368,7 +368,8 @@ fn check_branch(operation: &'static str, key: &str, branch: &str, targets: &BTre
 
 #[derive(Deserialize)]
 pub(crate) struct EnvPage {
-    #[serde(default)]
+    // Required: a 200 answer without the list is not an empty list (treating it as one would, for the
+    // environment, make generated secrets look absent and have them replaced).
     envs: Vec<EnvVar>,
     #[serde(default)]
     pagination: Option<Pagination>,

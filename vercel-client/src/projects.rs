@@ -212,7 +212,8 @@ impl Project {
 
 #[derive(Deserialize)]
 pub(crate) struct ProjectsPage {
-    #[serde(default)]
+    // Required: a 200 answer without the list is not an empty list (treating it as one would, for the
+    // environment, make generated secrets look absent and have them replaced).
     projects: Vec<Project>,
     #[serde(default)]
     pagination: Option<Pagination>,
