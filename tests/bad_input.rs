@@ -466,7 +466,7 @@ fn json_cases(valid_but_wrong: &'static [&'static str]) -> Vec<(String, Reply, E
     cases
 }
 
-/// The bad answers for OSS (XML).
+/// The bad answers for OSS (XML): the common ones, then GetBucketInfo's mistyped ones.
 fn xml_cases() -> Vec<(String, Reply, Expect)> {
     vec![
         (
@@ -535,40 +535,64 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vercel_client_reports_bad_answers() {
     use vercel_client::ErrorKind;
-    let cases = json_cases(&[
-        r#"{"id": 42, "name": "lobehub"}"#,
-        r#"{"name": "lobehub"}"#,
-        r#"{"id": "prj_1", "name": ["lobehub"]}"#,
-        r#"{"id": "prj_1", "name": "lobehub", "link": "github"}"#,
-    ]);
-    for (case, reply, expect) in cases {
-        let (result, hits) = against(reply, false, async |url: &str| {
-            let client = vercel_client::VercelClient::builder()
-                .token("test-token".into())
-                .base_url(url)
-                .retry_policy(cloud_http::RetryPolicy::never())
-                .timeout(TIMEOUT)
-                .build()
-                .expect("client");
-            client.projects().find("lobehub").await
-        })
-        .await;
-        let err = match result {
-            Ok(p) => panic!("vercel / {case}: accepted as {p:?}"),
-            Err(e) => e,
-        };
-        assert_eq!(hits, 1, "vercel / {case}: retried a call the policy forbids retrying");
-        let kind_ok = match expect {
-            Expect::Decode => matches!(err.kind(), ErrorKind::Decode),
-            Expect::Reset => {
-                matches!(err.kind(), ErrorKind::Transport(cloud_http::TransportErrorKind::ConnectionReset))
-            }
-            Expect::TooLarge => {
-                matches!(err.kind(), ErrorKind::Transport(cloud_http::TransportErrorKind::BodyTooLarge { .. }))
-            }
-            Expect::Status => !matches!(err.kind(), ErrorKind::Decode | ErrorKind::Transport(_)),
-        };
-        check("vercel", &case, expect, err.operation(), "getProject", &err.to_string(), kind_ok);
+    let ops: [(&str, &'static [&'static str]); 3] = [
+        (
+            "getProject",
+            &[
+                r#"{"id": 42, "name": "lobehub"}"#,
+                r#"{"name": "lobehub"}"#,
+                r#"{"id": "prj_1", "name": ["lobehub"]}"#,
+                r#"{"id": "prj_1", "name": "lobehub", "link": "github"}"#,
+            ],
+        ),
+        (
+            "filterProjectEnvs",
+            &[
+                r#"{"envs": "none"}"#,
+                r#"{"envs": [{"key": 7}]}"#,
+                r#"{"envs": [{"key": "A", "target": "production", "type": 3}]}"#,
+                r#"{"envs": [], "pagination": {"next": "soon"}}"#,
+                // A 200 without the list is not an empty environment.
+                "{}",
+                r#"{"error": {"code": "internal", "message": "try later"}}"#,
+            ],
+        ),
+        ("getProjectDomains", &[r#"{"domains": {"name": "x"}}"#, r#"{"domains": [{"name": false}]}"#, "{}"]),
+    ];
+    for (op, mistyped) in ops {
+        for (case, reply, expect) in json_cases(mistyped) {
+            let (result, hits) = against(reply, false, async |url: &str| {
+                let client = vercel_client::VercelClient::builder()
+                    .token("test-token".into())
+                    .base_url(url)
+                    .retry_policy(cloud_http::RetryPolicy::never())
+                    .timeout(TIMEOUT)
+                    .build()
+                    .expect("client");
+                match op {
+                    "getProject" => client.projects().find("lobehub").await.map(|v| format!("{v:?}")),
+                    "filterProjectEnvs" => client.env("prj_1").list_decrypted().await.map(|v| format!("{v:?}")),
+                    _ => client.domains("prj_1").list().await.map(|v| format!("{v:?}")),
+                }
+            })
+            .await;
+            let err = match result {
+                Ok(p) => panic!("vercel {op} / {case}: accepted as {p}"),
+                Err(e) => e,
+            };
+            assert_eq!(hits, 1, "vercel {op} / {case}: retried a call the policy forbids retrying");
+            let kind_ok = match expect {
+                Expect::Decode => matches!(err.kind(), ErrorKind::Decode),
+                Expect::Reset => {
+                    matches!(err.kind(), ErrorKind::Transport(cloud_http::TransportErrorKind::ConnectionReset))
+                }
+                Expect::TooLarge => {
+                    matches!(err.kind(), ErrorKind::Transport(cloud_http::TransportErrorKind::BodyTooLarge { .. }))
+                }
+                Expect::Status => !matches!(err.kind(), ErrorKind::Decode | ErrorKind::Transport(_)),
+            };
+            check(&format!("vercel {op}"), &case, expect, err.operation(), op, &err.to_string(), kind_ok);
+        }
     }
 }
 
@@ -613,6 +637,28 @@ async fn auth0_client_reports_bad_answers() {
             kind_ok(expect, err.kind()),
         );
     }
+    // A paged list after a good token.
+    let list = json_cases(&[
+        r#"{"clients": 5, "total": 1}"#,
+        r#"[{"client_id": 5}]"#,
+        r#"{"clients": [{"name": "x"}], "total": "one"}"#,
+    ]);
+    for (case, reply, expect) in list {
+        let (result, _) = against(reply, true, async |url: &str| build(url).clients().list().all().await).await;
+        let err = match result {
+            Ok(c) => panic!("auth0 / {case}: accepted as {c:?}"),
+            Err(e) => e,
+        };
+        check(
+            "auth0 ListClients",
+            &case,
+            expect,
+            err.operation(),
+            "ListClients",
+            &err.to_string(),
+            kind_ok(expect, err.kind()),
+        );
+    }
     // The token endpoint itself answering badly.
     let token = json_cases(&[
         r#"{"access_token": 12345, "expires_in": 86400}"#,
@@ -637,74 +683,114 @@ async fn auth0_client_reports_bad_answers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ram_client_reports_bad_answers() {
     use oss_client::ErrorKind;
-    let cases = json_cases(&[
-        r#"{"RequestId": "r1", "User": {"UserName": 42}}"#,
-        r#"{"RequestId": "r1", "User": "lobehub-oss"}"#,
-        r#"{"RequestId": "r1"}"#,
-    ]);
-    for (case, reply, expect) in cases {
-        let (result, hits) = against(reply, false, async |url: &str| {
-            let ram = oss_client::ram::RamClient::builder()
-                .credentials(oss_client::Credentials::new("LTAItest", "test-secret"))
-                .endpoint(url)
-                .retry_policy(cloud_http::RetryPolicy::never())
-                .timeout(TIMEOUT)
-                .build()
-                .expect("client");
-            ram.users().get("lobehub-oss").send().await
-        })
-        .await;
-        let err = match result {
-            Ok(u) => panic!("ram / {case}: accepted as {u:?}"),
-            Err(e) => e,
-        };
-        assert_eq!(hits, 1, "ram / {case}: retried a call the policy forbids retrying");
-        let kind_ok = match expect {
-            Expect::Decode => matches!(err.kind(), ErrorKind::Decode),
-            Expect::Reset => {
-                matches!(err.kind(), ErrorKind::Transport(cloud_http::TransportErrorKind::ConnectionReset))
-            }
-            Expect::TooLarge => {
-                matches!(err.kind(), ErrorKind::Transport(cloud_http::TransportErrorKind::BodyTooLarge { .. }))
-            }
-            Expect::Status => !matches!(err.kind(), ErrorKind::Decode | ErrorKind::Transport(_)),
-        };
-        check("ram", &case, expect, err.operation(), "GetUser", &err.to_string(), kind_ok);
+    let ops: [(&str, &'static [&'static str]); 2] = [
+        (
+            "GetUser",
+            &[
+                r#"{"RequestId": "r1", "User": {"UserName": 42}}"#,
+                r#"{"RequestId": "r1", "User": "lobehub-oss"}"#,
+                r#"{"RequestId": "r1"}"#,
+            ],
+        ),
+        (
+            "ListAccessKeys",
+            &[
+                r#"{"RequestId": "r1", "AccessKeys": {"AccessKey": "LTAI1"}}"#,
+                r#"{"RequestId": "r1", "AccessKeys": 3}"#,
+                r#"{"RequestId": "r1", "AccessKeys": {"AccessKey": [{"AccessKeyId": 1, "Status": "Active"}]}}"#,
+            ],
+        ),
+    ];
+    for (op, mistyped) in ops {
+        for (case, reply, expect) in json_cases(mistyped) {
+            let (result, hits) = against(reply, false, async |url: &str| {
+                let ram = oss_client::ram::RamClient::builder()
+                    .credentials(oss_client::Credentials::new("LTAItest", "test-secret"))
+                    .endpoint(url)
+                    .retry_policy(cloud_http::RetryPolicy::never())
+                    .timeout(TIMEOUT)
+                    .build()
+                    .expect("client");
+                match op {
+                    "GetUser" => ram.users().get("lobehub-oss").send().await.map(|v| format!("{v:?}")),
+                    _ => ram.access_keys("lobehub-oss").list().send().await.map(|v| format!("{v:?}")),
+                }
+            })
+            .await;
+            let err = match result {
+                Ok(u) => panic!("ram {op} / {case}: accepted as {u}"),
+                Err(e) => e,
+            };
+            assert_eq!(hits, 1, "ram {op} / {case}: retried a call the policy forbids retrying");
+            let kind_ok = match expect {
+                Expect::Decode => matches!(err.kind(), ErrorKind::Decode),
+                Expect::Reset => {
+                    matches!(err.kind(), ErrorKind::Transport(cloud_http::TransportErrorKind::ConnectionReset))
+                }
+                Expect::TooLarge => {
+                    matches!(err.kind(), ErrorKind::Transport(cloud_http::TransportErrorKind::BodyTooLarge { .. }))
+                }
+                Expect::Status => !matches!(err.kind(), ErrorKind::Decode | ErrorKind::Transport(_)),
+            };
+            check(&format!("ram {op}"), &case, expect, err.operation(), op, &err.to_string(), kind_ok);
+        }
     }
+}
+
+/// GetBucketCors answers with the wrong types.
+fn cors_cases() -> Vec<(String, Reply, Expect)> {
+    let mut cases: Vec<_> = xml_cases()
+        .into_iter()
+        .filter(|(case, _, _)| !matches!(case.as_str(), "mistyped field" | "wrong document"))
+        .collect();
+    for body in [
+        "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><MaxAgeSeconds>soon</MaxAgeSeconds></CORSRule></CORSConfiguration>",
+        "<CORSConfiguration><CORSRule><AllowedMethod>FETCH</AllowedMethod></CORSRule></CORSConfiguration>",
+        "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>",
+    ] {
+        cases.push((format!("mistyped: {body}"), answer(200, "application/xml", body), Expect::Decode));
+    }
+    cases
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oss_client_reports_bad_answers() {
     use oss_client::ErrorKind;
-    for (case, reply, expect) in xml_cases() {
-        let (result, hits) = against(reply, false, async |url: &str| {
-            let oss = oss_client::OssClient::builder()
-                .credentials(oss_client::Credentials::new("LTAItest", "test-secret"))
-                .region("cn-hangzhou")
-                .connect_to(url)
-                .retry_policy(cloud_http::RetryPolicy::never())
-                .timeout(TIMEOUT)
-                .build()
-                .expect("client");
-            oss.bucket("alice-lobehub-files").info().send().await
-        })
-        .await;
-        let err = match result {
-            Ok(i) => panic!("oss / {case}: accepted as {i:?}"),
-            Err(e) => e,
-        };
-        assert_eq!(hits, 1, "oss / {case}: retried a call the policy forbids retrying");
-        let kind_ok = match expect {
-            Expect::Decode => matches!(err.kind(), ErrorKind::Decode),
-            Expect::Reset => {
-                matches!(err.kind(), ErrorKind::Transport(cloud_http::TransportErrorKind::ConnectionReset))
-            }
-            Expect::TooLarge => {
-                matches!(err.kind(), ErrorKind::Transport(cloud_http::TransportErrorKind::BodyTooLarge { .. }))
-            }
-            Expect::Status => !matches!(err.kind(), ErrorKind::Decode | ErrorKind::Transport(_)),
-        };
-        check("oss", &case, expect, err.operation(), "GetBucketInfo", &err.to_string(), kind_ok);
+    for (op, cases) in [("GetBucketInfo", xml_cases()), ("GetBucketCors", cors_cases())] {
+        for (case, reply, expect) in cases {
+            let (result, hits) = against(reply, false, async |url: &str| {
+                let oss = oss_client::OssClient::builder()
+                    .credentials(oss_client::Credentials::new("LTAItest", "test-secret"))
+                    .region("cn-hangzhou")
+                    .connect_to(url)
+                    .retry_policy(cloud_http::RetryPolicy::never())
+                    .timeout(TIMEOUT)
+                    .build()
+                    .expect("client");
+                let bucket = oss.bucket("alice-lobehub-files");
+                match op {
+                    "GetBucketInfo" => bucket.info().send().await.map(|v| format!("{v:?}")),
+                    _ => bucket.get_cors().send().await.map(|v| format!("{v:?}")),
+                }
+            })
+            .await;
+            let err = match result {
+                Ok(i) => panic!("oss {op} / {case}: accepted as {i}"),
+                Err(e) => e,
+            };
+            assert_eq!(hits, 1, "oss {op} / {case}: retried a call the policy forbids retrying");
+            let kind_ok = match expect {
+                Expect::Decode => matches!(err.kind(), ErrorKind::Decode),
+                Expect::Reset => {
+                    matches!(err.kind(), ErrorKind::Transport(cloud_http::TransportErrorKind::ConnectionReset))
+                }
+                Expect::TooLarge => {
+                    matches!(err.kind(), ErrorKind::Transport(cloud_http::TransportErrorKind::BodyTooLarge { .. }))
+                }
+                Expect::Status => !matches!(err.kind(), ErrorKind::Decode | ErrorKind::Transport(_)),
+            };
+            check(&format!("oss {op}"), &case, expect, err.operation(), op, &err.to_string(), kind_ok);
+        }
     }
 }
 
