@@ -123,6 +123,12 @@ pub fn convergence_problems(fx: &Fixture) -> Vec<String> {
     if buckets != vec!["alice-lobehub-files".to_string()] {
         problems.push(format!("buckets: {buckets:?}"));
     }
+    let bucket = cloud.oss.bucket("alice-lobehub-files");
+    if let Some(b) = &bucket
+        && (b.acl != "public-read" || b.block_public_access)
+    {
+        problems.push(format!("bucket ACL {} with Block Public Access {}", b.acl, b.block_public_access));
+    }
     let users = cloud.ram.user_names();
     if users != vec!["lobehub-oss".to_string()] {
         problems.push(format!("RAM users: {users:?}"));
@@ -167,6 +173,17 @@ pub fn convergence_problems(fx: &Fixture) -> Vec<String> {
         }
         other => problems.push(format!("S3 key variables missing: {:?}", (other.0.is_some(), other.1.is_some()))),
     }
+    // The app's origin is allowed by the bucket's CORS rules and the Auth0 application's callbacks.
+    let app_url = value("APP_URL").unwrap_or_default();
+    if app_url.is_empty() {
+        problems.push("APP_URL missing".into());
+    }
+    let cors_ok = bucket
+        .and_then(|b| b.cors)
+        .is_some_and(|c| c.rules.iter().any(|r| r.allowed_origins.iter().any(|o| *o == app_url)));
+    if !cors_ok {
+        problems.push(format!("no CORS rule allows {app_url}"));
+    }
     // One LobeHub application, and Vercel holds its id and secret.
     let apps: Vec<_> = cloud
         .auth0
@@ -184,6 +201,10 @@ pub fn convergence_problems(fx: &Fixture) -> Vec<String> {
         }
         if value("AUTH_AUTH0_SECRET") != field("client_secret") {
             problems.push("AUTH_AUTH0_SECRET in Vercel is not the application's client secret".into());
+        }
+        let callbacks = app.get("callbacks").and_then(serde_json::Value::as_array).cloned().unwrap_or_default();
+        if !callbacks.iter().filter_map(serde_json::Value::as_str).any(|c| c.starts_with(&app_url)) {
+            problems.push(format!("no Auth0 callback for {app_url}: {callbacks:?}"));
         }
     }
     let emails: Vec<String> = cloud

@@ -6,6 +6,8 @@
 //!
 //! The same is done for a key rotation: on a converged deployment the key Vercel uses is disabled in RAM, and the
 //! apply that replaces it (new key, environment, deployment, retirement of the old key) is killed after each k.
+//! And for `set-domain` on a converged deployment: the resumed `apply` finishes the move to the custom domain
+//! (recorded in the state file before the first request).
 
 mod common;
 
@@ -29,11 +31,27 @@ enum Scenario {
     Fresh,
     /// A converged deployment whose access key was disabled in RAM: the apply rotates it.
     Rotation,
+    /// A converged deployment moved to a custom domain with `set-domain`.
+    SetDomain,
+}
+
+const DOMAIN: &str = "chat.example.com";
+
+/// Runs the operation the scenario kills: `apply`, or `set-domain`.
+async fn operation(p: &provision::engine::Provisioner, scenario: Scenario) -> provision::Result<()> {
+    match scenario {
+        Scenario::SetDomain => p.set_domain(DOMAIN).await.map(drop),
+        _ => p.apply().await.map(drop),
+    }
 }
 
 /// A fixture in the scenario's starting state, with an empty request log.
 async fn prepare(scenario: Scenario) -> Fixture {
     let fx = Fixture::new("").await;
+    if let Scenario::SetDomain = scenario {
+        fx.provisioner().apply().await.expect("initial apply");
+        fx.cloud.log.clear();
+    }
     if let Scenario::Rotation = scenario {
         fx.provisioner().apply().await.expect("initial apply");
         let id = fx.state_on_disk().access_key.expect("key").id;
@@ -52,7 +70,7 @@ async fn crash_after(scenario: Scenario, k: usize) -> CrashRun {
     let trip = fx.cloud.log.trip_after(k);
     let killed = {
         let provisioner = fx.provisioner();
-        let apply = provisioner.apply();
+        let apply = operation(&provisioner, scenario);
         tokio::select! {
             biased;
             _ = trip.notified() => true,
@@ -115,6 +133,12 @@ async fn crash_after(scenario: Scenario, k: usize) -> CrashRun {
     if let Scenario::Rotation = scenario {
         assert!(creates >= 1, "k={k} ({last}): the disabled key was not replaced");
     }
+    if let Scenario::SetDomain = scenario {
+        // The common checks saw the CORS rule and callbacks for APP_URL; it must be the custom domain's.
+        let app_url = fx.cloud.vercel.env("lobehub").into_iter().find(|v| v.key == "APP_URL").map(|v| v.value);
+        assert_eq!(app_url.as_deref(), Some("https://chat.example.com"), "k={k} ({last})");
+        assert!(fx.cloud.vercel.domains("lobehub").iter().any(|(d, _)| d == DOMAIN), "k={k} ({last}): no domain");
+    }
 
     fx.cloud.log.clear();
     let third = fx.provisioner().apply().await.unwrap_or_else(|e| panic!("k={k}: third apply failed: {e}"));
@@ -127,7 +151,7 @@ async fn crash_after(scenario: Scenario, k: usize) -> CrashRun {
 /// The number of requests of an uninterrupted apply in the scenario.
 async fn apply_requests(scenario: Scenario) -> usize {
     let fx = prepare(scenario).await;
-    fx.provisioner().apply().await.expect("uninterrupted apply");
+    operation(&fx.provisioner(), scenario).await.expect("uninterrupted run");
     fx.cloud.log.len()
 }
 
@@ -139,6 +163,11 @@ async fn killed_after_every_request_resumes_and_converges() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_during_a_key_rotation_resumes_and_converges() {
     kill_after_every_request(Scenario::Rotation, 10).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_during_set_domain_resumes_and_converges() {
+    kill_after_every_request(Scenario::SetDomain, 10).await;
 }
 
 async fn kill_after_every_request(scenario: Scenario, at_least: usize) {
