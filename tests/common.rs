@@ -178,9 +178,8 @@ pub fn convergence_problems(fx: &Fixture) -> Vec<String> {
     if app_url.is_empty() {
         problems.push("APP_URL missing".into());
     }
-    let cors_ok = bucket
-        .and_then(|b| b.cors)
-        .is_some_and(|c| c.rules.iter().any(|r| r.allowed_origins.iter().any(|o| *o == app_url)));
+    let cors_ok =
+        bucket.and_then(|b| b.cors).is_some_and(|c| c.rules.iter().any(|r| r.allowed_origins.contains(&app_url)));
     if !cors_ok {
         problems.push(format!("no CORS rule allows {app_url}"));
     }
