@@ -74,6 +74,7 @@ async fn setup(p: Params, sequential: bool) -> Setup {
 fn chain_of(e: &LoggedRequest, first_key_seq: Option<usize>, first_deploy_seq: Option<usize>) -> &'static str {
     match e.service {
         "oss" => "bucket",
+        "auth0" if e.path.starts_with("/api/v2/users") || e.path.starts_with("/api/v2/tickets") => "auth0_users",
         "auth0" => "auth0",
         "ram" => match e.action.as_str() {
             "CreateAccessKey" => "key",
@@ -93,19 +94,31 @@ fn chains(entries: &[LoggedRequest]) -> BTreeMap<&'static str, usize> {
     let first_key = entries.iter().find(|e| e.action == "CreateAccessKey").map(|e| e.seq);
     let first_deploy = entries.iter().find(|e| e.path.contains("/deployments")).map(|e| e.seq);
     let mut out: BTreeMap<&'static str, usize> =
-        ["bucket", "auth0", "ram_user", "project", "key", "env", "deploy", "retire"].iter().map(|c| (*c, 0)).collect();
+        ["bucket", "auth0", "auth0_users", "ram_user", "project", "key", "env", "deploy", "retire"]
+            .iter()
+            .map(|c| (*c, 0))
+            .collect();
     for e in entries {
         *out.entry(chain_of(e, first_key, first_deploy)).or_default() += 1;
     }
     out
 }
 
+/// The trusted users of the benchmark's configuration (`tests/common.rs`): the Auth0 step handles them
+/// concurrently, each with the same requests (lookup, create, invite link).
+const TRUSTED_USERS: u32 = 2;
+
 /// The critical-path lower bound of the engine's graph: every request costs at least the latency; a deployment
 /// cannot be seen READY before `build` has passed since the create request was handled, and seeing it takes one
 /// more request. Returns (bound, the longest of the three concurrent chains as a label).
 fn critical_path(c: &BTreeMap<&'static str, usize>, p: Params) -> (Duration, String) {
     let l = p.latency;
-    let n = |k: &str| c.get(k).copied().unwrap_or(0) as u32;
+    let count = |k: &str| c.get(k).copied().unwrap_or(0) as u32;
+    // The Auth0 chain: its own requests one after another, then the users side by side.
+    let n = |k: &str| match k {
+        "auth0" => count("auth0") + count("auth0_users").div_ceil(TRUSTED_USERS),
+        _ => count(k),
+    };
     let key_chain = n("ram_user").max(n("project")) + n("key");
     let phase1 = n("bucket").max(n("auth0")).max(key_chain);
     let label = if phase1 == n("auth0") {
@@ -147,6 +160,19 @@ fn sample_log(cloud: &SimulatedCloud, start: Instant) -> (Arc<Mutex<Vec<Duration
     (times, handle)
 }
 
+/// The longest chain of requests that waited for one another in this run, from the completion times: a request
+/// completed at `t` was sent at about `t - latency`, so it depends on every request completed before then.
+fn measured_depth(times: &[Duration], latency: Duration) -> usize {
+    let slack = Duration::from_millis(3);
+    let mut depth: Vec<usize> = Vec::with_capacity(times.len());
+    for (i, t) in times.iter().enumerate() {
+        let sent = t.saturating_sub(latency) + slack;
+        let before = (0..i).filter(|&j| times[j] <= sent).map(|j| depth[j]).max().unwrap_or(0);
+        depth.push(before + 1);
+    }
+    depth.into_iter().max().unwrap_or(0)
+}
+
 /// One instrumented run: prints what the run did and where the time went.
 async fn report(name: &str, p: Params, sequential: bool, converged: bool) {
     let s = setup(p, sequential).await;
@@ -170,6 +196,11 @@ async fn report(name: &str, p: Params, sequential: bool, converged: bool) {
         m
     });
     println!("   per service: {per_service:?}");
+    let times = times.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    println!(
+        "   longest chain of requests that waited for one another (from the completion times): {}",
+        measured_depth(&times, p.latency)
+    );
     if !converged {
         println!("   per chain:   {c:?}");
         println!(
@@ -181,7 +212,6 @@ async fn report(name: &str, p: Params, sequential: bool, converged: bool) {
         println!("   plan has changes: {}", outcome.plan.has_changes());
     }
     if std::env::var_os("APPLY_BENCH_TIMELINE").is_some() {
-        let times = times.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let first_key = entries.iter().find(|e| e.action == "CreateAccessKey").map(|e| e.seq);
         let first_deploy = entries.iter().find(|e| e.path.contains("/deployments")).map(|e| e.seq);
         for (i, e) in entries.iter().enumerate() {
@@ -207,6 +237,22 @@ fn bench(c: &mut Criterion) {
         p.latency.as_millis(),
         p.build.as_millis(),
         p.poll.as_millis()
+    );
+    // The one CPU-heavy local step of a fresh apply: the RSA-2048 key of JWKS_KEY, generated between the first
+    // phase and the environment sync.
+    let mut keygen: Vec<Duration> = (0..7)
+        .map(|_| {
+            let start = Instant::now();
+            let _ = std::hint::black_box(provision::secrets::generate_jwks_key());
+            start.elapsed()
+        })
+        .collect();
+    keygen.sort();
+    println!(
+        "JWKS_KEY (RSA-2048) generation: median {:.0} ms, min {:.0} ms, max {:.0} ms (7 runs)",
+        keygen[3].as_secs_f64() * 1e3,
+        keygen[0].as_secs_f64() * 1e3,
+        keygen[6].as_secs_f64() * 1e3
     );
     rt.block_on(async {
         report("fresh apply (concurrent graph)", p, false, false).await;
