@@ -66,7 +66,9 @@ pub(crate) fn decode_json<T: DeserializeOwned>(operation: &'static str, body: &[
     let mut de = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
-        Error::decode(operation, format!("unexpected response body at `{path}`: {}", e.into_inner()))
+        // Without the value serde quotes: it comes from the answer and may be a secret.
+        let message = cloud_http::redact::without_quoted_value(&e.into_inner().to_string());
+        Error::decode(operation, format!("unexpected response body at `{path}`: {message}"))
     })
 }
 

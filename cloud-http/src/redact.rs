@@ -132,6 +132,24 @@ pub fn mask(secret: &str) -> String {
     if secret.is_empty() { "[empty]".to_string() } else { format!("[REDACTED, {} chars]", secret.chars().count()) }
 }
 
+/// A decoder's message (serde's) without the string value it quotes: `invalid type: string "…", expected u64`
+/// shows a value taken from the response, which may be a secret (a key secret, a token in an unexpected
+/// place). The category, the expectation and the position stay.
+///
+/// ```
+/// use cloud_http::redact::without_quoted_value;
+/// let m = without_quoted_value(r#"invalid type: string "s3cr3t", expected struct Key at line 1 column 50"#);
+/// assert_eq!(m, "invalid type: string …, expected struct Key at line 1 column 50");
+/// assert_eq!(without_quoted_value("expected value at line 1 column 7"), "expected value at line 1 column 7");
+/// ```
+pub fn without_quoted_value(message: &str) -> String {
+    let Some(open) = message.find('"') else { return message.to_string() };
+    match message[open..].find(", expected") {
+        Some(rest) => format!("{}…{}", &message[..open], &message[open + rest..]),
+        None => format!("{}…", &message[..open]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -67,9 +67,12 @@ pub fn ram_error(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Error {
 }
 
 fn ram_decode<T: DeserializeOwned>(action: &'static str, body: &[u8]) -> Result<(), Error> {
-    serde_json::from_slice::<T>(body)
-        .map(|_| ())
-        .map_err(|e| Error::decode(action, format!("unexpected {action} response body: {e}")))
+    serde_json::from_slice::<T>(body).map(|_| ()).map_err(|e| {
+        Error::decode(
+            action,
+            format!("unexpected {action} response body: {}", cloud_http::redact::without_quoted_value(&e.to_string())),
+        )
+    })
 }
 
 /// The RAM actions whose answers are decoded into models.

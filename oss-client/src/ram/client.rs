@@ -318,8 +318,15 @@ impl RamClient {
         let response =
             transport::send(&inner.http, request, action, inner.max_body).await.map_err(|e| fail(Error::from(e)))?;
         if response.status.is_success() {
-            return serde_json::from_slice::<T>(&response.body)
-                .map_err(|e| fail(Error::decode(action, format!("unexpected {action} response body: {e}"))));
+            return serde_json::from_slice::<T>(&response.body).map_err(|e| {
+                fail(Error::decode(
+                    action,
+                    format!(
+                        "unexpected {action} response body: {}",
+                        cloud_http::redact::without_quoted_value(&e.to_string())
+                    ),
+                ))
+            });
         }
         let secrets = inner.credentials.secret_values();
         let mut error = service_error::from_response(action, &response, now, &secrets);
