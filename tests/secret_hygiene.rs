@@ -267,3 +267,87 @@ fn config_errors_do_not_echo_credentials() {
         assert!(!shown.contains(v), "{shown}");
     }
 }
+
+/// Answers every request with one body; the token endpoint with a usable token unless `.1`.
+struct Canned(&'static str, bool);
+
+impl sandbox::Simulator for Canned {
+    fn service(&self) -> &'static str {
+        "canned"
+    }
+    fn handle(&self, request: &sandbox::SimRequest) -> sandbox::SimResponse {
+        if request.path() == "/oauth/token" && !self.1 {
+            let token = serde_json::json!({"access_token": "opaque", "expires_in": 86400, "scope": "read:clients"});
+            return sandbox::SimResponse::json(200, &token);
+        }
+        sandbox::SimResponse::empty(200).with_header("content-type", "application/json").with_body(self.0)
+    }
+    fn injected_error(&self, _: sandbox::InjectedError) -> sandbox::SimResponse {
+        sandbox::SimResponse::empty(500)
+    }
+}
+
+async fn canned(body: &'static str) -> sandbox::SimServer {
+    sandbox::SimServer::start(Arc::new(Canned(body, false)), sandbox::RequestLog::new()).await.expect("server")
+}
+
+async fn canned_token(body: &'static str) -> sandbox::SimServer {
+    sandbox::SimServer::start(Arc::new(Canned(body, true)), sandbox::RequestLog::new()).await.expect("server")
+}
+
+/// An answer that carries a secret in a place the decoder does not expect: the decode error names the
+/// operation and the problem but does not quote the value.
+#[tokio::test]
+async fn decode_errors_do_not_quote_secrets_from_the_answer() {
+    let never = cloud_http::RetryPolicy::never;
+    for body in [
+        r#"{"RequestId": "r", "AccessKey": "PLANTED-KEY-SECRET"}"#,
+        r#"{"RequestId": "r", "AccessKey": {"AccessKeyId": "LTAI1", "AccessKeySecret": "PLANTED-KEY-SECRET", "CreateDate": 7}}"#,
+    ] {
+        let server = canned(body).await;
+        let ram = oss_client::ram::RamClient::builder()
+            .credentials(oss_client::Credentials::new("LTAItest", "admin-secret"))
+            .endpoint(server.base_url())
+            .retry_policy(never())
+            .build()
+            .expect("client");
+        let err = ram.access_keys("lobehub-oss").create().send().await.expect_err("garbled answer accepted");
+        let shown = format!("{err} {err:?}");
+        assert!(shown.contains("CreateAccessKey") && !shown.contains("PLANTED"), "{shown}");
+    }
+    for body in [r#""PLANTED-TOKEN""#, r#"{"access_token": "x", "expires_in": "PLANTED-TOKEN"}"#] {
+        let server = canned_token(body).await;
+        let auth0 = auth0_client::Auth0Client::builder()
+            .base_url(server.base_url())
+            .client_credentials("m2m", "m2m-secret")
+            .no_rate_limit()
+            .retry_policy(never())
+            .build()
+            .expect("client");
+        let err = auth0.clients().get("abc").await.expect_err("garbled token accepted");
+        let shown = format!("{err} {err:?}");
+        assert!(shown.contains("GetManagementToken") && !shown.contains("PLANTED"), "{shown}");
+    }
+    let server =
+        canned(r#"{"client_id": "abc", "name": "LobeHub", "client_secret": ["x"], "app_type": "PLANTED-APP"}"#).await;
+    let auth0 = auth0_client::Auth0Client::builder()
+        .base_url(server.base_url())
+        .client_credentials("m2m", "m2m-secret")
+        .no_rate_limit()
+        .retry_policy(never())
+        .build()
+        .expect("client");
+    let err = auth0.clients().get("abc").await.expect_err("garbled application accepted");
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("GetClient") && !shown.contains("PLANTED"), "{shown}");
+    let server = canned(r#"{"envs": [{"id": "e", "key": "AUTH_SECRET", "value": "PLANTED-ENV", "type": 5}]}"#).await;
+    let vercel = vercel_client::VercelClient::builder()
+        .token("token".into())
+        .base_url(server.base_url())
+        .retry_policy(never())
+        .build()
+        .expect("client");
+    let err = vercel.env("prj_1").list_decrypted().await.expect_err("garbled environment accepted");
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("filterProjectEnvs") && !shown.contains("PLANTED"), "{shown}");
+}
