@@ -116,7 +116,18 @@ pub async fn application(ctx: &Ctx<'_>) -> Result<(Plan, Auth0Outcome)> {
                     .callbacks(urls.callbacks.clone())
                     .allowed_logout_urls(urls.allowed_logout_urls.clone())
                     .web_origins(urls.web_origins.clone());
-                let (client, _) = auth0.clients().create_or_find(&body).await.step("auth0: create application")?;
+                // Not found by name a moment ago (above): create directly. After an unknown outcome (a lost answer)
+                // look again, never create twice (as `create_or_find` does, without its first lookup).
+                let client = match auth0.clients().create(&body).await {
+                    Ok(client) => client,
+                    Err(e) if e.outcome_unknown() => {
+                        match auth0.clients().find_by_name(&name).await.step("auth0: find application")? {
+                            Some(found) => found,
+                            None => return Err(e).step("auth0: create application"),
+                        }
+                    }
+                    Err(e) => return Err(e).step("auth0: create application"),
+                };
                 ctx.state.update(|s| {
                     s.auth0_client_id = Some(client.client_id.clone());
                     s.mark_created("auth0-client", &client.client_id);
