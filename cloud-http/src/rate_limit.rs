@@ -37,7 +37,7 @@ pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> 
 /// ```
 pub fn until_epoch(reset: i64, now: DateTime<Utc>) -> Duration {
     let reset_ms = if reset > 100_000_000_000 { reset } else { reset.saturating_mul(1000) };
-    let delta = reset_ms - now.timestamp_millis();
+    let delta = reset_ms.saturating_sub(now.timestamp_millis());
     if delta <= 0 { Duration::ZERO } else { Duration::from_millis(delta as u64) }
 }
 
@@ -70,5 +70,19 @@ mod tests {
         assert_eq!(retry_after(&h, now), None);
         h.insert("retry-after", "Tue, 31 Dec 2024 00:00:00 GMT".parse().unwrap());
         assert_eq!(retry_after(&h, now), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn extreme_reset_times_do_not_overflow() {
+        // Found by the auth0_json fuzz target: a hugely negative `x-ratelimit-reset` overflowed the subtraction.
+        let now = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(until_epoch(-999_999_999_999_199_999, now), Duration::ZERO);
+        assert_eq!(until_epoch(i64::MIN, now), Duration::ZERO);
+        assert!(until_epoch(i64::MAX, now) > Duration::ZERO);
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-reset", "-9999999999999199999".parse().unwrap());
+        assert_eq!(reset_header(&h, "x-ratelimit-reset", now), None);
+        h.insert("x-ratelimit-reset", "-999999999999199999".parse().unwrap());
+        assert_eq!(reset_header(&h, "x-ratelimit-reset", now), Some(Duration::ZERO));
     }
 }
