@@ -12,6 +12,7 @@
 mod common;
 
 use common::{Fixture, GENERATED, convergence_problems};
+use provision::engine::ProvisionerOptions;
 use std::time::Instant;
 
 /// What the killed run left behind, and how the resumed run ended.
@@ -22,6 +23,26 @@ struct CrashRun {
     killed: bool,
     /// The request the run was killed after.
     last: String,
+    /// Its kind (see [`kind`]), when it was a mutating request.
+    last_write: Option<String>,
+}
+
+/// A request's kind, without ids: service, method, action (RPC) or path with id-like segments replaced, and the
+/// query's parameter names (OSS sub-resources).
+fn kind(e: &sandbox::LoggedRequest) -> String {
+    let path: Vec<&str> =
+        e.path
+            .split('/')
+            .map(|seg| {
+                if seg.len() > 16 || seg.contains('_') || seg.chars().any(|c| c.is_ascii_uppercase()) {
+                    "*"
+                } else {
+                    seg
+                }
+            })
+            .collect();
+    let query: Vec<&str> = e.query.split('&').filter_map(|p| p.split('=').next()).filter(|k| !k.is_empty()).collect();
+    format!("{} {} {} {} {}", e.service, e.method, e.action, path.join("/"), query.join(","))
 }
 
 /// What the killed apply starts from.
@@ -65,11 +86,22 @@ async fn prepare(scenario: Scenario) -> Fixture {
     fx
 }
 
-async fn crash_after(scenario: Scenario, k: usize) -> CrashRun {
+/// A provisioner running its chains concurrently, or one after another: then the order of requests, and so
+/// what request k is, is the same in every run (deployments are polled at 250 ms, well past the 60 ms build, so
+/// that every wait takes exactly two polls).
+fn provisioner(fx: &Fixture, sequential: bool) -> provision::engine::Provisioner {
+    let mut options = ProvisionerOptions { sequential, ..common::fast_options() };
+    if sequential {
+        options.deploy.poll_interval = std::time::Duration::from_millis(250);
+    }
+    fx.provisioner_with(options)
+}
+
+async fn crash_after(scenario: Scenario, k: usize, sequential: bool) -> CrashRun {
     let fx = prepare(scenario).await;
     let trip = fx.cloud.log.trip_after(k);
     let killed = {
-        let provisioner = fx.provisioner();
+        let provisioner = provisioner(&fx, sequential);
         let apply = operation(&provisioner, scenario);
         tokio::select! {
             biased;
@@ -82,25 +114,16 @@ async fn crash_after(scenario: Scenario, k: usize) -> CrashRun {
         // The provisioner and the apply future are dropped here: in-flight requests are abandoned.
     };
     fx.cloud.log.disarm();
-    let last = fx
-        .cloud
-        .log
-        .entries()
-        .get(k - 1)
-        .map(|e| {
-            format!(
-                "{} {} {}{}",
-                e.service,
-                e.method,
-                e.path,
-                if e.action.is_empty() { String::new() } else { format!(" {}", e.action) }
-            )
-        })
+    let entry = fx.cloud.log.entries().get(k - 1).cloned();
+    let last = entry
+        .as_ref()
+        .map(|e| format!("{} {} {} {}", e.service, e.method, e.path, e.action).trim_end().to_string())
         .unwrap_or_default();
+    let last_write = entry.as_ref().filter(|e| killed && e.mutating).map(kind);
     // What the killed run had received and written ahead.
     let before = fx.state_on_disk();
 
-    let resumed = fx.provisioner().apply().await;
+    let resumed = provisioner(&fx, sequential).apply().await;
     let resumed = resumed.unwrap_or_else(|e| panic!("k={k} ({last}): the resumed apply failed: {e}"));
     assert!(resumed.deployment_id.is_some(), "k={k}: no deployment after resume");
     let problems = convergence_problems(&fx);
@@ -145,51 +168,68 @@ async fn crash_after(scenario: Scenario, k: usize) -> CrashRun {
     assert!(!third.plan.has_changes(), "k={k} ({last}): {}", third.plan.render_text());
     let writes = fx.cloud.log.mutating();
     assert!(writes.is_empty(), "k={k} ({last}): the converged apply wrote: {writes:#?}");
-    CrashRun { k, killed, last }
+    CrashRun { k, killed, last, last_write }
 }
 
-/// The number of requests of an uninterrupted apply in the scenario.
-async fn apply_requests(scenario: Scenario) -> usize {
+/// An uninterrupted run of the scenario: its number of requests and the kinds of its mutating requests.
+async fn uninterrupted(scenario: Scenario, sequential: bool) -> (usize, std::collections::BTreeSet<String>) {
     let fx = prepare(scenario).await;
-    operation(&fx.provisioner(), scenario).await.expect("uninterrupted run");
-    fx.cloud.log.len()
+    operation(&provisioner(&fx, sequential), scenario).await.expect("uninterrupted run");
+    let entries = fx.cloud.log.entries();
+    (entries.len(), entries.iter().filter(|e| e.mutating).map(kind).collect())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_after_every_request_resumes_and_converges() {
-    kill_after_every_request(Scenario::Fresh, 20).await;
+    kill_after_every_request(Scenario::Fresh, 20, true).await;
+}
+
+/// With the chains concurrent, what request k is varies from run to run (and other chains' requests may be in
+/// flight when the process dies).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_after_every_request_of_a_concurrent_apply_resumes_and_converges() {
+    kill_after_every_request(Scenario::Fresh, 20, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_during_a_key_rotation_resumes_and_converges() {
-    kill_after_every_request(Scenario::Rotation, 10).await;
+    kill_after_every_request(Scenario::Rotation, 10, true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_during_set_domain_resumes_and_converges() {
-    kill_after_every_request(Scenario::SetDomain, 10).await;
+    kill_after_every_request(Scenario::SetDomain, 10, true).await;
 }
 
-async fn kill_after_every_request(scenario: Scenario, at_least: usize) {
+async fn kill_after_every_request(scenario: Scenario, at_least: usize, sequential: bool) {
     use futures::StreamExt;
     let started = Instant::now();
-    let n = apply_requests(scenario).await;
+    let (n, writes) = uninterrupted(scenario, sequential).await;
     assert!(n > at_least, "the {scenario:?} apply sends more than {at_least} requests, got {n}");
-    let mut runs: Vec<CrashRun> = futures::stream::iter(1..=n)
-        .map(|k| tokio::spawn(crash_after(scenario, k)))
+    // Deployment polling makes the count vary a little from run to run: a few k past N too (a run that ends
+    // before its k is not killed, and is checked all the same).
+    let mut runs: Vec<CrashRun> = futures::stream::iter(1..=n + 4)
+        .map(|k| tokio::spawn(crash_after(scenario, k, sequential)))
         .buffer_unordered(4)
         .map(|joined| joined.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())))
         .collect()
         .await;
     runs.sort_by_key(|r| r.k);
     let killed = runs.iter().filter(|r| r.killed).count();
+    // In order, every kind of write of the uninterrupted run was the last request of some killed run.
+    let killed_after: std::collections::BTreeSet<String> = runs.iter().filter_map(|r| r.last_write.clone()).collect();
+    let missed: Vec<&String> = writes.difference(&killed_after).collect();
     println!(
-        "{scenario:?}: N = {n} requests in an uninterrupted apply; killed after k = 1..={n}: {killed} runs killed, all resumed and converged in {:?}",
+        "{scenario:?} ({}): N = {n} requests in an uninterrupted apply; killed after k = 1..={}: {killed} runs killed, after {} of the {} kinds of write, all resumed and converged in {:?}",
+        if sequential { "chains in order" } else { "chains concurrent" },
+        n + 4,
+        writes.len() - missed.len(),
+        writes.len(),
         started.elapsed()
     );
     for r in runs.iter().filter(|r| r.killed) {
         println!("  k={:>3}: killed after {}", r.k, r.last);
     }
-    // Deployment polling makes N vary a little between runs; nearly every k must have been a real kill.
-    assert!(killed + 5 >= n, "only {killed} of {n} runs were killed");
+    assert!(!sequential || missed.is_empty(), "no run was killed right after these writes: {missed:#?}");
+    assert!(killed + 8 >= n, "only {killed} of {n} runs were killed");
 }
