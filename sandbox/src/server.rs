@@ -228,7 +228,14 @@ pub struct FaultMix {
 impl Default for FaultMix {
     /// An even mix of 500, 503, throttling, resets and stalls; no lost responses.
     fn default() -> Self {
-        Self { internal_error: 1, service_unavailable: 1, throttled: 1, connection_reset: 1, stall: 1, response_lost: 0 }
+        Self {
+            internal_error: 1,
+            service_unavailable: 1,
+            throttled: 1,
+            connection_reset: 1,
+            stall: 1,
+            response_lost: 0,
+        }
     }
 }
 
@@ -484,7 +491,10 @@ pub struct SimServer {
 
 impl std::fmt::Debug for SimServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SimServer").field("service", &self.shared.simulator.service()).field("addr", &self.addr).finish()
+        f.debug_struct("SimServer")
+            .field("service", &self.shared.simulator.service())
+            .field("addr", &self.addr)
+            .finish()
     }
 }
 
@@ -590,7 +600,8 @@ async fn process(shared: Arc<Shared>, request: SimRequest) -> Option<SimResponse
     let (faults, fault) = {
         let faults = lock(&shared.faults).clone();
         let mut rng = lock(&shared.rng);
-        let fault = if faults.failure_rate > 0.0 && rng.f64() < faults.failure_rate { faults.mix.pick(&mut rng) } else { None };
+        let fault =
+            if faults.failure_rate > 0.0 && rng.f64() < faults.failure_rate { faults.mix.pick(&mut rng) } else { None };
         (faults, fault)
     };
     if !faults.latency.is_zero() {
