@@ -1,6 +1,9 @@
-//! A full `apply` against the four simulators with a fixed latency on every request, measured three ways:
+//! A full `apply` against the four simulators with a fixed latency on every request, measured four ways:
 //! a fresh apply (the engine's concurrent dependency graph), the same fresh apply with every step run one after
-//! another (`ProvisionerOptions.sequential`), and a converged apply (read-only).
+//! another (`ProvisionerOptions.sequential`), a converged apply (read-only), and a fresh apply whose `JWKS_KEY`
+//! is already in the state file (what generating the RSA key off the critical path would give).
+//!
+//! `APPLY_BENCH_TIMELINE=1` also prints every request of the instrumented runs with its completion time.
 //!
 //! Before the timed runs, one instrumented run of each prints the request counts, the requests of each chain of
 //! the engine's dependency graph, the critical-path lower bound derived from them, and the wall time against
@@ -15,10 +18,12 @@ mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use provision::engine::{Provisioner, ProvisionerOptions};
+use provision::state::StoredSecret;
 use provision::steps::vercel::DeployOptions;
 use sandbox::Faults;
 use sandbox::cloud::{CloudOptions, SimulatedCloud};
 use sandbox::server::LoggedRequest;
+use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -52,6 +57,12 @@ struct Setup {
 }
 
 async fn setup(p: Params, sequential: bool) -> Setup {
+    setup_with(p, sequential, None).await
+}
+
+/// [`setup`], with `JWKS_KEY` already in the state file when `jwks` is given (as if it had been generated while
+/// the first phase's requests were in flight instead of after them).
+async fn setup_with(p: Params, sequential: bool, jwks: Option<&SecretString>) -> Setup {
     let cloud = SimulatedCloud::start(CloudOptions { build_duration: p.build, ..Default::default() })
         .await
         .expect("simulators start");
@@ -65,6 +76,12 @@ async fn setup(p: Params, sequential: bool) -> Setup {
         ..common::fast_options()
     };
     let provisioner = Provisioner::new(config, options).expect("provisioner");
+    if let Some(key) = jwks {
+        provisioner
+            .state()
+            .update(|s| s.generated.insert("JWKS_KEY".to_string(), StoredSecret(key.clone())))
+            .expect("state update");
+    }
     Setup { cloud, _dir: dir, provisioner }
 }
 
@@ -174,8 +191,8 @@ fn measured_depth(times: &[Duration], latency: Duration) -> usize {
 }
 
 /// One instrumented run: prints what the run did and where the time went.
-async fn report(name: &str, p: Params, sequential: bool, converged: bool) {
-    let s = setup(p, sequential).await;
+async fn report(name: &str, p: Params, sequential: bool, converged: bool, jwks: Option<&SecretString>) {
+    let s = setup_with(p, sequential, jwks).await;
     if converged {
         s.provisioner.apply().await.expect("first apply");
         s.cloud.log.clear();
@@ -254,10 +271,12 @@ fn bench(c: &mut Criterion) {
         keygen[0].as_secs_f64() * 1e3,
         keygen[6].as_secs_f64() * 1e3
     );
+    let jwks = provision::secrets::generate_jwks_key().expect("JWKS key");
     rt.block_on(async {
-        report("fresh apply (concurrent graph)", p, false, false).await;
-        report("fresh apply (sequential)", p, true, false).await;
-        report("converged apply", p, false, true).await;
+        report("fresh apply (concurrent graph)", p, false, false, None).await;
+        report("fresh apply (sequential)", p, true, false, None).await;
+        report("converged apply", p, false, true, None).await;
+        report("fresh apply (concurrent graph), JWKS_KEY generated beforehand", p, false, false, Some(&jwks)).await;
     });
 
     let mut group = c.benchmark_group("apply");
@@ -276,6 +295,19 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    let jwks = &jwks;
+    group.bench_function("fresh (concurrent, JWKS_KEY generated beforehand)", |b| {
+        b.to_async(&rt).iter_custom(|iters| async move {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let s = setup_with(p, false, Some(jwks)).await;
+                let start = Instant::now();
+                s.provisioner.apply().await.expect("fresh apply");
+                total += start.elapsed();
+            }
+            total
+        })
+    });
     let converged = rt.block_on(async {
         let s = setup(p, false).await;
         s.provisioner.apply().await.expect("first apply");
