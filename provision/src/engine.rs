@@ -160,8 +160,18 @@ impl Provisioner {
             } else {
                 futures::join!(aliyun::ram_user(&ctx), vercel::project(&ctx))
             };
-            let (ram_plan, ram_out) = ram_user?;
-            let (project_plan, project_out) = project?;
+            // Both errors are reported when both chains fail.
+            let (ram_user, project) = match (ram_user, project) {
+                (Ok(r), Ok(p)) => (r, p),
+                (r, p) => {
+                    let errors = [r.err(), p.err()].into_iter().flatten().collect();
+                    return Err(Error::combine(errors).err().unwrap_or_else(|| {
+                        Error::blocked("apply", "a step ended without a result", "run apply again")
+                    }));
+                }
+            };
+            let (ram_plan, ram_out) = ram_user;
+            let (project_plan, project_out) = project;
             let vercel_key = project_out.value("S3_ACCESS_KEY_ID");
             let (key_plan, key) =
                 aliyun::access_key(&ctx, &ram_out.keys, vercel_key.as_deref(), project_out.has("S3_SECRET_ACCESS_KEY"))

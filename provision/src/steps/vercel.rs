@@ -84,6 +84,22 @@ pub async fn project(ctx: &Ctx<'_>) -> Result<(Plan, ProjectOutcome)> {
                             _ => return Err(e).step("vercel: create project"),
                         }
                     }
+                    // The outcome is unknown (timeout, reset, 5xx): look. Project names are unique, so creating
+                    // again when it is absent cannot make a second one.
+                    Err(e) if outcome_unknown(&e) => {
+                        match vercel.projects().find(&name).await.step("vercel: find project")? {
+                            Some(p) if p.is_linked_to(&repo) => p,
+                            Some(_) => return Err(e).step("vercel: create project"),
+                            None => vercel
+                                .projects()
+                                .create(name.clone())
+                                .framework("nextjs")
+                                .git_repository(GitRepository::github(repo.clone()))
+                                .send()
+                                .await
+                                .step("vercel: create project")?,
+                        }
+                    }
                     Err(e) => return Err(e).step("vercel: create project"),
                 };
                 ctx.state.update(|s| {
@@ -141,6 +157,11 @@ pub async fn project(ctx: &Ctx<'_>) -> Result<(Plan, ProjectOutcome)> {
     }
     step.done(if plan.has_changes() { "changed" } else { "unchanged" });
     Ok((plan, outcome))
+}
+
+/// Whether a failed request may or may not have taken effect.
+fn outcome_unknown(e: &vercel_client::Error) -> bool {
+    matches!(e.kind(), ErrorKind::Timeout | ErrorKind::Transport(_) | ErrorKind::Server)
 }
 
 /// The Vercel variable for a desired one: secrets are `sensitive`, everything else `encrypted` (readable back,
