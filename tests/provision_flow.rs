@@ -281,3 +281,25 @@ async fn full_access_policy_when_asked_and_back_to_least_privilege() {
     let attached: Vec<String> = fx.cloud.ram.attached_policies("lobehub-oss").into_iter().map(|(_, n)| n).collect();
     assert_eq!(attached, vec!["lobehub-oss-alice-lobehub-files".to_string()]);
 }
+
+#[tokio::test]
+async fn invite_links_survive_an_apply_that_fails_later() {
+    let fx = Fixture::new("").await;
+    // The build fails (a variable the tool never sets is required), after the users got their links.
+    let mut rules = sandbox::vercel::BuildRules::lobehub();
+    rules.required_keys.push("SOMETHING_ELSE".into());
+    fx.cloud.vercel.set_build_rules(rules);
+    let p = fx.provisioner();
+    let err = p.apply().await.expect_err("the deployment fails");
+    assert!(err.to_string().contains("deployment"), "{err}");
+    assert_eq!(fx.cloud.auth0.tickets().len(), 2);
+
+    fx.cloud.vercel.set_build_rules(sandbox::vercel::BuildRules::lobehub());
+    let outcome = p.apply().await.expect("apply");
+    let mut emails: Vec<_> = outcome.invites.iter().map(|(e, _)| e.clone()).collect();
+    emails.sort();
+    assert_eq!(emails, ["alice@example.com", "bob@example.com"]);
+    assert_eq!(fx.cloud.auth0.tickets().len(), 2, "no new ticket was issued");
+    // Shown once.
+    assert!(p.apply().await.expect("apply").invites.is_empty());
+}

@@ -108,6 +108,7 @@ pub async fn destroy(p: &Provisioner, options: DestroyOptions) -> Result<Plan> {
             p.state().update(|st| {
                 st.forget("auth0-client", &client_id);
                 st.forget_all("auth0-invited");
+                st.pending_invites.clear();
                 st.auth0_client_id = None;
             })?;
         }

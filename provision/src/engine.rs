@@ -154,6 +154,12 @@ impl Provisioner {
         // Independent chains, concurrently: the bucket; the Auth0 application; and (RAM user ∥ Vercel project)
         // followed by the access key decision, which needs both. With `sequential`, one after another (for
         // measuring what the concurrency buys).
+        // RSA key generation takes 50-250 ms of CPU: when a JWKS_KEY may be needed, start it now on a blocking
+        // thread so it is off the critical path. Used only if neither the state file nor Vercel holds one.
+        let jwks_needed = ctx.mode == Mode::Apply
+            && lobehub::generated_secrets(config.profile).contains(&"JWKS_KEY")
+            && !self.state.snapshot().generated.contains_key("JWKS_KEY");
+        let jwks_task = jwks_needed.then(|| tokio::task::spawn_blocking(secrets::generate_jwks_key));
         let key_chain = async {
             let (ram_user, project) = if self.sequential {
                 (aliyun::ram_user(&ctx).await, vercel::project(&ctx).await)
@@ -202,7 +208,11 @@ impl Provisioner {
         plan.extend(key_chain_plan);
 
         // Generated secrets: from the state file, else left as Vercel holds them, else generated once.
-        let generated = self.generated_secrets(&ctx, &project_out)?;
+        let jwks = match jwks_task {
+            Some(task) => Some(task.await.map_err(|e| e.to_string()).and_then(|r| r)),
+            None => None,
+        };
+        let generated = self.generated_secrets(&ctx, &project_out, jwks)?;
 
         let facts = EnvFacts {
             auth0_client_id: auth0_out.client_id.clone(),
@@ -228,7 +238,7 @@ impl Provisioner {
             }
         }
 
-        let mut outcome = Outcome { app_url: ctx.app_url(), invites: auth0_out.invites.clone(), ..Outcome::default() };
+        let mut outcome = Outcome { app_url: ctx.app_url(), ..Outcome::default() };
         outcome.env = desired_env.iter().map(|d| (d.key.clone(), d.shown())).collect();
         let Some(project) = project_out.project.clone() else {
             // A plan for a project that does not exist yet: every variable is new.
@@ -291,6 +301,15 @@ impl Provisioner {
         if ctx.mode == Mode::Apply && !key.retire_after_deploy.is_empty() {
             aliyun::retire_keys(&ctx, &key.retire_after_deploy).await?;
         }
+        if ctx.mode == Mode::Apply {
+            // Every invite link not yet shown (also those of an earlier run that failed later on).
+            outcome.invites = self.state.update(|s| {
+                std::mem::take(&mut s.pending_invites)
+                    .into_iter()
+                    .map(|(email, link)| (email, link.expose().to_string()))
+                    .collect()
+            })?;
+        }
         outcome.plan = plan;
         Ok(outcome)
     }
@@ -301,7 +320,9 @@ impl Provisioner {
         &self,
         ctx: &Ctx<'_>,
         project: &vercel::ProjectOutcome,
+        pregenerated_jwks: Option<std::result::Result<SecretString, String>>,
     ) -> Result<Vec<(String, Option<SecretString>)>> {
+        let mut pregenerated_jwks = pregenerated_jwks;
         let names = lobehub::generated_secrets(self.config.profile);
         let mut out = Vec::new();
         for name in names {
@@ -326,7 +347,9 @@ impl Provisioner {
                 continue;
             }
             let value = match *name {
-                "JWKS_KEY" => secrets::generate_jwks_key()
+                "JWKS_KEY" => pregenerated_jwks
+                    .take()
+                    .unwrap_or_else(secrets::generate_jwks_key)
                     .map_err(|e| Error::blocked("secrets: JWKS_KEY", e, "run apply again"))?,
                 _ => secrets::random_base64_32(),
             };

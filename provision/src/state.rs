@@ -82,6 +82,8 @@ pub struct State {
     /// them again, so this is how a changed secret (a new database password, a rotated client secret) is told
     /// apart from an unchanged one.
     pub pushed: BTreeMap<String, String>,
+    /// Invite links issued but not yet shown by a run that completed, by e-mail.
+    pub pending_invites: BTreeMap<String, StoredSecret>,
     /// Resources the tool created (kind → names), so `destroy` removes those and nothing else.
     pub created: BTreeMap<String, Vec<String>>,
 }

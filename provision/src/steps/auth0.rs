@@ -279,6 +279,10 @@ async fn trusted_user(
     let ticket = ChangePasswordTicketRequestContent::invite(user.user_id.clone(), client_id.to_string())
         .result_url(ctx.app_url());
     let ticket = auth0.tickets().password_change(&ticket).await.step("auth0: create invite link")?;
-    ctx.state.update(|s| s.mark_created("auth0-invited", email))?;
+    // Kept until a run that completes has printed it: a failure later in this run must not lose the link.
+    ctx.state.update(|s| {
+        s.mark_created("auth0-invited", email);
+        s.pending_invites.insert(email.to_string(), crate::state::StoredSecret::new(ticket.ticket.clone()));
+    })?;
     Ok((plan, Some((email.to_string(), ticket.ticket))))
 }
