@@ -278,7 +278,8 @@ impl Provisioner {
             }
             vercel::record_unknown(&mut plan, &unknown);
         }
-        let (env_plan, report) = vercel::sync_env(&ctx, &project.id, &desired_env, &remove, &overwrite).await?;
+        let (env_plan, report) =
+            vercel::sync_env(&ctx, &project.id, &desired_env, &project_out.env, &remove, &overwrite).await?;
         plan.extend(env_plan);
         if ctx.mode == Mode::Apply {
             // What was just written is known to be in Vercel: remember its fingerprint.

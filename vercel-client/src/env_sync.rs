@@ -108,6 +108,7 @@ pub struct SyncEnv<'c> {
     overwrite_sensitive: bool,
     overwrite_keys: BTreeSet<String>,
     dry_run: bool,
+    existing: Option<Vec<EnvVar>>,
 }
 
 impl<'c> crate::env::EnvHandler<'c> {
@@ -138,6 +139,7 @@ impl<'c> SyncEnv<'c> {
             overwrite_sensitive: false,
             overwrite_keys: BTreeSet::new(),
             dry_run: false,
+            existing: None,
         }
     }
 
@@ -194,8 +196,22 @@ impl<'c> SyncEnv<'c> {
         self
     }
 
+    /// Uses this listing of the project's variables (from [`EnvHandler::list_decrypted`](crate::EnvHandler::list_decrypted)
+    /// moments ago) instead of listing them again: a caller that already read them saves a request.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: vercel_client::VercelClient, vars: Vec<vercel_client::NewEnvVar>) -> vercel_client::Result<()> {
+    /// let existing = client.env("lobechat").list_decrypted().await?;
+    /// let report = client.sync_env("lobechat", vars).existing(existing).send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn existing(mut self, vars: Vec<EnvVar>) -> Self {
+        self.existing = Some(vars);
+        self
+    }
+
     /// Runs the sync.
-    pub async fn send(self) -> Result<SyncReport> {
+    pub async fn send(mut self) -> Result<SyncReport> {
         const OP: &str = "syncProjectEnv";
         let mut identities = HashSet::new();
         for var in &self.desired {
@@ -207,7 +223,11 @@ impl<'c> SyncEnv<'c> {
             }
         }
         let env = self.client.env(self.project.clone());
-        let existing = env.list_decrypted().await?;
+        let listed = self.existing.is_none();
+        let existing = match self.existing.take() {
+            Some(vars) => vars,
+            None => env.list_decrypted().await?,
+        };
         // A variable an integration owns (the Neon Marketplace's DATABASE_URL, …) is not ours to rewrite.
         if let Some((want, owned)) = self.desired.iter().find_map(|want| {
             existing
@@ -226,7 +246,7 @@ impl<'c> SyncEnv<'c> {
                 owned.configuration_id.as_deref().unwrap_or_default()
             )));
         }
-        let mut report = SyncReport { requests: 1, ..SyncReport::default() };
+        let mut report = SyncReport { requests: usize::from(listed), ..SyncReport::default() };
         let overwrite = |key: &str| self.overwrite_sensitive || self.overwrite_keys.contains(key);
         let plan = plan(&self.desired, &existing, &overwrite);
 

@@ -216,3 +216,16 @@ async fn dry_run_reports_without_writing() {
     let received = server.received_requests().await.unwrap();
     assert_eq!(received.len(), 1, "only the list request is sent");
 }
+
+#[tokio::test]
+async fn a_given_listing_saves_the_list_request() {
+    let (server, client) = setup().await;
+    let existing = vec![
+        serde_json::from_value::<vercel_client::EnvVar>(json!({"id": "e1", "key": "APP_URL", "value": "https://chat.example.com", "type": "encrypted", "target": ["production", "preview"], "decrypted": true})).unwrap(),
+    ];
+    let desired = vec![NewEnvVar::encrypted("APP_URL", "https://chat.example.com", [Production, Preview])];
+    let report = client.sync_env("prj_1", desired).existing(existing).send().await.unwrap();
+    assert!(report.is_converged());
+    assert_eq!(report.requests, 0);
+    assert!(server.received_requests().await.unwrap().is_empty());
+}

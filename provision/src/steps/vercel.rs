@@ -182,6 +182,7 @@ pub async fn sync_env(
     ctx: &Ctx<'_>,
     project_id: &str,
     desired: &[DesiredVar],
+    existing: &[EnvVar],
     remove: &[String],
     overwrite: &[String],
 ) -> Result<(Plan, SyncReport)> {
@@ -192,6 +193,7 @@ pub async fn sync_env(
         .services
         .vercel
         .sync_env(project_id.to_string(), vars)
+        .existing(existing.to_vec())
         .delete_keys(remove.iter().cloned())
         .overwrite_keys(overwrite.iter().cloned())
         .dry_run(!ctx.applying())
