@@ -71,7 +71,7 @@ async fn setup_with(p: Params, sequential: bool, jwks: Option<&SecretString>) ->
     let text = common::config_text(&cloud, &dir.path().join("state.json"), "");
     let config = provision::config::Config::from_toml(&text, &cloud.credentials_env()).expect("valid config");
     let options = ProvisionerOptions {
-        deploy: DeployOptions { poll_interval: p.poll, timeout: Duration::from_secs(60) },
+        deploy: DeployOptions { poll_interval: p.poll, timeout: Duration::from_secs(60), ..DeployOptions::default() },
         sequential,
         ..common::fast_options()
     };

@@ -50,7 +50,11 @@ pub fn fast_options() -> ProvisionerOptions {
                 .with_max_elapsed(Duration::from_secs(30)),
             auth0_rate_limit: false,
         },
-        deploy: DeployOptions { poll_interval: Duration::from_millis(20), timeout: Duration::from_secs(30) },
+        deploy: DeployOptions {
+            poll_interval: Duration::from_millis(20),
+            timeout: Duration::from_secs(30),
+            ..DeployOptions::default()
+        },
         ..ProvisionerOptions::default()
     }
 }

@@ -257,13 +257,19 @@ pub fn record_unknown(plan: &mut Plan, keys: &[&str]) {
 pub struct DeployOptions {
     /// How often to poll, at first.
     pub poll_interval: Duration,
+    /// The longest wait between two polls (READY is seen at most this late).
+    pub max_poll_interval: Duration,
     /// How long to wait for READY.
     pub timeout: Duration,
 }
 
 impl Default for DeployOptions {
     fn default() -> Self {
-        Self { poll_interval: Duration::from_secs(3), timeout: Duration::from_secs(30 * 60) }
+        Self {
+            poll_interval: Duration::from_secs(3),
+            max_poll_interval: Duration::from_secs(5),
+            timeout: Duration::from_secs(30 * 60),
+        }
     }
 }
 
@@ -313,7 +319,10 @@ pub async fn deploy(
         .deployments()
         .wait_until_ready(
             &created.id,
-            WaitOptions::default().poll_interval(options.poll_interval).timeout(options.timeout),
+            WaitOptions::default()
+                .poll_interval(options.poll_interval)
+                .max_poll_interval(options.max_poll_interval)
+                .timeout(options.timeout),
         )
         .await;
     match waited {
