@@ -37,6 +37,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod object;
+mod pagination;
 pub mod presign;
 pub mod ram;
 pub mod service;

@@ -157,13 +157,10 @@ impl ListBuckets {
     /// Every bucket on every page, fetched page by page as the stream is read.
     pub fn into_stream(self) -> impl Stream<Item = Result<BucketSummary>> + Send {
         let start = self.marker.clone();
-        let pages = futures::stream::try_unfold((self, Some(start)), |(this, next)| async move {
-            let Some(marker) = next else { return Ok::<_, Error>(None) };
+        crate::pagination::marker_stream(self, start, |this: Self, marker: Option<String>| async move {
             let page = this.page(marker.as_deref()).await?;
-            let following = page.next_marker.clone().map(Some);
-            Ok(Some((page.buckets, (this, following))))
-        });
-        pages.map_ok(|buckets| futures::stream::iter(buckets.into_iter().map(Ok))).try_flatten()
+            Ok((this, page.buckets, page.next_marker))
+        })
     }
 
     /// Every bucket on every page.

@@ -129,13 +129,10 @@ impl ListObjects {
     /// Every object on every page, fetched page by page as the stream is read.
     pub fn into_stream(self) -> impl Stream<Item = Result<ObjectSummary>> + Send {
         let start = self.marker.clone();
-        let pages = futures::stream::try_unfold((self, Some(start)), |(this, next)| async move {
-            let Some(marker) = next else { return Ok::<_, Error>(None) };
+        crate::pagination::marker_stream(self, start, |this: Self, marker: Option<String>| async move {
             let page = this.page(marker.as_deref()).await?;
-            let following = page.next_marker.clone().map(Some);
-            Ok(Some((page.objects, (this, following))))
-        });
-        pages.map_ok(|objects| futures::stream::iter(objects.into_iter().map(Ok))).try_flatten()
+            Ok((this, page.objects, page.next_marker))
+        })
     }
 
     /// Every object on every page.
