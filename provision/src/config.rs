@@ -573,40 +573,24 @@ pub fn validate_region(v: &str) -> Result<(), String> {
 }
 
 /// Checks an OSS bucket name: 3–63 characters, lower-case letters, digits and `-`, starting and ending with a
-/// letter or digit.
+/// letter or digit (oss-client's own check, so the config refuses exactly what the client would).
 ///
 /// ```
 /// assert!(provision::config::validate_bucket_name("lobehub-files").is_ok());
 /// assert!(provision::config::validate_bucket_name("Lobehub_Files").is_err());
 /// ```
 pub fn validate_bucket_name(v: &str) -> Result<(), String> {
-    let ok = (3..=63).contains(&v.len())
-        && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !v.starts_with('-')
-        && !v.ends_with('-');
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{v}` is not a valid bucket name: 3-63 characters of a-z, 0-9 and -, starting and ending with a letter or digit"
-        ))
-    }
+    oss_client::endpoint::validate_bucket_name("config", v).map_err(|e| e.detail().unwrap_or("invalid").to_string())
 }
 
-/// Checks a RAM user name: 1–64 characters of `A-Za-z0-9._-`.
+/// Checks a RAM user name: 1–64 characters of `A-Za-z0-9._-` (oss-client's own check).
 ///
 /// ```
 /// assert!(provision::config::validate_ram_user_name("lobehub-oss").is_ok());
 /// assert!(provision::config::validate_ram_user_name("lobe hub").is_err());
 /// ```
 pub fn validate_ram_user_name(v: &str) -> Result<(), String> {
-    let ok =
-        (1..=64).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("`{v}` is not a valid RAM user name: 1-64 characters of A-Z, a-z, 0-9, `.`, `_`, `-`"))
-    }
+    oss_client::ram::names::validate_user_name("config", v).map_err(|e| e.detail().unwrap_or("invalid").to_string())
 }
 
 fn validate_vercel_project(v: &str) -> Result<(), String> {

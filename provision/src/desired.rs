@@ -55,6 +55,21 @@ pub struct EnvFacts {
     pub generated: Vec<(String, SecretString)>,
 }
 
+impl EnvFacts {
+    /// The variables whose values exist only once apply has created their resource (a plan shows them as
+    /// "known after apply").
+    pub fn unknown_until_applied(&self) -> Vec<&'static str> {
+        let mut unknown = Vec::new();
+        if self.auth0_client_id.is_none() {
+            unknown.extend(["AUTH_AUTH0_ID", "AUTH_AUTH0_SECRET"]);
+        }
+        if self.s3_access_key_id.is_none() {
+            unknown.extend(["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"]);
+        }
+        unknown
+    }
+}
+
 impl fmt::Debug for EnvFacts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EnvFacts")

@@ -251,14 +251,7 @@ impl Provisioner {
                     detail: String::new(),
                 });
             }
-            let mut unknown = Vec::new();
-            if facts.auth0_client_id.is_none() {
-                unknown.extend(["AUTH_AUTH0_ID", "AUTH_AUTH0_SECRET"]);
-            }
-            if facts.s3_access_key_id.is_none() {
-                unknown.extend(["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"]);
-            }
-            vercel::record_unknown(&mut plan, &unknown);
+            vercel::record_unknown(&mut plan, &facts.unknown_until_applied());
             plan.resource(
                 "vercel",
                 "production deployment",
@@ -269,14 +262,7 @@ impl Provisioner {
             return Ok(outcome);
         };
         if ctx.mode == Mode::Plan {
-            let mut unknown = Vec::new();
-            if facts.auth0_client_id.is_none() {
-                unknown.extend(["AUTH_AUTH0_ID", "AUTH_AUTH0_SECRET"]);
-            }
-            if facts.s3_access_key_id.is_none() {
-                unknown.extend(["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"]);
-            }
-            vercel::record_unknown(&mut plan, &unknown);
+            vercel::record_unknown(&mut plan, &facts.unknown_until_applied());
         }
         let (env_plan, report) =
             vercel::sync_env(&ctx, &project.id, &desired_env, &project_out.env, &remove, &overwrite).await?;
