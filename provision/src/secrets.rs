@@ -65,7 +65,7 @@ pub fn generate_jwks_key() -> Result<SecretString, String> {
     let n = b64(key.n());
     let e = b64(key.e());
     let thumbprint = Sha256::digest(format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#).as_bytes());
-    let kid: String = thumbprint.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let kid = hex::encode(&thumbprint[..8]);
     let jwk = json!({
         "kty": "RSA",
         "n": n,

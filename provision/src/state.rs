@@ -97,7 +97,7 @@ pub struct State {
 /// ```
 pub fn fingerprint(value: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(value.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(value.as_bytes()))
 }
 
 impl State {

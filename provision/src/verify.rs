@@ -133,7 +133,7 @@ pub async fn verify(p: &Provisioner) -> crate::Result<VerifyReport> {
     // OSS with the RAM key.
     let key_id = env_value("S3_ACCESS_KEY_ID");
     let ram_key = state.access_key.clone().filter(|k| Some(&k.id) == key_id.as_ref());
-    let object_key = format!(".provision-verify/{}.txt", uuid_like());
+    let object_key = format!(".provision-verify/{}.txt", uuid::Uuid::new_v4().simple());
     let body = format!("provision verify {object_key}");
     let ram_oss = match &ram_key {
         Some(k) => Some(p.services().oss_with(config, oss_client::Credentials::new(k.id.clone(), k.secret.expose()))?),
@@ -347,7 +347,7 @@ async fn signup_refused(p: &Provisioner, http: &reqwest::Client, client_id: &str
     let config = p.config();
     let base = config.endpoints.auth0.clone().unwrap_or_else(|| format!("https://{}", config.auth0.domain));
     let url = format!("{}/dbconnections/signup", base.trim_end_matches('/'));
-    let email = format!("provision-verify-{}@example.invalid", uuid_like());
+    let email = format!("provision-verify-{}@example.invalid", uuid::Uuid::new_v4().simple());
     let password = auth0_client::users::random_password();
     let body = serde_json::json!({
         "client_id": client_id,
@@ -376,11 +376,4 @@ async fn signup_refused(p: &Provisioner, http: &reqwest::Client, client_id: &str
         ));
     }
     Ok(format!("public sign-up refused (HTTP {})", status.as_u16()))
-}
-
-fn uuid_like() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 8];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
