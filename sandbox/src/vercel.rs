@@ -1568,12 +1568,7 @@ fn list_deployments(s: &State, scope: &str, req: &SimRequest) -> Reply {
 /// Whether a `Host` names a deployed app rather than the API: a `*.vercel.app` host or a custom domain (the
 /// API is reached as `127.0.0.1`, `localhost` or `api.vercel.com`).
 fn is_app_host(host: &str) -> bool {
-    !(host == "api.vercel.com" || is_loopback_host(host))
-}
-
-fn is_loopback_host(host: &str) -> bool {
-    let h = host.trim_start_matches('[').trim_end_matches(']');
-    h.eq_ignore_ascii_case("localhost") || h.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+    !(host == "api.vercel.com" || cloud_http::endpoint::is_loopback_host(host))
 }
 
 impl VercelSim {
