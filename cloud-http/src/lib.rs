@@ -7,6 +7,7 @@
 //!   server's `Retry-After`.
 //! - [`transport`]: send one request, read the whole body with a size cap, classify transport failures
 //!   (timeout, connect, reset) and log the exchange with secrets redacted.
+//! - [`pagination`]: page caps, repeated-cursor guards and de-duplication for every list loop.
 //! - [`metadata`]: the service error metadata every client error carries (code, message, request id, …).
 //! - [`redact`]: redaction of `Authorization`, signatures and tokens in headers and URLs.
 //! - [`rate_limit`]: parsing `Retry-After` and rate-limit reset headers.
@@ -47,6 +48,7 @@
 pub mod clock;
 pub mod endpoint;
 pub mod metadata;
+pub mod pagination;
 pub mod rate_limit;
 pub mod redact;
 pub mod retry;
