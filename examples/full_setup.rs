@@ -51,7 +51,7 @@ domain = "chat.example.com"
 fn print_outcome(title: &str, outcome: &Outcome) {
     println!("\n== {title}\n{}", outcome.plan.render_text());
     for (email, link) in &outcome.invites {
-        println!("Invite link for {email}: {link}");
+        println!("Invite link for {email}: {}", link.expose());
     }
 }
 

@@ -26,7 +26,7 @@ async fn live_apply_verify_destroy() {
     };
     let destroyed = provision::destroy::destroy(
         &p,
-        provision::destroy::DestroyOptions { delete_bucket_contents: true, dry_run: false },
+        provision::destroy::DestroyOptions { delete_bucket_contents: true, ..Default::default() },
     )
     .await;
     applied.expect("apply");

@@ -300,6 +300,8 @@ async fn invite_links_survive_an_apply_that_fails_later() {
     emails.sort();
     assert_eq!(emails, ["alice@example.com", "bob@example.com"]);
     assert_eq!(fx.cloud.auth0.tickets().len(), 2, "no new ticket was issued");
-    // Shown once.
+    // Shown again until acknowledged as shown, then never again.
+    assert_eq!(p.apply().await.expect("apply").invites.len(), 2, "not acknowledged yet: still pending");
+    p.invites_shown(&emails).expect("acknowledge");
     assert!(p.apply().await.expect("apply").invites.is_empty());
 }

@@ -143,12 +143,10 @@ async fn no_secret_in_logs_debug_errors_or_plans() {
     let plan = p.plan().await.expect("plan");
     let doctor = p.doctor().await.expect("doctor");
     let verify = provision::verify::verify(&p).await.expect("verify");
-    let destroy_preview = provision::destroy::destroy(
-        &p,
-        provision::destroy::DestroyOptions { delete_bucket_contents: false, dry_run: true },
-    )
-    .await
-    .expect("destroy preview");
+    let destroy_preview =
+        provision::destroy::destroy(&p, provision::destroy::DestroyOptions { dry_run: true, ..Default::default() })
+            .await
+            .expect("destroy preview");
     assert!(!doctor.is_fatal(), "{}", doctor.render_text());
 
     for (what, outcome) in [("first apply", &first), ("second apply", &second), ("plan", &plan)] {

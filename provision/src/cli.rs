@@ -77,30 +77,94 @@ pub enum Command {
         /// Only print what would be removed.
         #[arg(long)]
         dry_run: bool,
+        /// Also remove the generated secrets (KEY_VAULTS_SECRET, …) from the state file. Without its copy of
+        /// KEY_VAULTS_SECRET, the API keys users stored in the database can no longer be decrypted.
+        #[arg(long)]
+        forget_secrets: bool,
     },
 }
 
-fn print_outcome(outcome: &Outcome, json: bool) {
+/// The `--json` form of an apply's outcome: the plan's fields, then the invite links and the app's URL.
+#[derive(serde::Serialize)]
+struct JsonOutcome<'a> {
+    #[serde(flatten)]
+    plan: &'a crate::plan::Plan,
+    invites: Vec<JsonInvite<'a>>,
+    app_url: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct JsonInvite<'a> {
+    email: &'a str,
+    link: &'a str,
+}
+
+/// Writes an outcome (with its invite links: they are shown nowhere else) to `out`. An error (a closed stdout, a
+/// full disk) is returned, never a panic.
+fn print_outcome(out: &mut dyn Write, outcome: &Outcome, json: bool) -> std::io::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(&outcome.plan).unwrap_or_default());
-        return;
+        let doc = JsonOutcome {
+            plan: &outcome.plan,
+            invites: outcome.invites.iter().map(|(email, link)| JsonInvite { email, link: link.expose() }).collect(),
+            app_url: &outcome.app_url,
+        };
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)?;
+        writeln!(out)?;
+        return out.flush();
     }
-    print!("{}", outcome.plan.render_text());
+    write!(out, "{}", outcome.plan.render_text())?;
     if !outcome.invites.is_empty() {
-        println!("Invite links (send each to its user; they are not e-mailed):");
+        writeln!(out, "Invite links (send each to its user; they are not e-mailed):")?;
         for (email, link) in &outcome.invites {
-            println!("  {email}: {link}");
+            writeln!(out, "  {email}: {}", link.expose())?;
         }
     }
-    println!("LobeHub environment (production, preview; secrets masked):");
+    writeln!(out, "LobeHub environment (production, preview; secrets masked):")?;
     for (k, v) in &outcome.env {
-        println!("  {k}={v}");
+        writeln!(out, "  {k}={v}")?;
     }
-    println!("App: {}", outcome.app_url);
+    writeln!(out, "App: {}", outcome.app_url)?;
+    out.flush()
+}
+
+/// Prints an apply's outcome; only once that succeeded are its invite links removed from the state file.
+fn show_outcome(p: &Provisioner, out: &mut dyn Write, outcome: &Outcome, json: bool) -> i32 {
+    if let Err(e) = print_outcome(out, outcome, json) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: could not write the output: {e}{}",
+            if outcome.invites.is_empty() {
+                String::new()
+            } else {
+                "; the invite links stay in the state file and the next apply shows them".to_string()
+            }
+        );
+        return EXIT_FAILED;
+    }
+    let shown: Vec<String> = outcome.invites.iter().map(|(email, _)| email.clone()).collect();
+    match p.invites_shown(&shown) {
+        Ok(()) => EXIT_OK,
+        Err(e) => report_error(&e),
+    }
+}
+
+/// Writes text to `out`, turning a failure into the exit code of a failed step.
+fn emit(out: &mut dyn Write, text: &str) -> Result<(), i32> {
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: could not write the output: {e}");
+            Err(EXIT_FAILED)
+        }
+    }
+}
+
+fn json_text<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
 }
 
 fn report_error(e: &Error) -> i32 {
-    eprintln!("error: {e}");
+    let _ = writeln!(std::io::stderr(), "error: {e}");
     match e {
         Error::Config(_) => EXIT_CONFIG,
         _ => EXIT_FAILED,
@@ -113,23 +177,22 @@ pub async fn run(cli: Cli) -> i32 {
         let env = match crate::doctor::EnvSnapshot::from_env_file(path) {
             Ok(env) => env,
             Err(e) => {
-                eprintln!("error: {e}");
+                let _ = writeln!(std::io::stderr(), "error: {e}");
                 return EXIT_CONFIG;
             }
         };
         let report =
             crate::doctor::diagnose(&env, &crate::doctor::DoctorContext { profile: *profile, ..Default::default() });
-        if cli.json {
-            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
-        } else {
-            print!("{}", report.render_text());
+        let text = if cli.json { json_text(&report) } else { report.render_text() };
+        if let Err(code) = emit(&mut std::io::stdout(), &text) {
+            return code;
         }
         return if report.is_fatal() { EXIT_PROBLEMS } else { EXIT_OK };
     }
     let config = match Config::load(&cli.config) {
         Ok(c) => c,
         Err(e) => {
-            eprint!("error: {e}");
+            let _ = write!(std::io::stderr(), "error: {e}");
             return EXIT_CONFIG;
         }
     };
@@ -138,89 +201,108 @@ pub async fn run(cli: Cli) -> i32 {
     run_with(cli, config, options).await
 }
 
-/// Runs a command with an already loaded configuration and options (the example and tests use it).
+/// Runs a command with an already loaded configuration and options (the example and tests use it), printing to
+/// standard output.
 pub async fn run_with(cli: Cli, config: Config, options: ProvisionerOptions) -> i32 {
+    run_with_output(cli, config, options, &mut std::io::stdout()).await
+}
+
+/// [`run_with`], printing to `out`. A failed write (a closed pipe) is reported on standard error and ends with
+/// [`EXIT_FAILED`]; invite links are removed from the state file only after they were written without error.
+pub async fn run_with_output(
+    cli: Cli,
+    config: Config,
+    options: ProvisionerOptions,
+    out: &mut (dyn Write + Send),
+) -> i32 {
     let p = match Provisioner::new(config, options) {
         Ok(p) => p,
         Err(e) => return report_error(&e),
     };
+    let json = cli.json;
+    let printed = |out: &mut (dyn Write + Send), text: String, code: i32| match emit(out, &text) {
+        Ok(()) => code,
+        Err(failed) => failed,
+    };
     match cli.command {
         Command::Plan | Command::Apply { dry_run: true } => match p.plan().await {
-            Ok(o) => {
-                print_outcome(&o, cli.json);
-                EXIT_OK
-            }
+            Ok(o) => match print_outcome(out, &o, json) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "error: could not write the output: {e}");
+                    EXIT_FAILED
+                }
+            },
             Err(e) => report_error(&e),
         },
         Command::Apply { dry_run: false } => match p.apply().await {
-            Ok(o) => {
-                print_outcome(&o, cli.json);
-                EXIT_OK
-            }
+            Ok(o) => show_outcome(&p, out, &o, json),
             Err(e) => report_error(&e),
         },
         Command::SetDomain { domain } => match p.set_domain(&domain).await {
-            Ok(o) => {
-                print_outcome(&o, cli.json);
-                EXIT_OK
-            }
+            Ok(o) => show_outcome(&p, out, &o, json),
             Err(e) => report_error(&e),
         },
         Command::Doctor { .. } => match p.doctor().await {
             Ok(report) => {
-                if cli.json {
-                    println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
-                } else {
-                    print!("{}", report.render_text());
-                }
-                if report.is_fatal() { EXIT_PROBLEMS } else { EXIT_OK }
+                let code = if report.is_fatal() { EXIT_PROBLEMS } else { EXIT_OK };
+                printed(out, if json { json_text(&report) } else { report.render_text() }, code)
             }
             Err(e) => report_error(&e),
         },
         Command::Verify => match crate::verify::verify(&p).await {
             Ok(report) => {
-                if cli.json {
-                    println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
-                } else {
-                    print!("{}", report.render_text());
-                }
-                if report.passed() { EXIT_OK } else { EXIT_PROBLEMS }
+                let code = if report.passed() { EXIT_OK } else { EXIT_PROBLEMS };
+                printed(out, if json { json_text(&report) } else { report.render_text() }, code)
             }
             Err(e) => report_error(&e),
         },
-        Command::Destroy { yes, delete_bucket_contents, dry_run } => {
-            let options = crate::destroy::DestroyOptions { delete_bucket_contents, dry_run: true };
+        Command::Destroy { yes, delete_bucket_contents, dry_run, forget_secrets } => {
+            let options = crate::destroy::DestroyOptions { delete_bucket_contents, dry_run: true, forget_secrets };
             let preview = match crate::destroy::destroy(&p, options).await {
-                Ok(plan) => plan,
+                Ok(report) => report,
                 Err(e) => return report_error(&e),
             };
-            print!("{}", preview.render_text());
+            if let Err(code) = emit(out, &preview.render_text()) {
+                return code;
+            }
             if dry_run {
                 return EXIT_OK;
             }
-            if !yes && !confirm() {
-                eprintln!("not confirmed; nothing was removed (pass --yes to skip the question)");
+            let name = p.config().vercel.project.clone();
+            if !yes && !confirm(&name, !preview.irreversible.is_empty()) {
+                let _ =
+                    writeln!(std::io::stderr(), "not confirmed; nothing was removed (pass --yes to skip the question)");
                 return EXIT_NOT_CONFIRMED;
             }
-            match crate::destroy::destroy(&p, crate::destroy::DestroyOptions { delete_bucket_contents, dry_run: false })
-                .await
-            {
-                Ok(_) => {
-                    println!("removed.");
-                    EXIT_OK
+            let options = crate::destroy::DestroyOptions { delete_bucket_contents, dry_run: false, forget_secrets };
+            match crate::destroy::destroy(&p, options).await {
+                Ok(_) => printed(out, "removed.\n".to_string(), EXIT_OK),
+                Err(e) => {
+                    let code = report_error(&e);
+                    let _ = writeln!(std::io::stderr(), "run `provision destroy` again to finish removing the rest");
+                    code
                 }
-                Err(e) => report_error(&e),
             }
         }
     }
 }
 
-fn confirm() -> bool {
+/// Asks on the terminal; with something that cannot be undone, the answer must be the project's name.
+fn confirm(project: &str, irreversible: bool) -> bool {
     if !std::io::stdin().is_terminal() {
         return false;
     }
-    eprint!("Remove the resources above? Type `yes` to confirm: ");
-    let _ = std::io::stderr().flush();
+    let expected = if irreversible { project } else { "yes" };
+    let question = if irreversible {
+        format!("Some of this cannot be undone (listed above). Type the project name `{project}` to confirm: ")
+    } else {
+        "Remove the resources above? Type `yes` to confirm: ".to_string()
+    };
+    let mut stderr = std::io::stderr();
+    if write!(stderr, "{question}").and_then(|_| stderr.flush()).is_err() {
+        return false;
+    }
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim() == "yes"
+    std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim() == expected
 }

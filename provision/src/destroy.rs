@@ -1,11 +1,26 @@
-//! `destroy`: removes what the tool created — and nothing else — in reverse order: the Vercel domain, the
-//! environment and the project; the Auth0 application and the users it created; the access keys, the policy
+//! `destroy`: removes what the state file records as created by the tool — and nothing else — in reverse order:
+//! the Vercel domain, the variables and the project; the Auth0 users and application; the access keys, the policy
 //! attachment, the policy and the RAM user; the bucket only when it is empty, or with its objects when asked.
-//! What the tool did not create (an adopted project, a bucket that existed) is left alone, and said so.
+//!
+//! - What the tool did not create is left alone, and said so: an adopted Vercel project keeps every variable the
+//!   tool did not create (a `KEY_VAULTS_SECRET` or `DATABASE_URL` someone else set is never touched); a bucket
+//!   or RAM user that existed before stays.
+//! - The generated secrets stay in the state file unless [`DestroyOptions::forget_secrets`] is set: a
+//!   `KEY_VAULTS_SECRET` is what decrypts the API keys users stored in the database, which outlives the
+//!   deployment; with the copy kept, a later `apply` restores it.
+//! - The report lists what cannot be undone ([`DestroyReport::irreversible`]); the CLI asks for the project's
+//!   name before doing it.
+//! - Each service's removal runs even when another's failed: every failure is collected and returned together
+//!   ([`Error::Several`]); what was removed is forgotten in the state file one item at a time, so a re-run
+//!   finishes the job.
+//!
+//! Each service has one function below (`vercel`, `auth0`, `ram`, `oss`, `secrets`); a new removal is one more
+//! call in [`destroy`].
 
 use crate::engine::Provisioner;
-use crate::error::{Result, StepContext};
-use crate::plan::{Action, Plan};
+use crate::error::{Error, Result, StepContext};
+use crate::plan::{Action, EnvChange, Plan};
+use crate::state::State;
 use oss_client::ram::PolicyType;
 
 /// Options of `destroy`.
@@ -15,8 +30,101 @@ pub struct DestroyOptions {
     pub delete_bucket_contents: bool,
     /// Only report what would be removed.
     pub dry_run: bool,
+    /// Also remove the generated secrets (`KEY_VAULTS_SECRET`, `AUTH_SECRET`, `JWKS_KEY`) from the state file.
+    /// Without a copy of `KEY_VAULTS_SECRET`, the API keys users stored in the database cannot be decrypted again.
+    pub forget_secrets: bool,
 }
 
+/// What `destroy` removed (or, in a dry run, would remove), and what of it cannot be undone.
+///
+/// Dereferences to its [`Plan`].
+#[derive(Debug, Clone, Default)]
+pub struct DestroyReport {
+    /// Every resource and variable, with its action.
+    pub plan: Plan,
+    /// What cannot be undone, one line each (deleted objects, a deleted project's deployments, users' passwords,
+    /// forgotten secrets).
+    pub irreversible: Vec<String>,
+}
+
+impl std::ops::Deref for DestroyReport {
+    type Target = Plan;
+    fn deref(&self) -> &Plan {
+        &self.plan
+    }
+}
+
+impl DestroyReport {
+    /// The plan as text, followed by what cannot be undone.
+    ///
+    /// ```
+    /// let mut report = provision::destroy::DestroyReport::default();
+    /// report.irreversible.push("the objects of bucket files".into());
+    /// assert!(report.render_text().contains("Cannot be undone:\n  - the objects of bucket files"));
+    /// ```
+    pub fn render_text(&self) -> String {
+        let mut out = self.plan.render_text();
+        if !self.irreversible.is_empty() {
+            out.push_str("Cannot be undone:\n");
+            for what in &self.irreversible {
+                out.push_str(&format!("  - {what}\n"));
+            }
+        }
+        out
+    }
+}
+
+/// One destroy run: the state as it was at the start, the report, and the failures so far.
+struct Run<'a> {
+    p: &'a Provisioner,
+    state: State,
+    options: DestroyOptions,
+    report: DestroyReport,
+    failures: Vec<Error>,
+}
+
+impl Run<'_> {
+    fn applying(&self) -> bool {
+        !self.options.dry_run
+    }
+
+    fn created(&self, kind: &str) -> Vec<String> {
+        self.state.created.get(kind).cloned().unwrap_or_default()
+    }
+
+    fn resource(
+        &mut self,
+        service: &'static str,
+        resource: impl Into<String>,
+        action: Action,
+        detail: impl Into<String>,
+    ) {
+        self.report.plan.resource(service, resource, action, detail);
+    }
+
+    fn irreversible(&mut self, what: impl Into<String>) {
+        self.report.irreversible.push(what.into());
+    }
+
+    /// Keeps the value of a step that succeeded; records the failure of one that did not and goes on.
+    fn attempt<T>(&mut self, result: Result<T>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.failures.push(e);
+                None
+            }
+        }
+    }
+
+    /// Forgets a removed resource in the state file at once (a re-run then skips it).
+    fn forget(&mut self, f: impl FnOnce(&mut State)) {
+        let result = self.p.state().update(f).map_err(Error::from);
+        self.attempt(result);
+    }
+}
+
+/// A delete whose target is already gone counts as done.
 fn not_found<E>(result: std::result::Result<(), E>, is_not_found: impl Fn(&E) -> bool) -> std::result::Result<(), E> {
     match result {
         Err(e) if is_not_found(&e) => Ok(()),
@@ -25,161 +133,244 @@ fn not_found<E>(result: std::result::Result<(), E>, is_not_found: impl Fn(&E) ->
 }
 
 /// Removes what the state file says the tool created. Returns what was (or, with `dry_run`, would be) removed.
-pub async fn destroy(p: &Provisioner, options: DestroyOptions) -> Result<Plan> {
-    let mut plan = Plan::default();
-    let state = p.state().snapshot();
-    let config = p.config();
-    let s = p.services();
-    let apply = !options.dry_run;
-    let created = |kind: &str| state.created.get(kind).cloned().unwrap_or_default();
+///
+/// Takes the state file's lock for the run (not in a dry run). Errors: every step that failed, together
+/// ([`Error::Several`] when more than one); everything else was still removed, and running `destroy` again
+/// finishes the job.
+pub async fn destroy(p: &Provisioner, options: DestroyOptions) -> Result<DestroyReport> {
+    let _lock = if options.dry_run { None } else { Some(p.lock_state("destroy").await?) };
+    let mut run =
+        Run { p, state: p.state().snapshot(), options, report: DestroyReport::default(), failures: Vec::new() };
+    vercel(&mut run).await;
+    auth0(&mut run).await;
+    ram(&mut run).await;
+    oss(&mut run).await;
+    secrets(&mut run);
+    Error::combine(std::mem::take(&mut run.failures))?;
+    Ok(run.report)
+}
 
-    // Vercel: domain → environment → project.
-    if let Some(project_id) = &state.vercel_project_id {
-        let project_is_ours = state.was_created("vercel-project", project_id);
-        for domain in created("vercel-domain") {
-            plan.resource("vercel", format!("domain {domain}"), Action::Delete, "");
-            if apply {
-                not_found(s.vercel.domains(project_id.clone()).remove(&domain).await, |e| {
-                    matches!(e.kind(), vercel_client::ErrorKind::NotFound)
-                })
-                .step("destroy: remove domain")?;
-                p.state().update(|st| st.forget("vercel-domain", &domain))?;
+/// Vercel: domain → variables → project. An adopted project stays, with every variable the tool did not create.
+async fn vercel(run: &mut Run<'_>) {
+    let Some(project_id) = run.state.vercel_project_id.clone() else { return };
+    let s = run.p.services();
+    let project_name = run.p.config().vercel.project.clone();
+    for domain in run.created("vercel-domain") {
+        run.resource("vercel", format!("domain {domain}"), Action::Delete, "");
+        if run.applying() {
+            let removed = not_found(s.vercel.domains(project_id.clone()).remove(&domain).await, |e| {
+                matches!(e.kind(), vercel_client::ErrorKind::NotFound)
+            })
+            .step("destroy: remove domain");
+            if run.attempt(removed).is_some() {
+                run.forget(|st| st.forget("vercel-domain", &domain));
             }
         }
-        if project_is_ours {
-            plan.resource(
-                "vercel",
-                format!("project {}", config.vercel.project),
-                Action::Delete,
-                "with its environment and deployments",
-            );
-            if apply {
-                not_found(s.vercel.projects().delete(project_id).await, |e| {
-                    matches!(e.kind(), vercel_client::ErrorKind::NotFound)
-                })
-                .step("destroy: delete project")?;
-                p.state().update(|st| {
-                    st.forget("vercel-project", project_id);
+    }
+    if run.state.was_created("vercel-project", &project_id) {
+        run.resource(
+            "vercel",
+            format!("project {project_name}"),
+            Action::Delete,
+            "with its environment and deployments",
+        );
+        run.irreversible(format!("Vercel project {project_name}: its deployments, build logs and environment"));
+        if run.applying() {
+            let deleted = not_found(s.vercel.projects().delete(&project_id).await, |e| {
+                matches!(e.kind(), vercel_client::ErrorKind::NotFound)
+            })
+            .step("destroy: delete project");
+            if run.attempt(deleted).is_some() {
+                run.forget(|st| {
+                    st.forget("vercel-project", &project_id);
+                    st.forget_all("vercel-env");
+                    st.pushed.clear();
                     st.vercel_project_id = None;
-                })?;
-            }
-        } else {
-            // An adopted project stays; only the variables this tool manages go.
-            let env = match s.vercel.env(project_id.clone()).list().await {
-                Ok(env) => env,
-                Err(e) if matches!(e.kind(), vercel_client::ErrorKind::NotFound) => Vec::new(),
-                Err(e) => return Err(e).step("destroy: list environment"),
-            };
-            let ours: Vec<String> = env.iter().filter(|v| managed_key(&v.key)).map(|v| v.id.clone()).collect();
-            for v in env.iter().filter(|v| managed_key(&v.key)) {
-                plan.env_change(crate::plan::EnvChange {
-                    key: v.key.clone(),
-                    action: Action::Delete,
-                    secret: crate::lobehub::is_secret(&v.key),
-                    value: None,
-                    detail: "managed by provision".into(),
                 });
             }
-            plan.resource(
-                "vercel",
-                format!("project {}", config.vercel.project),
-                Action::Unchanged,
-                "adopted, not created by provision: kept",
-            );
-            if apply && !ours.is_empty() {
-                s.vercel.env(project_id.clone()).batch_delete(&ours).await.step("destroy: delete environment")?;
+        }
+        return;
+    }
+    // Adopted: only the variables the tool created go.
+    let ours = run.created("vercel-env");
+    run.resource(
+        "vercel",
+        format!("project {project_name}"),
+        Action::Unchanged,
+        "adopted, not created by provision: kept",
+    );
+    if ours.is_empty() {
+        return;
+    }
+    let listed = match s.vercel.env(project_id.clone()).list().await {
+        Err(e) if matches!(e.kind(), vercel_client::ErrorKind::NotFound) => Ok(Vec::new()),
+        other => other.step("destroy: list environment"),
+    };
+    let Some(env) = run.attempt(listed) else { return };
+    let mut ids = Vec::new();
+    for v in env.iter().filter(|v| ours.contains(&v.key)) {
+        let secret = crate::lobehub::is_secret(&v.key);
+        run.report.plan.env_change(EnvChange {
+            key: v.key.clone(),
+            action: Action::Delete,
+            secret,
+            value: None,
+            detail: "created by provision".into(),
+        });
+        ids.push(v.id.clone());
+    }
+    if run.applying() {
+        if !ids.is_empty() {
+            let deleted = s
+                .vercel
+                .env(project_id.clone())
+                .batch_delete(&ids)
+                .await
+                .map(|_| ())
+                .step("destroy: delete environment");
+            if run.attempt(deleted).is_none() {
+                return;
+            }
+        }
+        run.forget(|st| {
+            for key in &ours {
+                st.forget("vercel-env", key);
+                st.pushed.remove(key);
+            }
+        });
+    }
+}
+
+/// Auth0: the users the tool created → the application it created.
+async fn auth0(run: &mut Run<'_>) {
+    let s = run.p.services();
+    for user_id in run.created("auth0-user") {
+        run.resource("auth0", format!("user {user_id}"), Action::Delete, "");
+        run.irreversible(format!("Auth0 user {user_id}: their password and sign-in history"));
+        if run.applying() {
+            let deleted =
+                not_found(s.auth0.users().delete(&user_id).await, |e| e.is_not_found()).step("destroy: delete user");
+            if run.attempt(deleted).is_some() {
+                run.forget(|st| st.forget("auth0-user", &user_id));
             }
         }
     }
-
-    // Auth0: users → application.
-    for user_id in created("auth0-user") {
-        plan.resource("auth0", format!("user {user_id}"), Action::Delete, "");
-        if apply {
-            not_found(s.auth0.users().delete(&user_id).await, |e| e.is_not_found()).step("destroy: delete user")?;
-            p.state().update(|st| st.forget("auth0-user", &user_id))?;
+    for client_id in run.created("auth0-client") {
+        run.resource("auth0", format!("application {client_id}"), Action::Delete, "");
+        if run.applying() {
+            let deleted = not_found(s.auth0.clients().delete(&client_id).await, |e| e.is_not_found())
+                .step("destroy: delete application");
+            if run.attempt(deleted).is_some() {
+                run.forget(|st| {
+                    st.forget("auth0-client", &client_id);
+                    // Invite links point at the application: without it they are dead.
+                    st.forget_all("auth0-invited");
+                    st.pending_invites.clear();
+                    st.auth0_client_id = None;
+                });
+            }
         }
     }
-    for client_id in created("auth0-client") {
-        plan.resource("auth0", format!("application {client_id}"), Action::Delete, "");
-        if apply {
-            not_found(s.auth0.clients().delete(&client_id).await, |e| e.is_not_found())
-                .step("destroy: delete application")?;
-            p.state().update(|st| {
-                st.forget("auth0-client", &client_id);
-                st.forget_all("auth0-invited");
-                st.pending_invites.clear();
-                st.auth0_client_id = None;
-            })?;
-        }
-    }
+}
 
-    // RAM: keys → attachments → policy → user.
-    let user = config.aliyun.ram_user.clone();
-    let user_is_ours = state.was_created("ram-user", &user);
+/// RAM: keys → attachments → policy → user (each only if the tool created it). A later part is skipped when an
+/// earlier one failed (RAM refuses to delete a user that still has keys or policies).
+async fn ram(run: &mut Run<'_>) {
+    let s = run.p.services();
+    let user = run.p.config().aliyun.ram_user.clone();
+    let user_is_ours = run.state.was_created("ram-user", &user);
+    let failures_before = run.failures.len();
     let keys: Vec<String> = if user_is_ours {
-        match s.ram.access_keys(user.clone()).list().send().await {
-            Ok(keys) => keys.into_iter().map(|k| k.access_key_id).collect(),
-            Err(e) if *e.kind() == oss_client::ErrorKind::EntityNotExist => Vec::new(),
-            Err(e) => return Err(e).step("destroy: list access keys"),
-        }
+        let listed = match s.ram.access_keys(user.clone()).list().send().await {
+            Err(e) if *e.kind() == oss_client::ErrorKind::EntityNotExist => Ok(Vec::new()),
+            other => other.step("destroy: list access keys"),
+        };
+        run.attempt(listed).map(|keys| keys.into_iter().map(|k| k.access_key_id).collect()).unwrap_or_default()
     } else {
-        state.access_key.iter().map(|k| k.id.clone()).collect()
+        run.state.access_key.iter().map(|k| k.id.clone()).collect()
     };
     for id in keys {
-        plan.resource("ram", format!("access key {id}"), Action::Delete, "");
-        if apply {
-            not_found(s.ram.access_keys(user.clone()).delete(id.clone()).send().await, |e| e.is_not_found())
-                .step("destroy: delete access key")?;
-            p.state().update(|st| {
-                if st.access_key.as_ref().is_some_and(|k| k.id == id) {
-                    st.access_key = None;
-                }
-            })?;
+        run.resource("ram", format!("access key {id}"), Action::Delete, "");
+        if run.applying() {
+            let deleted =
+                not_found(s.ram.access_keys(user.clone()).delete(id.clone()).send().await, |e| e.is_not_found())
+                    .step("destroy: delete access key");
+            if run.attempt(deleted).is_some() {
+                run.forget(|st| {
+                    if st.access_key.as_ref().is_some_and(|k| k.id == id) {
+                        st.access_key = None;
+                    }
+                });
+            }
         }
     }
-    for tag in created("ram-attachment") {
+    for tag in run.created("ram-attachment") {
         let (kind, name) = tag.split_once(':').unwrap_or(("Custom", tag.as_str()));
         let policy_type = if kind == "System" { PolicyType::System } else { PolicyType::Custom };
-        plan.resource("ram", format!("attach {name}"), Action::Delete, format!("from {user}"));
-        if apply {
-            not_found(s.ram.user_policies(user.clone()).detach(policy_type, name.to_string()).send().await, |e| {
-                e.is_not_found()
-            })
-            .step("destroy: detach policy")?;
-            p.state().update(|st| st.forget("ram-attachment", &tag))?;
+        run.resource("ram", format!("attach {name}"), Action::Delete, format!("from {user}"));
+        if run.applying() {
+            let detached =
+                not_found(s.ram.user_policies(user.clone()).detach(policy_type, name.to_string()).send().await, |e| {
+                    e.is_not_found()
+                })
+                .step("destroy: detach policy");
+            if run.attempt(detached).is_some() {
+                run.forget(|st| st.forget("ram-attachment", &tag));
+            }
         }
     }
-    for name in created("ram-policy") {
-        plan.resource("ram", format!("policy {name}"), Action::Delete, "");
-        if apply {
-            not_found(s.ram.policies().delete(name.clone()).cascading(true).send().await, |e| e.is_not_found())
-                .step("destroy: delete policy")?;
-            p.state().update(|st| st.forget("ram-policy", &name))?;
+    for name in run.created("ram-policy") {
+        run.resource("ram", format!("policy {name}"), Action::Delete, "");
+        if run.applying() {
+            let deleted =
+                not_found(s.ram.policies().delete(name.clone()).cascading(true).send().await, |e| e.is_not_found())
+                    .step("destroy: delete policy");
+            if run.attempt(deleted).is_some() {
+                run.forget(|st| st.forget("ram-policy", &name));
+            }
         }
     }
     if user_is_ours {
-        plan.resource("ram", format!("user {user}"), Action::Delete, "");
-        if apply {
-            not_found(s.ram.users().delete(user.clone()).send().await, |e| e.is_not_found())
-                .step("destroy: delete user")?;
-            p.state().update(|st| st.forget("ram-user", &user))?;
+        if run.applying() && run.failures.len() > failures_before {
+            run.resource(
+                "ram",
+                format!("user {user}"),
+                Action::Unchanged,
+                "kept for now: its keys or policies could not be removed",
+            );
+            return;
+        }
+        run.resource("ram", format!("user {user}"), Action::Delete, "");
+        if run.applying() {
+            let deleted = not_found(s.ram.users().delete(user.clone()).send().await, |e| e.is_not_found())
+                .step("destroy: delete user");
+            if run.attempt(deleted).is_some() {
+                run.forget(|st| st.forget("ram-user", &user));
+            }
         }
     }
+}
 
-    // OSS: the bucket, only if the tool created it.
-    for name in created("oss-bucket") {
+/// OSS: the bucket, only if the tool created it; with its objects only when asked.
+async fn oss(run: &mut Run<'_>) {
+    let s = run.p.services();
+    for name in run.created("oss-bucket") {
         let bucket = s.oss.bucket(name.clone());
         let objects = match bucket.list_objects().collect_all().await {
             Ok(o) => o,
             Err(e) if *e.kind() == oss_client::ErrorKind::NoSuchBucket => {
-                p.state().update(|st| st.forget("oss-bucket", &name))?;
+                if run.applying() {
+                    run.forget(|st| st.forget("oss-bucket", &name));
+                }
                 continue;
             }
-            Err(e) => return Err(e).step("destroy: list objects"),
+            Err(e) => {
+                run.failures.push(Error::Aliyun { step: "destroy: list objects".into(), source: e });
+                continue;
+            }
         };
-        if !objects.is_empty() && !options.delete_bucket_contents {
-            plan.resource(
+        if !objects.is_empty() && !run.options.delete_bucket_contents {
+            run.resource(
                 "oss",
                 format!("bucket {name}"),
                 Action::Unchanged,
@@ -187,42 +378,62 @@ pub async fn destroy(p: &Provisioner, options: DestroyOptions) -> Result<Plan> {
             );
             continue;
         }
-        plan.resource(
+        run.resource(
             "oss",
             format!("bucket {name}"),
             Action::Delete,
             if objects.is_empty() { "empty".to_string() } else { format!("with its {} objects", objects.len()) },
         );
-        if apply {
+        if !objects.is_empty() {
+            run.irreversible(format!("the {} objects in bucket {name} (the files users uploaded)", objects.len()));
+        }
+        if run.applying() {
+            let failures_before = run.failures.len();
             for o in &objects {
-                not_found(bucket.object(o.key.clone()).delete().send().await, |e| e.is_not_found())
-                    .step("destroy: delete object")?;
+                let deleted = not_found(bucket.object(o.key.clone()).delete().send().await, |e| e.is_not_found())
+                    .step("destroy: delete object");
+                run.attempt(deleted);
             }
-            not_found(bucket.delete().send().await, |e| e.is_not_found()).step("destroy: delete bucket")?;
-            p.state().update(|st| st.forget("oss-bucket", &name))?;
+            if run.failures.len() > failures_before {
+                continue;
+            }
+            let deleted = not_found(bucket.delete().send().await, |e| e.is_not_found()).step("destroy: delete bucket");
+            if run.attempt(deleted).is_some() {
+                run.forget(|st| st.forget("oss-bucket", &name));
+            }
         }
     }
-    if apply {
-        // Secrets tied to a deployment that no longer exists are forgotten; a kept (adopted) project had its
-        // variables removed above.
-        p.state().update(|st| {
-            st.generated.clear();
-            st.domain = None;
-        })?;
-    }
-    Ok(plan)
 }
 
-/// Whether provision manages this variable (it is removed from an adopted project on destroy).
-fn managed_key(key: &str) -> bool {
-    crate::lobehub::required_variables(crate::lobehub::Profile::Current).iter().any(|(k, _)| *k == key)
-        || crate::lobehub::required_variables(crate::lobehub::Profile::LegacyNextauth).iter().any(|(k, _)| *k == key)
-        || matches!(
-            key,
-            "AUTH_DISABLE_EMAIL_PASSWORD"
-                | "AUTH_ALLOWED_EMAILS"
-                | "S3_ENABLE_PATH_STYLE"
-                | "S3_SET_ACL"
-                | "DATABASE_DRIVER"
-        )
+/// The generated secrets: kept in the state file unless `forget_secrets`; the recorded domain goes once
+/// everything else did.
+fn secrets(run: &mut Run<'_>) {
+    let names: Vec<String> = run.state.generated.keys().cloned().collect();
+    if run.options.forget_secrets && !names.is_empty() {
+        run.resource("state", format!("generated secrets {}", names.join(", ")), Action::Delete, "--forget-secrets");
+        if names.iter().any(|n| n == "KEY_VAULTS_SECRET") {
+            run.irreversible(
+                "the state file's copy of KEY_VAULTS_SECRET: API keys users stored in the database can no longer be decrypted",
+            );
+        }
+        for n in names.iter().filter(|n| *n != "KEY_VAULTS_SECRET") {
+            run.irreversible(format!("the state file's copy of {n}"));
+        }
+    } else if !names.is_empty() {
+        run.resource(
+            "state",
+            format!("generated secrets {}", names.join(", ")),
+            Action::Unchanged,
+            "kept in the state file (a later apply reuses them; --forget-secrets removes them)",
+        );
+    }
+    if run.applying() && run.failures.is_empty() {
+        let forget = run.options.forget_secrets;
+        run.forget(|st| {
+            if forget {
+                st.generated.clear();
+            }
+            st.domain = None;
+        });
+    }
 }

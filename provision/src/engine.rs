@@ -20,8 +20,10 @@ use secrecy::{ExposeSecret, SecretString};
 pub struct Outcome {
     /// Every resource and variable, with its action.
     pub plan: Plan,
-    /// Invite links for users created in this run: (e-mail, link). Print them; they are not e-mailed.
-    pub invites: Vec<(String, String)>,
+    /// Invite links not yet shown: (e-mail, link), the link redacted in `Debug`. Print them (they are not
+    /// e-mailed), then call [`Provisioner::invites_shown`]: until then they stay in the state file and every
+    /// apply returns them again.
+    pub invites: Vec<(String, StoredSecret)>,
     /// The production deployment that serves the app.
     pub deployment_id: Option<String>,
     /// The environment as applied, secrets masked: (key, shown value).
@@ -48,6 +50,7 @@ pub struct Provisioner {
     progress: Progress,
     deploy: DeployOptions,
     sequential: bool,
+    state_lock_wait: std::time::Duration,
 }
 
 /// How a [`Provisioner`] talks and waits.
@@ -63,6 +66,9 @@ pub struct ProvisionerOptions {
     pub in_memory_state: bool,
     /// Run the independent chains one after another instead of concurrently (for benchmarks).
     pub sequential: bool,
+    /// How long `apply`, `set-domain` and `destroy` wait for another process's lock on the state file before
+    /// stopping with a message naming it (default 30 s).
+    pub state_lock_wait: std::time::Duration,
 }
 
 impl Default for ProvisionerOptions {
@@ -73,6 +79,7 @@ impl Default for ProvisionerOptions {
             progress: crate::progress::ProgressMode::Silent,
             in_memory_state: false,
             sequential: false,
+            state_lock_wait: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -90,6 +97,7 @@ impl Provisioner {
             progress: crate::progress::Progress::new(options.progress),
             deploy: options.deploy,
             sequential: options.sequential,
+            state_lock_wait: options.state_lock_wait,
         })
     }
 
@@ -113,6 +121,12 @@ impl Provisioner {
         self.config.domain.clone().or_else(|| self.state.snapshot().domain)
     }
 
+    /// Takes the state file's cross-process lock until the returned guard is dropped (see
+    /// [`StateStore::lock_for_run`]): a second `apply` waits for the first, or stops naming it.
+    pub async fn lock_state(&self, command: &str) -> Result<crate::state::RunLock> {
+        Ok(self.state.lock_for_run(command, self.state_lock_wait).await?)
+    }
+
     fn ctx(&self, mode: Mode, domain: Option<String>) -> Ctx<'_> {
         Ctx {
             config: &self.config,
@@ -131,6 +145,7 @@ impl Provisioner {
 
     /// Converges the deployment. A second run on a converged deployment sends no mutating request.
     pub async fn apply(&self) -> Result<Outcome> {
+        let _lock = self.lock_state("apply").await?;
         self.run(Mode::Apply, self.domain(), false).await
     }
 
@@ -143,6 +158,7 @@ impl Provisioner {
             })
         })?;
         let domain = domain.to_ascii_lowercase();
+        let _lock = self.lock_state("set-domain").await?;
         self.state.update(|s| s.domain = Some(domain.clone()))?;
         self.run(Mode::Apply, Some(domain), false).await
     }
@@ -275,8 +291,15 @@ impl Provisioner {
                 .filter(|d| d.secret && written.contains(&d.key.as_str()))
                 .map(|d| (d.key.clone(), crate::state::fingerprint(d.value.expose_secret())))
                 .collect();
-            if !fingerprints.is_empty() {
-                self.state.update(|s| s.pushed.extend(fingerprints))?;
+            // Variables this tool created are the only ones `destroy` removes from a project it adopted.
+            let created: Vec<&str> = report.created.iter().map(|v| v.key.as_str()).collect();
+            if !fingerprints.is_empty() || !created.is_empty() {
+                self.state.update(|s| {
+                    s.pushed.extend(fingerprints);
+                    for key in created {
+                        s.mark_created("vercel-env", key);
+                    }
+                })?;
             }
         }
         let env_changed = !(report.created.is_empty() && report.updated.is_empty() && report.deleted.is_empty());
@@ -289,13 +312,9 @@ impl Provisioner {
             aliyun::retire_keys(&ctx, &key.retire_after_deploy).await?;
         }
         if ctx.mode == Mode::Apply {
-            // Every invite link not yet shown (also those of an earlier run that failed later on).
-            outcome.invites = self.state.update(|s| {
-                std::mem::take(&mut s.pending_invites)
-                    .into_iter()
-                    .map(|(email, link)| (email, link.expose().to_string()))
-                    .collect()
-            })?;
+            // Every invite link not yet shown (also those of an earlier run that failed later on). They stay in
+            // the state file until the caller has shown them: see `invites_shown`.
+            outcome.invites = self.state.snapshot().pending_invites.into_iter().collect();
         }
         outcome.plan = plan;
         Ok(outcome)
@@ -348,6 +367,20 @@ impl Provisioner {
             out.push((name.to_string(), Some(value)));
         }
         Ok(out)
+    }
+
+    /// Removes the invite links of `emails` from the state file: call it once they were shown to the user (written
+    /// to the terminal or the `--json` output without error).
+    pub fn invites_shown(&self, emails: &[String]) -> Result<()> {
+        if emails.is_empty() {
+            return Ok(());
+        }
+        self.state.update(|s| {
+            for email in emails {
+                s.pending_invites.remove(email);
+            }
+        })?;
+        Ok(())
     }
 
     /// The desired environment, for printing (secrets masked).

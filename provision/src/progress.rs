@@ -71,7 +71,7 @@ impl Progress {
             bar
         });
         if self.mode == ProgressMode::Lines {
-            eprintln!("... {name}");
+            progress_line(format_args!("... {name}"));
         }
         Step { name: name.to_string(), started: Instant::now(), bar, progress: self.clone() }
     }
@@ -88,7 +88,9 @@ impl Step {
         let elapsed = self.started.elapsed();
         match (&self.bar, self.progress.mode) {
             (Some(bar), _) => bar.finish_with_message(format!("✔ {} — {outcome}", self.name)),
-            (None, ProgressMode::Lines) => eprintln!("ok  {} — {outcome} ({} ms)", self.name, elapsed.as_millis()),
+            (None, ProgressMode::Lines) => {
+                progress_line(format_args!("ok  {} — {outcome} ({} ms)", self.name, elapsed.as_millis()))
+            }
             _ => {}
         }
         if let Ok(mut f) = self.progress.finished.lock() {
@@ -100,11 +102,18 @@ impl Step {
     pub fn fail(self, error: &str) {
         match (&self.bar, self.progress.mode) {
             (Some(bar), _) => bar.abandon_with_message(format!("✘ {} — {error}", self.name)),
-            (None, ProgressMode::Lines) => eprintln!("ERR {} — {error}", self.name),
+            (None, ProgressMode::Lines) => progress_line(format_args!("ERR {} — {error}", self.name)),
             _ => {}
         }
         if let Ok(mut f) = self.progress.finished.lock() {
             f.push((self.name.clone(), format!("failed: {error}")));
         }
     }
+}
+
+/// Writes one progress line to standard error; a closed stderr loses the line instead of panicking (`eprintln!`
+/// would).
+fn progress_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }

@@ -374,6 +374,22 @@ pub struct LoggedRequest {
 struct LogInner {
     entries: Vec<LoggedRequest>,
     trip_at: Option<(usize, Arc<Notify>)>,
+    /// Requests being processed now (a stalled one keeps counting after its client gave up).
+    in_flight: usize,
+    idle: Arc<Notify>,
+}
+
+/// Counts one request as in flight until dropped.
+struct InFlight(RequestLog);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut inner = lock(&(self.0).0);
+        inner.in_flight = inner.in_flight.saturating_sub(1);
+        if inner.in_flight == 0 {
+            inner.idle.notify_waiters();
+        }
+    }
 }
 
 /// A log of requests, shareable between servers (clone it). Tests count it, and can arm a trip wire that fires
@@ -448,6 +464,32 @@ impl RequestLog {
         let notify = Arc::new(Notify::new());
         lock(&self.0).trip_at = Some((k, notify.clone()));
         notify
+    }
+
+    /// Waits until no request is being processed by any server recording into this log: an explicit signal for
+    /// tests (instead of a fixed sleep) that every request already received — a stalled one whose client gave up
+    /// included — has taken effect and been recorded.
+    pub async fn wait_idle(&self) {
+        loop {
+            let idle = lock(&self.0).idle.clone();
+            let notified = idle.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if lock(&self.0).in_flight == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// The number of requests being processed now.
+    pub fn in_flight(&self) -> usize {
+        lock(&self.0).in_flight
+    }
+
+    fn begin(&self) -> InFlight {
+        lock(&self.0).in_flight += 1;
+        InFlight(self.clone())
     }
 
     /// Disarms the trip wire.
@@ -589,7 +631,12 @@ async fn serve(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<hyp
     let request = SimRequest { method: parts.method, uri: parts.uri, headers: parts.headers, body };
     // Once read, a request is processed and logged to the end in its own task: hyper drops this future when the
     // client hangs up, and a stalled request the client gave up on must still take effect (and be counted).
-    match tokio::spawn(process(shared, request)).await {
+    let in_flight = shared.log.begin();
+    let processing = async move {
+        let _in_flight = in_flight;
+        process(shared, request).await
+    };
+    match tokio::spawn(processing).await {
         Ok(Some(response)) => Ok(to_hyper(response)),
         _ => Err(Dropped),
     }

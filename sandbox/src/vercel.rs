@@ -828,6 +828,14 @@ impl VercelSim {
         s.domains.iter().filter(|d| d.project_id == p.id).map(|d| (d.name.clone(), d.verified)).collect()
     }
 
+    /// Test hook: moves every deployment `by` further through its build, as if that much time had passed (an
+    /// explicit signal for tests instead of a fixed sleep).
+    pub fn advance_deployments(&self, by: Duration) {
+        for d in lock(&self.state).deployments.iter_mut() {
+            d.created = d.created.checked_sub(by).unwrap_or(d.created);
+        }
+    }
+
     /// A deployment's current `readyState`.
     pub fn deployment_state(&self, id: &str) -> Option<&'static str> {
         lock(&self.state).deployments.iter().find(|d| d.id == id).map(SimDeployment::state)

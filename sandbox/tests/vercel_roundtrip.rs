@@ -208,7 +208,8 @@ async fn deployments_move_through_queued_and_building_and_can_be_canceled() {
     client.projects().create("site").git_repository(GitRepository::github(REPO)).send().await.unwrap();
     let d = client.deployments().create("site").git_source(GitSource::github(REPO, "main")).send().await.unwrap();
     assert_eq!(d.ready_state, vercel_client::ReadyState::Queued);
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Past the queue (a quarter of the 2 s build), well before the end: no sleep, the simulator is told.
+    sim.advance_deployments(Duration::from_millis(700));
     assert_eq!(client.deployments().get(&d.id).await.unwrap().ready_state, vercel_client::ReadyState::Building);
     let short = fast_wait().timeout(Duration::from_millis(50));
     let err = client.deployments().wait_until_ready(&d.id, short).await.unwrap_err();
