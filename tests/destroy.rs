@@ -58,7 +58,7 @@ async fn an_adopted_project_keeps_every_variable_the_tool_did_not_create() {
     let state = fx.state_on_disk();
     assert_eq!(state.generated.get("KEY_VAULTS_SECRET").map(|s| s.expose().to_string()), held_vault_key);
     assert!(state.generated.contains_key("AUTH_SECRET"));
-    assert!(state.created.get("vercel-env").is_none());
+    assert!(!state.created.contains_key("vercel-env"));
 }
 
 #[tokio::test]
