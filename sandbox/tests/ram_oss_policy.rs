@@ -49,7 +49,13 @@ async fn account() -> Account {
 
 impl Account {
     fn oss(&self, creds: Credentials) -> OssClient {
-        self.oss_sim.client_builder(&self.oss_server).credentials(creds).retry_policy(fast()).build().unwrap()
+        oss_client::OssClient::builder()
+            .region(self.oss_sim.region())
+            .connect_to(self.oss_server.base_url())
+            .credentials(creds)
+            .retry_policy(fast())
+            .build()
+            .unwrap()
     }
 }
 
