@@ -32,11 +32,23 @@ pub struct CloudOptions {
     pub port_base: Option<u16>,
     // Account-scenario knobs of the other simulators go below (one field each, with its
     // `lobehub-sandbox serve` flag in sandbox/src/bin/lobehub-sandbox.rs).
+    /// An old Aliyun account that may still sign OSS requests with V1 (`--oss-allow-v1`); V1 is refused for
+    /// accounts created from 2025-03-01 (field-truth §2.1).
+    pub oss_allow_v1: bool,
+    /// An account that activated OSS after 2025-03-20 (`--aliyun-new-account`): data calls to mainland buckets
+    /// through the default public endpoints get 400 `PublicEndpointForbidden` (field-truth §2.2).
+    pub aliyun_new_account: bool,
 }
 
 impl Default for CloudOptions {
     fn default() -> Self {
-        Self { region: "cn-hangzhou".into(), build_duration: Duration::from_millis(300), port_base: None }
+        Self {
+            region: "cn-hangzhou".into(),
+            build_duration: Duration::from_millis(300),
+            port_base: None,
+            oss_allow_v1: false,
+            aliyun_new_account: false,
+        }
     }
 }
 
@@ -93,6 +105,8 @@ impl SimulatedCloud {
         let identity = Arc::new(AliyunIdentity::new(ACCOUNT_ID));
         identity.register_account_key(ADMIN_ACCESS_KEY_ID, ADMIN_ACCESS_KEY_SECRET);
         let oss = OssSimulator::new(identity.clone(), &options.region);
+        oss.set_v1_signatures_allowed(options.oss_allow_v1);
+        oss.set_new_account(options.aliyun_new_account);
         let ram = RamSimulator::new(identity.clone());
         let auth0 = Arc::new(Auth0Simulator::new());
         let vercel = VercelSim::builder().build_duration(options.build_duration).build();

@@ -66,6 +66,13 @@ struct ServeArgs {
     build_ms: u64,
     // ---- Account-scenario flags of the simulators (contract: `--oss-allow-v1`, `--aliyun-new-account`,
     // ---- `--vercel-taken-name NAME`). Each helper adds its flag here and maps it in `ServeArgs::options`.
+    /// OSS accepts V1 signatures (an account created before 2025-03-01).
+    #[arg(long)]
+    oss_allow_v1: bool,
+    /// The Aliyun account activated OSS after 2025-03-20: data calls to mainland buckets through the default
+    /// public endpoints answer 400 PublicEndpointForbidden.
+    #[arg(long)]
+    aliyun_new_account: bool,
 }
 
 impl ServeArgs {
@@ -78,6 +85,8 @@ impl ServeArgs {
             build_duration: Duration::from_millis(self.build_ms),
             port_base: self.port_base,
             // ---- account-scenario fields go here ----
+            oss_allow_v1: self.oss_allow_v1,
+            aliyun_new_account: self.aliyun_new_account,
             ..CloudOptions::default()
         }
     }
