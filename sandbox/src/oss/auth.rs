@@ -363,6 +363,7 @@ mod tests {
 
     /// §1, V1-1 to V1-4.
     #[test]
+    #[allow(clippy::type_complexity)]
     fn v1_header_vectors() {
         let full = headers(&[
             ("Content-MD5", "eB5eJF1ptWaXm4bijSPyxw=="),
@@ -626,6 +627,7 @@ mod tests {
 
     /// §6, derived vectors D-1 to D-5 (V4) and the V1 rows.
     #[test]
+    #[allow(clippy::type_complexity)]
     fn derived_provisioning_vectors() {
         const SK: &str = "TESTSECRET0123456789abcdefABCDEF";
         let v4h = |extra: &[(&str, &str)]| {

@@ -681,3 +681,104 @@ impl Simulator for OssSimulator {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const AK: &str = "LTAIprop";
+    const SK: &str = "prop-secret";
+
+    /// A simulator where a fall-through would be visible: a public-read-write bucket with Block Public Access
+    /// off, an object, CORS, and the account key.
+    fn seeded() -> Arc<OssSimulator> {
+        let sim = OssSimulator::standalone("cn-hangzhou", AK, SK);
+        sim.seed_object("bk1", "k", "original", "text/plain");
+        {
+            let mut state = lock(&sim.state);
+            let bucket = state.buckets.get_mut("bk1").unwrap();
+            bucket.block_public_access = false;
+            bucket.acl = "public-read-write".into();
+            bucket.cors = Some(SimCors::default());
+        }
+        sim
+    }
+
+    /// Signs with OSS V4 (the simulator's own canonicalisation) as the account.
+    fn signed(sim: &OssSimulator, method: &Method, host: &str, path: &str, query: &str, body: &str) -> SimRequest {
+        let now = sim.now();
+        let datetime = now.format("%Y%m%dT%H%M%SZ").to_string();
+        let date = &datetime[..8];
+        let uri = if query.is_empty() { path.to_string() } else { format!("{path}?{query}") };
+        let mut request = SimRequest::new(
+            method.clone(),
+            &uri,
+            &[("host", host), ("x-oss-date", &datetime), ("x-oss-content-sha256", "UNSIGNED-PAYLOAD")],
+            body.to_string(),
+        );
+        let target = routes::route(&request, "cn-hangzhou").unwrap();
+        let canonical = v4::canonical_request(
+            method.as_str(),
+            target.bucket.as_deref(),
+            target.key.as_deref(),
+            &target.query,
+            &request.headers,
+            &[],
+        );
+        let sts = v4::string_to_sign(&datetime, &v4::scope(date, "cn-hangzhou"), &canonical);
+        let signature = v4::signature(SK, date, "cn-hangzhou", &sts);
+        let value =
+            format!("OSS4-HMAC-SHA256 Credential={AK}/{date}/cn-hangzhou/oss/aliyun_v4_request,Signature={signature}");
+        request.headers.insert("authorization", http::HeaderValue::from_str(&value).unwrap());
+        request
+    }
+
+    #[test]
+    fn a_signed_request_in_the_table_is_served() {
+        let sim = seeded();
+        let r = signed(&sim, &Method::GET, "bk1.oss-cn-hangzhou.aliyuncs.com", "/k", "", "");
+        let response = sim.handle(&r);
+        assert_eq!(response.status.as_u16(), 200, "{}", String::from_utf8_lossy(&response.body));
+        assert_eq!(&response.body[..], b"original");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// A request whose (method, sub-resource) is not in the routing table never changes the simulator's
+        /// state, signed by the account or anonymous, whatever its body.
+        #[test]
+        fn requests_outside_the_table_change_nothing(
+            method in prop::sample::select(vec!["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "COPY"]),
+            scope in 0usize..3,
+            sub in prop::option::of(prop::sample::select(routes::OPERATION_SUB_RESOURCES.to_vec())),
+            second in prop::option::of(prop::sample::select(routes::OPERATION_SUB_RESOURCES.to_vec())),
+            value in "[a-z0-9]{0,6}",
+            body in "[ -~]{0,60}",
+            sign in any::<bool>(),
+        ) {
+            let (host, path, scope_enum) = match scope {
+                0 => ("oss-cn-hangzhou.aliyuncs.com", "/", Scope::Service),
+                1 => ("bk1.oss-cn-hangzhou.aliyuncs.com", "/", Scope::Bucket),
+                _ => ("bk1.oss-cn-hangzhou.aliyuncs.com", "/k", Scope::Object),
+            };
+            let mut subs: Vec<&str> = sub.into_iter().chain(second).collect();
+            subs.sort_unstable();
+            subs.dedup();
+            prop_assume!(routes::lookup(method, scope_enum, &subs).is_none());
+            let query = subs.iter().map(|s| if value.is_empty() { s.to_string() } else { format!("{s}={value}") }).collect::<Vec<_>>().join("&");
+            let sim = seeded();
+            let before = sim.state_fingerprint();
+            let m = Method::from_bytes(method.as_bytes()).unwrap();
+            let request = if sign {
+                signed(&sim, &m, host, path, &query, &body)
+            } else {
+                let uri = if query.is_empty() { path.to_string() } else { format!("{path}?{query}") };
+                SimRequest::new(m, &uri, &[("host", host)], body.clone())
+            };
+            let response = sim.handle(&request);
+            prop_assert_eq!(response.status.as_u16(), 405, "{} {:?}", method, subs);
+            prop_assert_eq!(sim.state_fingerprint(), before);
+        }
+    }
+}

@@ -55,7 +55,7 @@ pub(crate) fn x_oss_err(xml: &str) -> String {
 }
 
 pub(crate) fn xml_escape(text: &str) -> String {
-    quick_xml::escape::escape(text).into_owned()
+    quick_xml::escape::partial_escape(text).into_owned()
 }
 
 pub(crate) fn iso(t: DateTime<Utc>) -> String {
