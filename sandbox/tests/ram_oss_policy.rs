@@ -38,8 +38,8 @@ async fn account() -> Account {
     let oss_sim = OssSimulator::new(identity, "cn-hangzhou");
     let ram_server = ram_sim.start(log.clone()).await.unwrap();
     let oss_server = oss_sim.start(log.clone()).await.unwrap();
-    let ram = ram_sim
-        .client_builder(&ram_server)
+    let ram = RamClient::builder()
+        .endpoint(ram_server.base_url())
         .credentials(Credentials::new(ADMIN_ID, ADMIN_SECRET))
         .retry_policy(fast())
         .build()
