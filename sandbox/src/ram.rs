@@ -34,16 +34,19 @@
 
 mod auth;
 mod handlers;
+mod policies;
 pub mod signature;
+mod users;
 
 use crate::aliyun_identity::{AliyunIdentity, PolicyType, Principal};
 use crate::server::{InjectedError, RequestLog, SimRequest, SimResponse, SimServer, Simulator, lock};
 use chrono::{DateTime, Utc};
-use handlers::{Params, dispatch, new_user, user_keys};
+use handlers::{Params, dispatch};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use users::{new_user, user_keys};
 
 /// The host id RAM reports.
 pub const RAM_HOST: &str = "ram.aliyuncs.com";
