@@ -5,6 +5,8 @@ use crate::client::Auth0Client;
 use crate::connections::Connection;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::ApiRequest;
+use crate::scopes;
+use cloud_http::pagination::{DedupById, PageGuard};
 use cloud_http::secrecy::SecretString;
 use http::Method;
 use serde::{Deserialize, Serialize};
@@ -285,6 +287,11 @@ impl UpdateClientRequestContent {
         if let Some(name) = &self.name {
             validate_name(operation, name)?;
         }
+        if let Some(d) = &self.description
+            && d.chars().count() > 140
+        {
+            return Err(Error::invalid_input(operation, "the description is longer than 140 characters (spec)"));
+        }
         for list in [&self.callbacks, &self.allowed_logout_urls, &self.web_origins, &self.allowed_origins] {
             validate_urls(operation, list.as_deref().unwrap_or_default())?;
         }
@@ -354,10 +361,6 @@ fn merge_into(target: &mut Vec<String>, extra: &[String]) -> bool {
     changed
 }
 
-/// `GET /clients` and `GET /clients/{id}` accept any of these ([spec] `security`).
-const READ_CLIENTS: crate::http::ScopeRequirement =
-    &[&["read:clients", "read:client_keys", "read:client_credentials", "read:client_summary"]];
-
 fn validate_name(operation: &'static str, name: &str) -> Result<()> {
     if name.trim().is_empty() {
         return Err(Error::invalid_input(operation, "the client name is empty"));
@@ -380,9 +383,24 @@ fn validate_urls(operation: &'static str, urls: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn validate_login_uri(operation: &'static str, uri: &str) -> Result<()> {
-    if !uri.is_empty() && !uri.starts_with("https://") {
-        return Err(Error::invalid_input(operation, format!("initiate_login_uri `{uri}` must be https")));
+/// `initiate_login_uri`: "Initiate login uri, must be https" ([spec] `CreateClientRequestContent`, format
+/// `absolute-https-uri-with-placeholders-or-empty`), and it cannot point to localhost (Auth0's "Configure default
+/// login routes" page). Empty clears it.
+pub(crate) fn validate_login_uri(operation: &'static str, uri: &str) -> Result<()> {
+    if uri.is_empty() {
+        return Ok(());
+    }
+    let parsed = url::Url::parse(uri)
+        .map_err(|e| Error::invalid_input(operation, format!("initiate_login_uri `{uri}` is not a URL: {e}")))?;
+    if parsed.scheme() != "https" {
+        return Err(Error::invalid_input(operation, format!("initiate_login_uri `{uri}` must be https (spec)")));
+    }
+    let host = parsed.host_str().unwrap_or_default();
+    if host.eq_ignore_ascii_case("localhost") || cloud_http::endpoint::is_loopback_host(host) {
+        return Err(Error::invalid_input(
+            operation,
+            format!("initiate_login_uri `{uri}` cannot point to localhost (Auth0 default login routes)"),
+        ));
     }
     Ok(())
 }
@@ -474,8 +492,14 @@ impl ListClients {
             return Err(Error::invalid_input(OP, format!("per_page must be 1..=100, not {}", self.per_page)));
         }
         let mut out = Vec::new();
+        let mut guard = PageGuard::with_default_cap(OP);
+        let mut dedup = DedupById::default();
+        guard.first_page().map_err(|e| Error::decode(OP, e.to_string()))?;
         for page in 0u32.. {
-            let request = ApiRequest::new(OP, Method::GET, &["clients"], READ_CLIENTS)
+            if page > 0 {
+                guard.next_page(&page).map_err(|e| Error::decode(OP, e.to_string()))?;
+            }
+            let request = ApiRequest::new(OP, Method::GET, &["clients"], scopes::LIST_CLIENTS.any_of)
                 .query("page", page)
                 .query("per_page", self.per_page)
                 .query("include_totals", true)
@@ -488,7 +512,7 @@ impl ListClients {
                 ClientsPage::Checkpoint { clients, next } => (clients, None, next),
             };
             let got = items.len();
-            out.extend(items);
+            out.extend(items.into_iter().filter(|c| dedup.first_time(c.client_id.clone())));
             // A checkpoint answer is never requested here; tolerate one by stopping when it has no `next`.
             let done = got == 0
                 || got < self.per_page as usize
@@ -521,7 +545,7 @@ impl ClientsHandler {
     pub async fn create(&self, body: &CreateClientRequestContent) -> Result<Client> {
         const OP: &str = "CreateClient";
         body.validate(OP)?;
-        let request = ApiRequest::new(OP, Method::POST, &["clients"], &[&["create:clients"]]).json(body)?;
+        let request = ApiRequest::new(OP, Method::POST, &["clients"], scopes::CREATE_CLIENT.any_of).json(body)?;
         self.client.inner.call(&request).await
     }
 
@@ -562,7 +586,7 @@ impl ClientsHandler {
     pub async fn get(&self, client_id: &str) -> Result<Client> {
         const OP: &str = "GetClient";
         validate_id(OP, "client id", client_id)?;
-        let request = ApiRequest::new(OP, Method::GET, &["clients", client_id], READ_CLIENTS);
+        let request = ApiRequest::new(OP, Method::GET, &["clients", client_id], scopes::GET_CLIENT.any_of);
         self.client.inner.call(&request).await
     }
 
@@ -603,8 +627,7 @@ impl ClientsHandler {
         validate_id(OP, "client id", client_id)?;
         body.validate(OP)?;
         let request =
-            ApiRequest::new(OP, Method::PATCH, &["clients", client_id], &[&["update:clients", "update:client_keys"]])
-                .json(body)?;
+            ApiRequest::new(OP, Method::PATCH, &["clients", client_id], scopes::UPDATE_CLIENT.any_of).json(body)?;
         self.client.inner.call(&request).await
     }
 
@@ -643,7 +666,7 @@ impl ClientsHandler {
     pub async fn delete(&self, client_id: &str) -> Result<()> {
         const OP: &str = "DeleteClient";
         validate_id(OP, "client id", client_id)?;
-        let request = ApiRequest::new(OP, Method::DELETE, &["clients", client_id], &[&["delete:clients"]]);
+        let request = ApiRequest::new(OP, Method::DELETE, &["clients", client_id], scopes::DELETE_CLIENT.any_of);
         self.client.inner.send(&request).await.map(|_| ())
     }
 
@@ -652,8 +675,12 @@ impl ClientsHandler {
     pub async fn rotate_secret(&self, client_id: &str) -> Result<Client> {
         const OP: &str = "RotateClientSecret";
         validate_id(OP, "client id", client_id)?;
-        let request =
-            ApiRequest::new(OP, Method::POST, &["clients", client_id, "rotate-secret"], &[&["update:client_keys"]]);
+        let request = ApiRequest::new(
+            OP,
+            Method::POST,
+            &["clients", client_id, "rotate-secret"],
+            scopes::ROTATE_CLIENT_SECRET.any_of,
+        );
         self.client.inner.call(&request).await
     }
 
@@ -671,20 +698,26 @@ impl ClientsHandler {
         validate_id(OP, "client id", client_id)?;
         let mut out = Vec::new();
         let mut from: Option<String> = None;
+        let mut guard = PageGuard::with_default_cap(OP);
+        let mut dedup = DedupById::default();
+        guard.first_page().map_err(|e| Error::decode(OP, e.to_string()))?;
         loop {
             let request = ApiRequest::new(
                 OP,
                 Method::GET,
                 &["clients", client_id, "connections"],
-                &[&["read:connections"], &["read:clients", "read:client_summary"]],
+                scopes::LIST_CLIENT_CONNECTIONS.any_of,
             )
             .query("take", 50)
             .query_opt("from", from.take());
             let page: ClientConnectionsPage = self.client.inner.call(&request).await?;
             let empty = page.connections.is_empty();
-            out.extend(page.connections);
+            out.extend(page.connections.into_iter().filter(|c| dedup.first_time(c.id.clone())));
             match page.next {
-                Some(next) if !next.is_empty() && !empty => from = Some(next),
+                Some(next) if !next.is_empty() && !empty => {
+                    guard.next_page(&next).map_err(|e| Error::decode(OP, e.to_string()))?;
+                    from = Some(next)
+                }
                 _ => break,
             }
         }

@@ -6,6 +6,8 @@ use crate::client::Auth0Client;
 use crate::clients::validate_id;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::ApiRequest;
+use crate::scopes;
+use cloud_http::pagination::{DedupById, PageGuard};
 use http::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -106,6 +108,133 @@ pub struct UpdateConnectionRequestContent {
     /// Metadata.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Map<String, Value>>,
+}
+
+/// Checks `display_name` (at most 128 characters) and `metadata` (at most 10 keys, string values of at most 255
+/// characters): [spec] `UpdateConnectionRequestContent` / `CreateConnectionRequestContent` (`ConnectionsMetadata`:
+/// "Metadata associated with the connection in the form of an object with string values (max 255 chars). Maximum
+/// of 10 metadata properties allowed.").
+pub(crate) fn validate_display_and_metadata(
+    operation: &'static str,
+    display_name: Option<&str>,
+    metadata: Option<&Map<String, Value>>,
+) -> Result<()> {
+    if let Some(d) = display_name
+        && d.chars().count() > 128
+    {
+        return Err(Error::invalid_input(operation, "display_name is longer than 128 characters (spec)"));
+    }
+    if let Some(m) = metadata {
+        if m.len() > 10 {
+            return Err(Error::invalid_input(
+                operation,
+                format!("metadata has {} keys; at most 10 are allowed (spec ConnectionsMetadata)", m.len()),
+            ));
+        }
+        for (k, v) in m {
+            match v {
+                Value::String(s) if s.chars().count() <= 255 => {}
+                Value::String(_) => {
+                    return Err(Error::invalid_input(
+                        operation,
+                        format!("metadata `{k}` is longer than 255 characters (spec ConnectionsMetadata)"),
+                    ));
+                }
+                _ => {
+                    return Err(Error::invalid_input(
+                        operation,
+                        format!("metadata `{k}` is not a string (spec ConnectionsMetadata: string values)"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks a connection name: 1 to 128 characters, letters and digits with single inner hyphens ([spec]
+/// `CreateConnectionRequestContent.name`: `maxLength: 128`, pattern `^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$`).
+///
+/// ```
+/// assert!(auth0_client::connections::validate_connection_name("lobehub-users").is_ok());
+/// assert!(auth0_client::connections::validate_connection_name("lobehub--users").is_err());
+/// assert!(auth0_client::connections::validate_connection_name("-x").is_err());
+/// ```
+pub fn validate_connection_name(name: &str) -> Result<()> {
+    const OP: &str = "CreateConnection";
+    let bytes = name.as_bytes();
+    let shape = !bytes.is_empty()
+        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+        && !name.contains("--");
+    if !shape {
+        return Err(Error::invalid_input(
+            OP,
+            format!("connection name `{name}` must be letters and digits with single inner hyphens (spec pattern)"),
+        ));
+    }
+    if name.len() > 128 {
+        return Err(Error::invalid_input(OP, "the connection name is longer than 128 characters (spec)"));
+    }
+    Ok(())
+}
+
+/// The body of `POST /connections` (`CreateConnectionRequestContent`). There is deliberately no
+/// `enabled_clients`: enable applications through `PATCH /connections/{id}/clients`.
+///
+/// ```
+/// let body = auth0_client::CreateConnectionRequestContent::dedicated_database("lobehub-users");
+/// let json = serde_json::to_value(&body).unwrap();
+/// assert_eq!(json["strategy"], "auth0");
+/// assert_eq!(json["options"]["disable_signup"], true);
+/// assert!(json.get("enabled_clients").is_none());
+/// ```
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CreateConnectionRequestContent {
+    /// The name (unique in the tenant; see [`validate_connection_name`]).
+    pub name: String,
+    /// The strategy (`auth0` for a database connection).
+    pub strategy: String,
+    /// The name shown on the login page (at most 128 characters).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// The options.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<Map<String, Value>>,
+    /// Metadata (at most 10 string values of at most 255 characters).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+impl CreateConnectionRequestContent {
+    /// A database connection for one application's users: sign-ups disabled (`disable_signup: true`), no
+    /// username, brute-force protection on, password policy `good` — the isolation Auth0 recommends instead of
+    /// disabling sign-ups on a shared connection (field-truth §3.4).
+    pub fn dedicated_database(name: impl Into<String>) -> Self {
+        let options = serde_json::json!({
+            "disable_signup": true,
+            "requires_username": false,
+            "brute_force_protection": true,
+            "passwordPolicy": "good"
+        });
+        Self {
+            name: name.into(),
+            strategy: "auth0".into(),
+            display_name: None,
+            options: options.as_object().cloned(),
+            metadata: None,
+        }
+    }
+
+    fn validate(&self, operation: &'static str) -> Result<()> {
+        validate_connection_name(&self.name)?;
+        if self.strategy.trim().is_empty() {
+            return Err(Error::invalid_input(operation, "the strategy is required"));
+        }
+        validate_display_and_metadata(operation, self.display_name.as_deref(), self.metadata.as_ref())
+    }
 }
 
 impl UpdateConnectionRequestContent {
@@ -227,8 +356,11 @@ impl ListConnections {
         let mut out: Vec<Connection> = Vec::new();
         let mut from: Option<String> = None;
         let mut page_number = 0u32;
+        let mut guard = PageGuard::with_default_cap(OP);
+        let mut dedup = DedupById::default();
+        guard.first_page().map_err(|e| Error::decode(OP, e.to_string()))?;
         loop {
-            let mut request = ApiRequest::new(OP, Method::GET, &["connections"], &[&["read:connections"]])
+            let mut request = ApiRequest::new(OP, Method::GET, &["connections"], scopes::LIST_CONNECTIONS.any_of)
                 .query("take", self.take)
                 .query_opt("name", self.name.clone());
             for s in &self.strategies {
@@ -243,27 +375,28 @@ impl ListConnections {
             page_number += 1;
             match page {
                 ConnectionsPage::Array(items) => {
-                    out.extend(items);
+                    out.extend(items.into_iter().filter(|c| dedup.first_time(c.id.clone())));
                     break;
                 }
                 ConnectionsPage::Offset { total, connections } => {
                     let got = connections.len();
-                    out.extend(connections);
+                    out.extend(connections.into_iter().filter(|c| dedup.first_time(c.id.clone())));
                     if got == 0 || out.len() as u64 >= total {
                         break;
                     }
+                    guard.next_page(&format!("page:{page_number}")).map_err(|e| Error::decode(OP, e.to_string()))?;
                 }
                 ConnectionsPage::Checkpoint { connections, next } => {
                     let empty = connections.is_empty();
-                    out.extend(connections);
+                    out.extend(connections.into_iter().filter(|c| dedup.first_time(c.id.clone())));
                     match next {
-                        Some(n) if !n.is_empty() && !empty => from = Some(n),
+                        Some(n) if !n.is_empty() && !empty => {
+                            guard.next_page(&n).map_err(|e| Error::decode(OP, e.to_string()))?;
+                            from = Some(n)
+                        }
                         _ => break,
                     }
                 }
-            }
-            if page_number > 10_000 {
-                return Err(Error::decode(OP, "the service kept returning pages; giving up after 10000"));
             }
         }
         if let Some(name) = &self.name {
@@ -305,11 +438,37 @@ impl ConnectionsHandler {
         }
     }
 
+    /// Creates a connection (`POST /connections`, `create:connections`, 201). A 409 means the name is taken.
+    /// Not repeated after a lost answer; look it up by name instead ([`find_database`](Self::find_database)).
+    ///
+    /// ```no_run
+    /// # async fn demo(auth0: auth0_client::Auth0Client) -> auth0_client::Result<()> {
+    /// use auth0_client::CreateConnectionRequestContent;
+    /// let c = auth0.connections().create(&CreateConnectionRequestContent::dedicated_database("lobehub-users")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn create(&self, body: &CreateConnectionRequestContent) -> Result<Connection> {
+        const OP: &str = "CreateConnection";
+        body.validate(OP)?;
+        let request =
+            ApiRequest::new(OP, Method::POST, &["connections"], scopes::CREATE_CONNECTION.any_of).json(body)?;
+        self.client.inner.call(&request).await
+    }
+
+    /// Deletes a connection and, with it, its users (`DELETE /connections/{id}`, `delete:connections`; 204, or
+    /// 202 while a large deletion is still running).
+    pub async fn delete(&self, id: &str) -> Result<()> {
+        const OP: &str = "DeleteConnection";
+        validate_id(OP, "connection id", id)?;
+        let request = ApiRequest::new(OP, Method::DELETE, &["connections", id], scopes::DELETE_CONNECTION.any_of);
+        self.client.inner.send(&request).await.map(|_| ())
+    }
+
     /// Gets one connection (`GET /connections/{id}`).
     pub async fn get(&self, id: &str) -> Result<Connection> {
         const OP: &str = "GetConnection";
         validate_id(OP, "connection id", id)?;
-        let request = ApiRequest::new(OP, Method::GET, &["connections", id], &[&["read:connections"]]);
+        let request = ApiRequest::new(OP, Method::GET, &["connections", id], scopes::GET_CONNECTION.any_of);
         self.client.inner.call(&request).await
     }
 
@@ -321,6 +480,7 @@ impl ConnectionsHandler {
         if body == &UpdateConnectionRequestContent::default() {
             return Err(Error::invalid_input(OP, "the update sets no field"));
         }
+        validate_display_and_metadata(OP, body.display_name.as_deref(), body.metadata.as_ref())?;
         let scopes: crate::http::ScopeRequirement = if body.options.is_some() {
             &[&["update:connections"], &["update:connections_options"]]
         } else {
@@ -354,15 +514,26 @@ impl ConnectionsHandler {
         validate_id(OP, "connection id", id)?;
         let mut out = Vec::new();
         let mut from: Option<String> = None;
+        let mut guard = PageGuard::with_default_cap(OP);
+        let mut dedup = DedupById::default();
+        guard.first_page().map_err(|e| Error::decode(OP, e.to_string()))?;
         loop {
-            let request = ApiRequest::new(OP, Method::GET, &["connections", id, "clients"], &[&["read:connections"]])
-                .query("take", 50)
-                .query_opt("from", from.take());
+            let request = ApiRequest::new(
+                OP,
+                Method::GET,
+                &["connections", id, "clients"],
+                scopes::GET_CONNECTION_CLIENTS.any_of,
+            )
+            .query("take", 50)
+            .query_opt("from", from.take());
             let page: EnabledClientsPage = self.client.inner.call(&request).await?;
             let empty = page.clients.is_empty();
-            out.extend(page.clients.into_iter().map(|c| c.client_id));
+            out.extend(page.clients.into_iter().map(|c| c.client_id).filter(|id| dedup.first_time(id.clone())));
             match page.next {
-                Some(n) if !n.is_empty() && !empty => from = Some(n),
+                Some(n) if !n.is_empty() && !empty => {
+                    guard.next_page(&n).map_err(|e| Error::decode(OP, e.to_string()))?;
+                    from = Some(n)
+                }
                 _ => break,
             }
         }
@@ -390,9 +561,13 @@ impl ConnectionsHandler {
             validate_id(OP, "client id", &c.client_id)?;
         }
         for chunk in changes.chunks(MAX_CONNECTION_CLIENTS_PER_PATCH) {
-            let request =
-                ApiRequest::new(OP, Method::PATCH, &["connections", id, "clients"], &[&["update:connections"]])
-                    .json(&chunk)?;
+            let request = ApiRequest::new(
+                OP,
+                Method::PATCH,
+                &["connections", id, "clients"],
+                scopes::UPDATE_CONNECTION_CLIENTS.any_of,
+            )
+            .json(&chunk)?;
             self.client.inner.send(&request).await?;
         }
         Ok(())

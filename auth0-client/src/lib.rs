@@ -61,14 +61,14 @@ pub use clients::{
     UpdateClientRequestContent,
 };
 pub use connections::{
-    Connection, ConnectionClientStatus, ConnectionsHandler, DEFAULT_DATABASE_CONNECTION, ListConnections,
-    UpdateConnectionRequestContent,
+    Connection, ConnectionClientStatus, ConnectionsHandler, CreateConnectionRequestContent,
+    DEFAULT_DATABASE_CONNECTION, ListConnections, UpdateConnectionRequestContent,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use oidc::{Claims, OidcHandler, OpenIdConfiguration, TokenVerifier};
 pub use signups::{DisableSignupsReport, DisabledConnection};
 pub use tenant::{TenantSettings, TenantSettingsHandler};
-pub use tickets::{ChangePasswordTicketRequestContent, PasswordChangeTicket, TicketsHandler};
+pub use tickets::{ChangePasswordTicketRequestContent, DEFAULT_TICKET_TTL_SEC, PasswordChangeTicket, TicketsHandler};
 pub use token::TokenInfo;
 pub use users::{CreateUserRequestContent, Identity, ListUsers, User, UsersHandler};
 

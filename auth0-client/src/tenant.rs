@@ -4,6 +4,7 @@
 use crate::client::Auth0Client;
 use crate::error::Result;
 use crate::http::ApiRequest;
+use crate::scopes;
 use http::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -56,7 +57,7 @@ impl TenantSettingsHandler {
     /// Reads the settings (`read:tenant_settings`).
     pub async fn get(&self) -> Result<TenantSettings> {
         const OP: &str = "GetTenantSettings";
-        let request = ApiRequest::new(OP, Method::GET, &["tenants", "settings"], &[&["read:tenant_settings"]]);
+        let request = ApiRequest::new(OP, Method::GET, &["tenants", "settings"], scopes::GET_TENANT_SETTINGS.any_of);
         self.client.inner.call(&request).await
     }
 
@@ -76,7 +77,8 @@ impl TenantSettingsHandler {
         }
         let body = UpdateTenantSettingsRequestContent { flags: FlagsUpdate { enable_client_connections: on } };
         let request =
-            ApiRequest::new(OP, Method::PATCH, &["tenants", "settings"], &[&["update:tenant_settings"]]).json(&body)?;
+            ApiRequest::new(OP, Method::PATCH, &["tenants", "settings"], scopes::UPDATE_TENANT_SETTINGS.any_of)
+                .json(&body)?;
         self.client.inner.send(&request).await?;
         Ok(true)
     }

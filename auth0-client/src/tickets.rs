@@ -4,6 +4,7 @@
 use crate::client::Auth0Client;
 use crate::error::{Error, Result};
 use crate::http::ApiRequest;
+use crate::scopes;
 use http::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -21,7 +22,9 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordTicketRequestContent {
-    /// Where the user lands after the reset (Classic Universal Login only; not with `organization_id`).
+    /// Where the user lands after the reset (Classic Universal Login only). **Never with `client_id` or
+    /// `organization_id`** ([spec] `ChangePasswordTicketRequestContent.result_url`: "Cannot be specified when
+    /// using client_id or organization_id"); a real tenant answers 400, so the client refuses it before sending.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result_url: Option<String>,
     /// The user.
@@ -50,7 +53,26 @@ pub struct ChangePasswordTicketRequestContent {
     pub include_email_in_redirect: Option<bool>,
 }
 
+/// The validity Auth0 gives a ticket whose `ttl_sec` is absent or 0: 432,000 s, 5 days ([spec]
+/// `ChangePasswordTicketRequestContent.ttl_sec`).
+pub const DEFAULT_TICKET_TTL_SEC: u64 = 432_000;
+
 impl ChangePasswordTicketRequestContent {
+    /// How long the ticket stays valid, in seconds: `ttl_sec`, or [`DEFAULT_TICKET_TTL_SEC`] when it is absent
+    /// or 0 (the spec's rule).
+    ///
+    /// ```
+    /// use auth0_client::ChangePasswordTicketRequestContent as T;
+    /// assert_eq!(T { ttl_sec: Some(0), ..T::default() }.effective_ttl_sec(), 432_000);
+    /// assert_eq!(T { ttl_sec: Some(600), ..T::default() }.effective_ttl_sec(), 600);
+    /// ```
+    pub fn effective_ttl_sec(&self) -> u64 {
+        match self.ttl_sec {
+            None | Some(0) => DEFAULT_TICKET_TTL_SEC,
+            Some(n) => n,
+        }
+    }
+
     /// An invitation for `user_id`: valid 5 days, marks the email verified, and sends the user to the login
     /// route of `client_id` afterwards.
     pub fn invite(user_id: impl Into<String>, client_id: impl Into<String>) -> Self {
@@ -63,7 +85,8 @@ impl ChangePasswordTicketRequestContent {
         }
     }
 
-    /// Sets the Classic Universal Login result URL.
+    /// Sets the Classic Universal Login result URL. Not valid together with `client_id` (so not on
+    /// [`invite`](Self::invite)): [`TicketsHandler::password_change`] refuses that body before sending it.
     pub fn result_url(mut self, url: impl Into<String>) -> Self {
         self.result_url = Some(url.into());
         self
@@ -92,8 +115,24 @@ impl ChangePasswordTicketRequestContent {
             }
             _ => return Err(Error::invalid_input(operation, "give user_id, or email with connection_id")),
         }
+        // [spec] ChangePasswordTicketRequestContent.result_url: "Cannot be specified when using client_id or
+        // organization_id." (field-truth §3.1; Auth0 answers 400, github auth0/auth0-PHP#480).
+        if self.result_url.is_some() && self.client_id.is_some() {
+            return Err(Error::invalid_input(
+                operation,
+                "result_url cannot be specified together with client_id (spec ChangePasswordTicketRequestContent.\
+                 result_url); with client_id the user is sent to the application's initiate_login_uri instead",
+            ));
+        }
         if self.result_url.is_some() && self.organization_id.is_some() {
-            return Err(Error::invalid_input(operation, "result_url cannot be combined with organization_id"));
+            return Err(Error::invalid_input(
+                operation,
+                "result_url cannot be specified together with organization_id (spec \
+                 ChangePasswordTicketRequestContent.result_url)",
+            ));
+        }
+        if let Some(c) = &self.client_id {
+            crate::clients::validate_id(operation, "client id", c)?;
         }
         if let Some(u) = &self.result_url {
             let parsed = url::Url::parse(u)
@@ -141,9 +180,13 @@ impl TicketsHandler {
     pub async fn password_change(&self, body: &ChangePasswordTicketRequestContent) -> Result<PasswordChangeTicket> {
         const OP: &str = "CreatePasswordChangeTicket";
         body.validate(OP)?;
-        let mut request =
-            ApiRequest::new(OP, Method::POST, &["tickets", "password-change"], &[&["create:user_tickets"]])
-                .json(body)?;
+        let mut request = ApiRequest::new(
+            OP,
+            Method::POST,
+            &["tickets", "password-change"],
+            scopes::CREATE_PASSWORD_CHANGE_TICKET.any_of,
+        )
+        .json(body)?;
         // A second ticket does no harm: the request may be repeated after a lost answer.
         request.idempotent = true;
         self.client.inner.call(&request).await
@@ -175,8 +218,23 @@ mod tests {
         assert!(ChangePasswordTicketRequestContent::default().validate("T").is_err());
         let org = ChangePasswordTicketRequestContent {
             organization_id: Some("org_1".into()),
-            ..ChangePasswordTicketRequestContent::invite("auth0|1", "c").result_url("https://a.com")
-        };
-        assert!(org.validate("T").is_err());
+            user_id: Some("auth0|1".into()),
+            ..Default::default()
+        }
+        .result_url("https://a.com");
+        assert!(org.validate("T").unwrap_err().message().contains("organization_id"));
+    }
+
+    /// Spec rule: `result_url` "cannot be specified when using client_id".
+    #[test]
+    fn result_url_is_refused_with_client_id() {
+        let body = ChangePasswordTicketRequestContent::invite("auth0|1", "app").result_url("https://chat.example.com/");
+        let err = body.validate("T").unwrap_err();
+        assert!(matches!(err.kind(), crate::ErrorKind::InvalidInput));
+        assert!(err.message().contains("result_url") && err.message().contains("client_id"), "{err}");
+        // Without client_id (Classic Universal Login) it is allowed.
+        let classic = ChangePasswordTicketRequestContent { user_id: Some("auth0|1".into()), ..Default::default() }
+            .result_url("https://chat.example.com/");
+        assert!(classic.validate("T").is_ok());
     }
 }

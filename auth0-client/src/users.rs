@@ -5,6 +5,8 @@ use crate::client::Auth0Client;
 use crate::clients::validate_id;
 use crate::error::{Error, Result};
 use crate::http::ApiRequest;
+use crate::scopes;
+use cloud_http::pagination::{DedupById, PageGuard};
 use cloud_http::secrecy::{ExposeSecret, SecretString};
 use http::Method;
 use serde::{Deserialize, Serialize, Serializer};
@@ -224,7 +226,7 @@ pub(crate) enum UsersPage {
 #[derive(Debug, Clone)]
 pub struct ListUsers {
     client: Auth0Client,
-    connection: Option<String>,
+    query: Option<String>,
     per_page: u32,
 }
 
@@ -232,9 +234,17 @@ pub struct ListUsers {
 pub const USERS_LIST_LIMIT: u64 = 1000;
 
 impl ListUsers {
-    /// Only users of this connection.
-    pub fn connection(mut self, name: impl Into<String>) -> Self {
-        self.connection = Some(name.into());
+    /// Only users with an identity on this connection: `q=identities.connection:"<name>"` with
+    /// `search_engine=v3`. (There is deliberately no `connection` parameter: the spec says it "only applies when
+    /// using `search_engine=v1`", which Auth0 no longer accepts, so on a real tenant it filters nothing.)
+    ///
+    /// ```
+    /// # let auth0 = auth0_client::Auth0Client::builder().domain("t.auth0.com").client_credentials("a", "b").build().unwrap();
+    /// let query = auth0.users().list().in_connection("lobehub-users");
+    /// ```
+    pub fn in_connection(mut self, name: impl Into<String>) -> Self {
+        let name = name.into().replace(['"', '\\'], "");
+        self.query = Some(format!("identities.connection:\"{name}\""));
         self
     }
 
@@ -248,7 +258,7 @@ impl ListUsers {
     ///
     /// ```no_run
     /// # async fn demo(auth0: auth0_client::Auth0Client) -> auth0_client::Result<()> {
-    /// let users = auth0.users().list().connection("Username-Password-Authentication").all().await?;
+    /// let users = auth0.users().list().in_connection("Username-Password-Authentication").all().await?;
     /// # Ok(()) }
     /// ```
     pub async fn all(self) -> Result<Vec<User>> {
@@ -257,22 +267,29 @@ impl ListUsers {
             return Err(Error::invalid_input(OP, format!("per_page must be 1..=100, not {}", self.per_page)));
         }
         let mut out = Vec::new();
+        let mut guard = PageGuard::with_default_cap(OP);
+        let mut dedup = DedupById::default();
+        guard.first_page().map_err(|e| Error::decode(OP, e.to_string()))?;
         for page in 0u64.. {
+            if page > 0 {
+                guard.next_page(&page).map_err(|e| Error::decode(OP, e.to_string()))?;
+            }
             if page * u64::from(self.per_page) >= USERS_LIST_LIMIT {
                 tracing::warn!("stopping at Auth0's limit of {USERS_LIST_LIMIT} listed users");
                 break;
             }
-            let request = ApiRequest::new(OP, Method::GET, &["users"], &[&["read:users"]])
+            let request = ApiRequest::new(OP, Method::GET, &["users"], scopes::LIST_USERS.any_of)
                 .query("page", page)
                 .query("per_page", self.per_page)
                 .query("include_totals", true)
-                .query_opt("connection", self.connection.clone());
+                .query_opt("search_engine", self.query.as_ref().map(|_| "v3"))
+                .query_opt("q", self.query.clone());
             let (items, total) = match self.client.inner.call::<UsersPage>(&request).await? {
                 UsersPage::Array(items) => (items, None),
                 UsersPage::Offset { total, users } => (users, Some(total)),
             };
             let got = items.len();
-            out.extend(items);
+            out.extend(items.into_iter().filter(|u| dedup.first_time(u.user_id.clone())));
             if got < self.per_page as usize || total.is_some_and(|t| out.len() as u64 >= t) {
                 break;
             }
@@ -301,7 +318,7 @@ impl UsersHandler {
     pub async fn create(&self, body: &CreateUserRequestContent) -> Result<User> {
         const OP: &str = "CreateUser";
         body.validate(OP)?;
-        let request = ApiRequest::new(OP, Method::POST, &["users"], &[&["create:users"]]).json(body)?;
+        let request = ApiRequest::new(OP, Method::POST, &["users"], scopes::CREATE_USER.any_of).json(body)?;
         self.client.inner.call(&request).await
     }
 
@@ -346,7 +363,7 @@ impl UsersHandler {
     pub async fn get(&self, user_id: &str) -> Result<User> {
         const OP: &str = "GetUser";
         validate_id(OP, "user id", user_id)?;
-        let request = ApiRequest::new(OP, Method::GET, &["users", user_id], &[&["read:users", "read:current_user"]]);
+        let request = ApiRequest::new(OP, Method::GET, &["users", user_id], scopes::GET_USER.any_of);
         self.client.inner.call(&request).await
     }
 
@@ -356,21 +373,21 @@ impl UsersHandler {
         const OP: &str = "GetUsersByEmail";
         let email = email.trim().to_lowercase();
         validate_email(OP, &email)?;
-        let request = ApiRequest::new(OP, Method::GET, &["users-by-email"], &[&["read:users"]]).query("email", email);
+        let request = ApiRequest::new(OP, Method::GET, &["users-by-email"], scopes::GET_USERS_BY_EMAIL.any_of)
+            .query("email", email);
         self.client.inner.call(&request).await
     }
 
     /// Starts a `GET /users` query.
     pub fn list(&self) -> ListUsers {
-        ListUsers { client: self.client.clone(), connection: None, per_page: 50 }
+        ListUsers { client: self.client.clone(), query: None, per_page: 50 }
     }
 
     /// Deletes a user (`DELETE /users/{id}`, 204).
     pub async fn delete(&self, user_id: &str) -> Result<()> {
         const OP: &str = "DeleteUser";
         validate_id(OP, "user id", user_id)?;
-        let request =
-            ApiRequest::new(OP, Method::DELETE, &["users", user_id], &[&["delete:users", "delete:current_user"]]);
+        let request = ApiRequest::new(OP, Method::DELETE, &["users", user_id], scopes::DELETE_USER.any_of);
         self.client.inner.send(&request).await.map(|_| ())
     }
 }

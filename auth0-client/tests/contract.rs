@@ -249,10 +249,13 @@ async fn captured_bodies() -> Vec<(String, String, Value)> {
         })
         .await
         .unwrap();
+    auth0.tickets().password_change(&ChangePasswordTicketRequestContent::invite("auth0|1", "app")).await.unwrap();
+    // Classic Universal Login: result_url, never together with client_id (the client refuses that body).
     auth0
         .tickets()
         .password_change(
-            &ChangePasswordTicketRequestContent::invite("auth0|1", "app").result_url("https://chat.example.com/"),
+            &ChangePasswordTicketRequestContent { user_id: Some("auth0|1".into()), ..Default::default() }
+                .result_url("https://chat.example.com/"),
         )
         .await
         .unwrap();

@@ -52,8 +52,32 @@ pub const DATABASE_CONNECTION: &str = "Username-Password-Authentication";
 /// The name of the seeded social connection.
 pub const SOCIAL_CONNECTION: &str = "google-oauth2";
 
-/// Every Management API scope the simulator knows; the default M2M application is granted all of them.
+/// The scopes the default M2M application is granted: exactly the list the README tells users to grant
+/// (`auth0_client::scopes::LOBEHUB_PROVISIONING`, written out here: the simulator models the tenant's grant,
+/// it does not consult the client; `sandbox/tests/auth0_scopes.rs` checks the two lists agree).
+pub const DEFAULT_M2M_SCOPES: &[&str] = &[
+    "create:clients",
+    "create:connections",
+    "create:user_tickets",
+    "create:users",
+    "delete:clients",
+    "delete:connections",
+    "delete:users",
+    "read:client_keys",
+    "read:clients",
+    "read:connections",
+    "read:connections_options",
+    "read:users",
+    "update:clients",
+    "update:connections",
+    "update:connections_options",
+];
+
+/// Every Management API scope the simulator knows (a superset of [`DEFAULT_M2M_SCOPES`]), for tests that need
+/// the operations provisioning does not use (secret rotation, tenant settings).
 pub const ALL_SCOPES: &[&str] = &[
+    "create:connections",
+    "delete:connections",
     "read:clients",
     "create:clients",
     "update:clients",
@@ -138,6 +162,19 @@ const UPDATE_CONNECTION_FIELDS: &[&str] = &[
     "realms",
     "show_as_button",
 ];
+const CREATE_CONNECTION_FIELDS: &[&str] = &[
+    "authentication",
+    "connected_accounts",
+    "display_name",
+    "enabled_clients",
+    "is_domain_connection",
+    "metadata",
+    "name",
+    "options",
+    "realms",
+    "show_as_button",
+    "strategy",
+];
 const CREATE_USER_FIELDS: &[&str] = &[
     "app_metadata",
     "blocked",
@@ -200,6 +237,8 @@ pub struct IssuedTicket {
     pub mark_email_as_verified: bool,
     /// Whether it was used.
     pub used: bool,
+    /// When it was issued (Unix seconds).
+    pub issued_at: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -339,7 +378,7 @@ pub struct Auth0SimulatorBuilder {
 }
 
 impl Auth0SimulatorBuilder {
-    /// The scopes granted to the default M2M application (default: [`ALL_SCOPES`]).
+    /// The scopes granted to the default M2M application (default: [`DEFAULT_M2M_SCOPES`]).
     pub fn m2m_scopes(mut self, scopes: &[&str]) -> Self {
         self.m2m_scopes = scopes.iter().map(|s| s.to_string()).collect();
         self
@@ -579,6 +618,75 @@ fn check_bools(map: &Map<String, Value>, keys: &[&str]) -> Result<(), SimRespons
     Ok(())
 }
 
+/// The rules of `CreateClientRequestContent` / `UpdateClientRequestContent` that the spec states in prose or
+/// in formats: `description` at most 140 characters; `initiate_login_uri` "must be https" (format
+/// `absolute-https-uri-with-placeholders-or-empty`) and may not point to localhost (Auth0's default login routes
+/// page); `client_authentication_methods` and `token_endpoint_auth_method` are mutually exclusive.
+fn check_client_prose_rules(body: &Map<String, Value>) -> Result<(), SimResponse> {
+    if let Some(d) = string_field(body, "description")?
+        && d.chars().count() > 140
+    {
+        return Err(bad_request(
+            "Payload validation error: 'String is too long (141 chars), maximum 140' on property description.",
+        ));
+    }
+    if let Some(uri) = string_field(body, "initiate_login_uri")?
+        && !uri.is_empty()
+    {
+        let parsed = url::Url::parse(uri).ok();
+        let https = parsed.as_ref().is_some_and(|u| u.scheme() == "https");
+        if !https {
+            return Err(bad_request(
+                "Payload validation error: 'Object didn't pass validation for format absolute-https-uri-with-placeholders-or-empty' on property initiate_login_uri (Initiate login uri, must be https).",
+            ));
+        }
+        let host = parsed.as_ref().and_then(|u| u.host_str().map(str::to_ascii_lowercase)).unwrap_or_default();
+        let local = host == "localhost"
+            || host.ends_with(".localhost")
+            || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        if local {
+            return Err(bad_request("initiate_login_uri cannot point to localhost."));
+        }
+    }
+    if body.contains_key("client_authentication_methods") && body.contains_key("token_endpoint_auth_method") {
+        return Err(bad_request(
+            "Payload validation error: client_authentication_methods and token_endpoint_auth_method are mutually exclusive.",
+        ));
+    }
+    Ok(())
+}
+
+/// `display_name` at most 128 characters; `metadata` (`ConnectionsMetadata`) at most 10 keys with string values of
+/// at most 255 characters (spec `CreateConnectionRequestContent`, `UpdateConnectionRequestContent`).
+fn check_connection_prose_rules(body: &Map<String, Value>) -> Result<(), SimResponse> {
+    if let Some(d) = string_field(body, "display_name")?
+        && d.chars().count() > 128
+    {
+        return Err(bad_request(
+            "Payload validation error: 'String is too long, maximum 128' on property display_name.",
+        ));
+    }
+    match body.get("metadata") {
+        None => {}
+        Some(Value::Object(m)) => {
+            if m.len() > 10 {
+                return Err(bad_request(
+                    "Payload validation error: 'Too many properties defined, maximum 10' on property metadata.",
+                ));
+            }
+            if m.values().any(|v| v.as_str().is_none_or(|s| s.chars().count() > 255)) {
+                return Err(bad_request(
+                    "Payload validation error: 'Expected type string (max 255 chars)' on property metadata.",
+                ));
+            }
+        }
+        Some(_) => {
+            return Err(bad_request("Payload validation error: 'Expected type object' on property metadata."));
+        }
+    }
+    Ok(())
+}
+
 /// The token's granted scopes.
 struct Caller {
     scopes: Vec<String>,
@@ -605,14 +713,25 @@ impl Caller {
 }
 
 fn checkpoint_window(request: &SimRequest, len: usize) -> Result<(usize, usize, Option<String>), SimResponse> {
+    checkpoint_window_max(request, len, 100)
+}
+
+/// Checkpoint paging with `take` in 1..=`max_take` (100 for most lists, 1000 for `GET /connections/{id}/clients`)
+/// and `from` at most 1000 characters (spec).
+fn checkpoint_window_max(
+    request: &SimRequest,
+    len: usize,
+    max_take: usize,
+) -> Result<(usize, usize, Option<String>), SimResponse> {
     let take = match request.query_param("take") {
-        Some(t) => t
-            .parse::<usize>()
-            .ok()
-            .filter(|t| (1..=100).contains(t))
-            .ok_or_else(|| bad_request("Query validation error: 'take' must be an integer between 1 and 100."))?,
+        Some(t) => t.parse::<usize>().ok().filter(|t| (1..=max_take).contains(t)).ok_or_else(|| {
+            bad_request(&format!("Query validation error: 'take' must be an integer between 1 and {max_take}."))
+        })?,
         None => 50,
     };
+    if request.query_param("from").is_some_and(|f| f.len() > 1000) {
+        return Err(bad_request("Query validation error: 'from' is longer than 1000 characters."));
+    }
     let start = match request.query_param("from") {
         Some(f) => {
             decode_cursor(&f).ok_or_else(|| bad_request("Query validation error: 'from' is not a valid checkpoint."))?
@@ -672,7 +791,7 @@ impl Auth0Simulator {
     /// Starts configuring a simulator.
     pub fn builder() -> Auth0SimulatorBuilder {
         Auth0SimulatorBuilder {
-            m2m_scopes: ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
+            m2m_scopes: DEFAULT_M2M_SCOPES.iter().map(|s| s.to_string()).collect(),
             budget: None,
             token_lifetime: 86_400,
             seed: 4,
@@ -802,6 +921,55 @@ impl Auth0Simulator {
     /// Uses a ticket: sets the user's password (and marks the email verified if the ticket says so). Fails for
     /// an unknown or used ticket.
     pub fn use_ticket(&self, url: &str, new_password: &str) -> Result<(), String> {
+        self.follow_ticket(url, new_password).map(|_| ())
+    }
+
+    /// Uses a ticket like [`use_ticket`](Self::use_ticket) and returns where the user is sent next: `result_url`
+    /// if the ticket has one (Classic Universal Login); else, with `client_id`, the application's default login
+    /// route `initiate_login_uri` with Auth0's `iss` query parameter appended; else `None` (no redirect, no
+    /// button). Source: field-truth §3.2; https://auth0.com/docs/authenticate/login/auth0-universal-login/configure-default-login-routes
+    /// A ticket used after its `ttl_sec` is refused as expired.
+    pub fn follow_ticket(&self, url: &str, new_password: &str) -> Result<Option<String>, String> {
+        let issuer = {
+            let parsed = url::Url::parse(url).map_err(|_| "not a ticket URL")?;
+            format!("{}/", parsed.origin().ascii_serialization())
+        };
+        {
+            let st = lock(&self.state);
+            let ticket = st.tickets.iter().find(|t| t.url == url).ok_or("unknown ticket")?;
+            if now_secs() > ticket.issued_at + i64::try_from(ticket.ttl_sec).unwrap_or(i64::MAX / 2) {
+                return Err("the ticket has expired".into());
+            }
+        }
+        self.consume_ticket(url, new_password)?;
+        let st = lock(&self.state);
+        let ticket = st.tickets.iter().find(|t| t.url == url).ok_or("unknown ticket")?;
+        if let Some(r) = &ticket.result_url {
+            return Ok(Some(r.clone()));
+        }
+        let Some(client_id) = &ticket.client_id else { return Ok(None) };
+        let login = st
+            .clients
+            .iter()
+            .find(|c| c.get("client_id").and_then(Value::as_str) == Some(client_id.as_str()))
+            .and_then(|c| c.get("initiate_login_uri").and_then(Value::as_str))
+            .filter(|u| !u.is_empty())
+            .map(str::to_string);
+        Ok(login.and_then(|l| {
+            let mut u = url::Url::parse(&l).ok()?;
+            u.query_pairs_mut().append_pair("iss", &issuer);
+            Some(u.to_string())
+        }))
+    }
+
+    /// Makes every ticket issued so far `seconds` older (for expiry tests).
+    pub fn age_tickets(&self, seconds: i64) {
+        for t in lock(&self.state).tickets.iter_mut() {
+            t.issued_at -= seconds;
+        }
+    }
+
+    fn consume_ticket(&self, url: &str, new_password: &str) -> Result<(), String> {
         let mut st = lock(&self.state);
         let index = st.tickets.iter().position(|t| t.url == url).ok_or("unknown ticket")?;
         if st.tickets[index].used {
@@ -1231,6 +1399,8 @@ impl Auth0Simulator {
             ("POST", ["clients", id, "rotate-secret"]) => self.rotate_secret(id, &caller),
             ("GET", ["clients", id, "connections"]) => self.client_connections(request, id, &caller),
             ("GET", ["connections"]) => self.list_connections(request, &caller),
+            ("POST", ["connections"]) => self.create_connection(request, &caller),
+            ("DELETE", ["connections", id]) => self.delete_connection(id, &caller),
             ("GET", ["connections", id]) => self.get_connection(id, &caller),
             ("PATCH", ["connections", id]) => self.update_connection(request, id, &caller),
             ("GET", ["connections", id, "clients"]) => self.connection_clients(request, id, &caller),
@@ -1281,6 +1451,7 @@ impl Auth0Simulator {
             &body,
             &["callbacks", "allowed_logout_urls", "web_origins", "allowed_origins", "grant_types", "client_aliases"],
         )?;
+        check_client_prose_rules(&body)?;
         check_bools(&body, &["oidc_conformant", "is_first_party", "sso", "sso_disabled"])?;
         if let Some(m) = string_field(&body, "token_endpoint_auth_method")?
             && !matches!(m, "none" | "client_secret_post" | "client_secret_basic")
@@ -1383,6 +1554,7 @@ impl Auth0Simulator {
             &body,
             &["callbacks", "allowed_logout_urls", "web_origins", "allowed_origins", "grant_types"],
         )?;
+        check_client_prose_rules(&body)?;
         let mut st = lock(&self.state);
         Self::find_client(&st, id)?;
         let client = st
@@ -1483,6 +1655,76 @@ impl Auth0Simulator {
         }
     }
 
+    fn create_connection(&self, request: &SimRequest, caller: &Caller) -> Result<SimResponse, SimResponse> {
+        caller.require(&[&["create:connections"]])?;
+        let body = object_body(request, CREATE_CONNECTION_FIELDS)?;
+        if body.contains_key("enabled_clients") {
+            // Deprecated (tenants created from 2026-01-07 refuse it): auth0-deploy-cli#1290.
+            return Err(bad_request("Payload validation error: 'Additional properties not allowed: enabled_clients'."));
+        }
+        let name = string_field(&body, "name")?
+            .ok_or_else(|| bad_request("Payload validation error: 'Missing required property: name'."))?
+            .to_string();
+        let strategy = string_field(&body, "strategy")?
+            .ok_or_else(|| bad_request("Payload validation error: 'Missing required property: strategy'."))?
+            .to_string();
+        // Spec: maxLength 128, pattern ^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$.
+        let b = name.as_bytes();
+        let valid = !b.is_empty()
+            && name.len() <= 128
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+            && !name.contains("--");
+        if !valid {
+            return Err(bad_request(
+                "Payload validation error: 'String does not match pattern ^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$' on property name.",
+            ));
+        }
+        check_connection_prose_rules(&body)?;
+        check_bools(&body, &["is_domain_connection", "show_as_button"])?;
+        let options = match body.get("options") {
+            None => Map::new(),
+            Some(Value::Object(o)) => o.clone(),
+            Some(_) => {
+                return Err(bad_request("Payload validation error: 'Expected type object' on property options."));
+            }
+        };
+        let mut st = lock(&self.state);
+        if st.connections.iter().any(|c| c.name == name) {
+            return Err(api_error(409, "A connection with the same name already exists", Some("connection_conflict")));
+        }
+        let id = format!("con_{}", random_token(&mut st.rng, 16));
+        let conn = Connection {
+            id,
+            name: name.clone(),
+            display_name: string_field(&body, "display_name")?.map_or_else(|| name.clone(), str::to_string),
+            strategy,
+            options,
+            realms: vec![name],
+            is_domain_connection: body.get("is_domain_connection").and_then(Value::as_bool).unwrap_or(false),
+            show_as_button: body.get("show_as_button").and_then(Value::as_bool).unwrap_or(true),
+            metadata: body.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default(),
+            enabled_clients: Vec::new(),
+        };
+        let json = conn.to_json(caller.has("read:connections_options"));
+        st.connections.push(conn);
+        Ok(SimResponse::json(201, &json))
+    }
+
+    fn delete_connection(&self, id: &str, caller: &Caller) -> Result<SimResponse, SimResponse> {
+        caller.require(&[&["delete:connections"]])?;
+        let mut st = lock(&self.state);
+        let Some(index) = st.connections.iter().position(|c| c.id == id) else {
+            // Spec: 204 "The connection no longer exists."
+            return Ok(SimResponse::empty(204));
+        };
+        let conn = st.connections.remove(index);
+        // Its users go with it.
+        st.users.retain(|u| u.connection != conn.name);
+        Ok(SimResponse::empty(204))
+    }
+
     fn find_connection<'a>(st: &'a mut State, id: &str) -> Result<&'a mut Connection, SimResponse> {
         st.connections
             .iter_mut()
@@ -1508,6 +1750,7 @@ impl Auth0Simulator {
             ));
         }
         let display_name = string_field(&body, "display_name")?.map(str::to_string);
+        check_connection_prose_rules(&body)?;
         check_bools(&body, &["is_domain_connection", "show_as_button"])?;
         check_string_arrays(&body, &["realms"])?;
         let options = match body.get("options") {
@@ -1553,7 +1796,7 @@ impl Auth0Simulator {
         let mut st = lock(&self.state);
         let conn = Self::find_connection(&mut st, id)?;
         let list: Vec<Value> = conn.enabled_clients.iter().map(|c| json!({"client_id": c})).collect();
-        let (start, end, next) = checkpoint_window(request, list.len())?;
+        let (start, end, next) = checkpoint_window_max(request, list.len(), 1000)?;
         let mut body = json!({"clients": list[start..end]});
         if let (Some(n), Some(o)) = (next, body.as_object_mut()) {
             o.insert("next".into(), Value::String(n));
@@ -1635,9 +1878,13 @@ impl Auth0Simulator {
                 "Connection does not support user creation through the API. It must either be a database or passwordless connection.",
             ));
         }
-        if body.contains_key("username") && conn.options.get("requires_username").and_then(Value::as_bool) != Some(true)
-        {
+        let requires_username = conn.options.get("requires_username").and_then(Value::as_bool) == Some(true);
+        if body.contains_key("username") && !requires_username {
             return Err(bad_request("Cannot set username for connection without requires_username."));
+        }
+        // Spec POST /users: username is valid only when the connection requires one, and then required.
+        if requires_username && body.get("username").and_then(Value::as_str).is_none_or(str::is_empty) {
+            return Err(bad_request("Payload validation error: 'Missing required property: username'."));
         }
         let Some(email) = email else {
             return Err(bad_request("Payload validation error: 'Missing required property: email'."));
@@ -1665,8 +1912,23 @@ impl Auth0Simulator {
 
     fn list_users(&self, request: &SimRequest, caller: &Caller) -> Result<SimResponse, SimResponse> {
         caller.require(&[&["read:users"]])?;
+        // Spec: `connection` "Only applies when using search_engine=v1", which Auth0 refuses: the parameter
+        // filters nothing. The filter is q=identities.connection:"name" (the only q form simulated).
+        if request.query_param("search_engine").is_some_and(|v| v == "v1") {
+            return Err(bad_request("You are not allowed to use search_engine=v1."));
+        }
+        let connection = match request.query_param("q") {
+            None => None,
+            Some(q) => {
+                let name = q
+                    .trim()
+                    .strip_prefix("identities.connection:")
+                    .map(|v| v.trim_matches('"').to_string())
+                    .ok_or_else(|| bad_request("The simulator supports only q=identities.connection:\"<name>\"."))?;
+                Some(name)
+            }
+        };
         let st = lock(&self.state);
-        let connection = request.query_param("connection");
         let list: Vec<Value> = st
             .users
             .iter()
@@ -1729,8 +1991,20 @@ impl Auth0Simulator {
         let client_id = string_field(&body, "client_id")?.map(str::to_string);
         let result_url = string_field(&body, "result_url")?.map(str::to_string);
         check_bools(&body, &["mark_email_as_verified", "includeEmailInRedirect"])?;
+        // Spec ChangePasswordTicketRequestContent.result_url: "Cannot be specified when using client_id or
+        // organization_id." Real tenants answer 400 (field-truth §3.1, github auth0/auth0-PHP#480).
+        if result_url.is_some() && client_id.is_some() {
+            return Err(bad_request("The result_url parameter cannot be specified when using client_id."));
+        }
         if result_url.is_some() && body.contains_key("organization_id") {
             return Err(bad_request("result_url cannot be specified together with organization_id."));
+        }
+        if let Some(c) = &connection_id
+            && !(c.len() == 20 && c.starts_with("con_") && c[4..].chars().all(|ch| ch.is_ascii_alphanumeric()))
+        {
+            return Err(bad_request(
+                "Payload validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$' on property connection_id.",
+            ));
         }
         let ttl_sec = match body.get("ttl_sec") {
             None => 0,
@@ -1780,6 +2054,7 @@ impl Auth0Simulator {
             ttl_sec: if ttl_sec == 0 { 432_000 } else { ttl_sec },
             mark_email_as_verified: body.get("mark_email_as_verified").and_then(Value::as_bool).unwrap_or(false),
             used: false,
+            issued_at: now_secs(),
         });
         Ok(SimResponse::json(201, &json!({"ticket": url})))
     }

@@ -36,7 +36,17 @@ fn client_for(server: &SimServer, id: &str, secret: &str) -> Auth0Client {
 }
 
 async fn setup() -> (Arc<Auth0Simulator>, SimServer, Auth0Client) {
-    let sim = Arc::new(Auth0Simulator::new());
+    setup_with(Auth0Simulator::new()).await
+}
+
+/// A tenant whose M2M application holds every scope the simulator knows (for the operations provisioning never
+/// calls: secret rotation, tenant settings); the default grant is exactly the published list.
+async fn setup_all_scopes() -> (Arc<Auth0Simulator>, SimServer, Auth0Client) {
+    setup_with(Auth0Simulator::builder().m2m_scopes(ALL_SCOPES).build()).await
+}
+
+async fn setup_with(sim: Auth0Simulator) -> (Arc<Auth0Simulator>, SimServer, Auth0Client) {
+    let sim = Arc::new(sim);
     let server = sim.start(RequestLog::new()).await.expect("server");
     let client = client_for(&server, M2M_CLIENT_ID, M2M_CLIENT_SECRET);
     (sim, server, client)
@@ -390,7 +400,8 @@ async fn token_errors_are_clear_and_never_show_the_secret() {
 
     let ok = client_for(&server, M2M_CLIENT_ID, M2M_CLIENT_SECRET);
     let info = ok.token_info().await.unwrap();
-    assert_eq!(info.scopes.len(), ALL_SCOPES.len());
+    assert_eq!(info.scopes.len(), sandbox::auth0::DEFAULT_M2M_SCOPES.len());
+    assert_eq!(info.scopes, auth0_client::scopes::LOBEHUB_PROVISIONING.iter().map(|s| s.to_string()).collect());
     assert!(info.expires_at > chrono::Utc::now() + chrono::Duration::hours(23));
     // Cached: a second call does not ask again.
     ok.token_info().await.unwrap();
@@ -501,7 +512,7 @@ async fn pagination_in_every_shape() {
             .await
             .unwrap();
     }
-    assert_eq!(auth0.users().list().per_page(5).connection(DATABASE_CONNECTION).all().await.unwrap().len(), 12);
+    assert_eq!(auth0.users().list().per_page(5).in_connection(DATABASE_CONNECTION).all().await.unwrap().len(), 12);
     assert_eq!(auth0.users().by_email("U3@EXAMPLE.com").await.unwrap().len(), 1);
     let capped = http
         .get(format!("{}/api/v2/users?page=10&per_page=100", server.base_url()))
@@ -514,7 +525,7 @@ async fn pagination_in_every_shape() {
 
 #[tokio::test]
 async fn application_lifecycle_and_user_errors() {
-    let (sim, _server, auth0) = setup().await;
+    let (sim, _server, auth0) = setup_all_scopes().await;
     let app = auth0.clients().create(&lobehub_app("https://chat.example.com")).await.unwrap();
     // Reading without read:client_keys hides the secret; the default M2M app has it.
     let read = auth0.clients().get(&app.client_id).await.unwrap();
@@ -675,7 +686,7 @@ async fn faults_are_retried_and_lost_creates_are_not_duplicated() {
 
 #[tokio::test]
 async fn tenant_flag_stops_new_applications_from_getting_every_connection() {
-    let (sim, server, auth0) = setup().await;
+    let (sim, server, auth0) = setup_all_scopes().await;
     assert!(auth0.tenant_settings().get().await.unwrap().enable_client_connections());
     assert!(auth0.tenant_settings().set_enable_client_connections(false).await.unwrap());
     let before = server.log().mutating().len();
