@@ -391,7 +391,7 @@ impl OssSimulator {
                     .with_header("content-md5", base64_md5(&request.body));
                 Ok(with_cors_headers(response, bucket, request))
             }
-            Op::GetObject | Op::HeadObject => {
+            Op::GetObject | Op::HeadObject | Op::GetObjectMeta => {
                 let object = bucket.objects.get(&key).ok_or_else(|| no_such_key(&key))?;
                 let response = self.get_object(op, request, target, object, &bucket.storage_class, request_id)?;
                 Ok(with_cors_headers(response, bucket, request))

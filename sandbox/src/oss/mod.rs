@@ -348,7 +348,7 @@ impl OssSimulator {
             _ => bucket.acl.as_str(),
         };
         let allowed = match op {
-            Op::GetObject | Op::HeadObject => acl == "public-read" || acl == "public-read-write",
+            Op::GetObject | Op::HeadObject | Op::GetObjectMeta => acl == "public-read" || acl == "public-read-write",
             Op::PutObject | Op::DeleteObject => bucket.acl == "public-read-write",
             _ => false,
         };

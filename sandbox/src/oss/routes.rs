@@ -126,6 +126,7 @@ pub(crate) enum Op {
     PutObject,
     GetObject,
     HeadObject,
+    GetObjectMeta,
     DeleteObject,
     PutObjectAcl,
     GetObjectAcl,
@@ -155,6 +156,7 @@ pub(crate) const ROUTES: &[(&str, Scope, Option<&str>, Op)] = &[
     ("PUT", Scope::Object, None, Op::PutObject),
     ("GET", Scope::Object, None, Op::GetObject),
     ("HEAD", Scope::Object, None, Op::HeadObject),
+    ("HEAD", Scope::Object, Some("objectMeta"), Op::GetObjectMeta),
     ("DELETE", Scope::Object, None, Op::DeleteObject),
     ("PUT", Scope::Object, Some("acl"), Op::PutObjectAcl),
     ("GET", Scope::Object, Some("acl"), Op::GetObjectAcl),
@@ -193,7 +195,7 @@ impl Op {
             Op::GetBucketBpa => "oss:GetBucketPublicAccessBlock",
             Op::DeleteBucketBpa => "oss:DeleteBucketPublicAccessBlock",
             Op::PutObject => "oss:PutObject",
-            Op::GetObject | Op::HeadObject => "oss:GetObject",
+            Op::GetObject | Op::HeadObject | Op::GetObjectMeta => "oss:GetObject",
             // DeleteMultipleObjects is authorised per key as oss:DeleteObject.
             Op::DeleteObject | Op::DeleteMultipleObjects => "oss:DeleteObject",
             Op::PutObjectAcl => "oss:PutObjectAcl",
@@ -209,6 +211,7 @@ impl Op {
             Op::PutObject
                 | Op::GetObject
                 | Op::HeadObject
+                | Op::GetObjectMeta
                 | Op::DeleteObject
                 | Op::PutObjectAcl
                 | Op::GetObjectAcl
