@@ -27,11 +27,19 @@ pub struct CloudOptions {
     pub region: String,
     /// How long a Vercel deployment takes to build.
     pub build_duration: Duration,
+    /// `*.vercel.app` names held by someone outside the simulated account (`lobehub` or `lobehub.vercel.app`):
+    /// a project of such a name gets a suffixed production domain (see
+    /// [`VercelSimBuilder::vercel_app_taken`](crate::vercel::VercelSimBuilder::vercel_app_taken)).
+    pub vercel_taken_names: Vec<String>,
 }
 
 impl Default for CloudOptions {
     fn default() -> Self {
-        Self { region: "cn-hangzhou".into(), build_duration: Duration::from_millis(300) }
+        Self {
+            region: "cn-hangzhou".into(),
+            build_duration: Duration::from_millis(300),
+            vercel_taken_names: Vec::new(),
+        }
     }
 }
 
@@ -88,7 +96,13 @@ impl SimulatedCloud {
         let oss = OssSimulator::new(identity.clone(), &options.region);
         let ram = RamSimulator::new(identity.clone());
         let auth0 = Arc::new(Auth0Simulator::new());
-        let vercel = VercelSim::builder().build_duration(options.build_duration).build();
+        let vercel = options
+            .vercel_taken_names
+            .iter()
+            .fold(VercelSim::builder().build_duration(options.build_duration), |b, name| {
+                b.vercel_app_taken(name.clone())
+            })
+            .build();
         let oss_server = oss.start(log.clone()).await?;
         let ram_server = ram.start(log.clone()).await?;
         let auth0_server = auth0.start(log.clone()).await?;
