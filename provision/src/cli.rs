@@ -117,8 +117,7 @@ pub async fn run(cli: Cli) -> i32 {
                 return EXIT_CONFIG;
             }
         };
-        let report =
-            crate::doctor::diagnose(&env, &crate::doctor::DoctorContext { profile: *profile, ..Default::default() });
+        let report = crate::doctor::diagnose(&env, &crate::doctor::env_file_context(&env, *profile).await);
         if cli.json {
             println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
         } else {
