@@ -38,6 +38,10 @@ pub struct CloudOptions {
     /// An account that activated OSS after 2025-03-20 (`--aliyun-new-account`): data calls to mainland buckets
     /// through the default public endpoints get 400 `PublicEndpointForbidden` (field-truth §2.2).
     pub aliyun_new_account: bool,
+    /// `*.vercel.app` names held by someone outside the simulated account (`lobehub` or `lobehub.vercel.app`):
+    /// a project of such a name gets a suffixed production domain (see
+    /// [`VercelSimBuilder::vercel_app_taken`](crate::vercel::VercelSimBuilder::vercel_app_taken)).
+    pub vercel_taken_names: Vec<String>,
 }
 
 impl Default for CloudOptions {
@@ -48,6 +52,7 @@ impl Default for CloudOptions {
             port_base: None,
             oss_allow_v1: false,
             aliyun_new_account: false,
+            vercel_taken_names: Vec::new(),
         }
     }
 }
@@ -109,7 +114,13 @@ impl SimulatedCloud {
         oss.set_new_account(options.aliyun_new_account);
         let ram = RamSimulator::new(identity.clone());
         let auth0 = Arc::new(Auth0Simulator::new());
-        let vercel = VercelSim::builder().build_duration(options.build_duration).build();
+        let vercel = options
+            .vercel_taken_names
+            .iter()
+            .fold(VercelSim::builder().build_duration(options.build_duration), |b, name| {
+                b.vercel_app_taken(name.clone())
+            })
+            .build();
         let port = |offset: u16| match options.port_base {
             Some(base) => base.checked_add(offset).ok_or_else(|| {
                 std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("port base {base} + {offset} > 65535"))

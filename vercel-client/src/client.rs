@@ -419,23 +419,45 @@ impl VercelClient {
                 }
             }
         } else if !response.body.is_empty() {
-            let text = response.text_lossy();
+            // Redact the whole text first, then cut: a cut made first could split a secret and leave a part
+            // that no longer matches the redaction.
+            let text = clean(&response.text_lossy());
             let snippet: String = text.chars().take(200).collect();
-            meta = meta.with_message(clean(&snippet));
+            meta = meta.with_message(snippet);
         }
         let code = meta.code().unwrap_or_default().to_string();
         let has_action = meta.extra("action").is_some() || meta.extra("link").is_some();
+        let invalid_token = meta.extra("invalidToken") == Some("true");
+        // An env create in which every item failed answers non-2xx with `failed[]` (vtf commit ef1e07e): surface
+        // each variable, never the echoed `value`.
+        let failed = parsed
+            .as_ref()
+            .and_then(|v| v.get("failed"))
+            .map(|f| crate::env::failed_entries(f, &secrets))
+            .filter(|f| !f.is_empty());
         let kind = match status {
+            _ if failed.is_some() => ErrorKind::EnvCreateFailed(failed.unwrap_or_default()),
             _ if matches!(code.as_str(), "ENV_CONFLICT" | "ENV_ALREADY_EXISTS" | "existing_key_and_target") => {
                 ErrorKind::EnvConflict
             }
             _ if matches!(code.as_str(), "repo_not_found" | "repo_links_exceeded_limit") => ErrorKind::GitIntegration,
+            _ if matches!(
+                code.as_str(),
+                "challenge_required" | "challenge_required_email_otp" | "user_auth_required"
+            ) =>
+            {
+                ErrorKind::ChallengeRequired
+            }
+            _ if invalid_token => ErrorKind::InvalidToken,
             400 if has_action => ErrorKind::GitIntegration,
             400 => ErrorKind::BadRequest,
             401 => ErrorKind::Unauthorized,
+            402 => ErrorKind::PaymentRequired,
             403 => ErrorKind::Forbidden,
             404 => ErrorKind::NotFound,
             409 => ErrorKind::Conflict,
+            410 => ErrorKind::Gone,
+            428 => ErrorKind::PreconditionRequired,
             429 => ErrorKind::RateLimited,
             500..=599 => ErrorKind::Server,
             _ => ErrorKind::Service,

@@ -5,12 +5,17 @@
 
 use crate::client::{ApiRequest, VercelClient, check_id};
 use crate::error::{DeploymentFailure, Error, ErrorKind, Result};
-use crate::pagination::Pagination;
+use crate::pagination::{CursorParam, Page, Pagination, collect_pages};
 use http::Method;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::time::Instant;
+
+/// The `meta` key under which a deployment records the fingerprint of the environment it was built from (see
+/// `provision`'s deployment step): a hash, never values.
+pub const ENV_FINGERPRINT_META: &str = "envFingerprint";
 
 /// A deployment's `readyState`.
 ///
@@ -70,9 +75,19 @@ impl ReadyState {
         }
     }
 
-    /// Whether the state can no longer change (READY, ERROR, CANCELED, DELETED).
+    /// Whether the state can no longer change by itself: READY, ERROR, CANCELED, DELETED, and BLOCKED (which
+    /// "does not progress by itself" until someone acts on its `seatBlock`, vsdk
+    /// `src/models/getdeploymentservicesfunctions.ts`).
     pub fn is_terminal(self) -> bool {
-        matches!(self, ReadyState::Ready | ReadyState::Error | ReadyState::Canceled | ReadyState::Deleted)
+        matches!(
+            self,
+            ReadyState::Ready | ReadyState::Error | ReadyState::Canceled | ReadyState::Deleted | ReadyState::Blocked
+        )
+    }
+
+    /// Whether a build is still to come or under way (QUEUED, INITIALIZING, BUILDING).
+    pub fn is_in_progress(self) -> bool {
+        matches!(self, ReadyState::Queued | ReadyState::Initializing | ReadyState::Building)
     }
 }
 
@@ -89,6 +104,24 @@ fn de_alias_assigned<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<boo
         Value::Number(_) => true,
         _ => false,
     })
+}
+
+/// Keeps the string entries of `meta` (vsdk: `{[k: string]: string}`); anything else is dropped.
+fn de_meta<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<BTreeMap<String, String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Object(m) => m.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect(),
+        _ => BTreeMap::new(),
+    })
+}
+
+/// Why a deployment is `BLOCKED` (`seatBlock`, vsdk `src/models/getdeploymentservicesfunctions.ts`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SeatBlock {
+    /// `COMMIT_AUTHOR_REQUIRED` or `TEAM_ACCESS_REQUIRED`.
+    #[serde(default)]
+    pub block_code: Option<String>,
 }
 
 /// `aliasError`.
@@ -125,9 +158,16 @@ pub struct Deployment {
     pub url: Option<String>,
     /// The state.
     pub ready_state: ReadyState,
-    /// `STAGED`, `ROLLING`, `PROMOTED`.
+    /// `STAGED`, `ROLLING`, `PROMOTED`: a READY production deployment that is `STAGED` is built but does not serve
+    /// production traffic (vsdk field description).
     #[serde(default)]
     pub ready_substate: Option<String>,
+    /// Why it is BLOCKED.
+    #[serde(default)]
+    pub seat_block: Option<SeatBlock>,
+    /// The `meta` strings given at creation (e.g. [`ENV_FINGERPRINT_META`]).
+    #[serde(default, deserialize_with = "de_meta")]
+    pub meta: BTreeMap<String, String>,
     /// `production`, or `None` for preview.
     #[serde(default)]
     pub target: Option<String>,
@@ -158,17 +198,44 @@ pub struct Deployment {
 }
 
 impl Deployment {
-    /// READY with its alias assigned and no alias error.
+    /// READY with its alias assigned, no alias error, and not `STAGED` (a staged deployment is built but does not
+    /// serve production traffic).
     pub fn is_ready(&self) -> bool {
-        self.ready_state == ReadyState::Ready && self.alias_assigned && self.alias_error.is_none()
+        self.ready_state == ReadyState::Ready && self.alias_assigned && self.alias_error.is_none() && !self.is_staged()
+    }
+
+    /// `readySubstate` is `STAGED`.
+    pub fn is_staged(&self) -> bool {
+        self.ready_substate.as_deref() == Some("STAGED")
     }
 
     fn failure(&self) -> DeploymentFailure {
+        let (ready_state, error_code, error_message) = match self.ready_state {
+            ReadyState::Blocked => (
+                "BLOCKED".to_string(),
+                self.seat_block.as_ref().and_then(|b| b.block_code.clone()).or_else(|| self.error_code.clone()),
+                Some(
+                    "the deployment is blocked and does not progress by itself (COMMIT_AUTHOR_REQUIRED: the commit \
+                     author must be a member of the team; TEAM_ACCESS_REQUIRED: grant the team access), then deploy again"
+                        .to_string(),
+                ),
+            ),
+            ReadyState::Ready if self.is_staged() => (
+                "READY (STAGED)".to_string(),
+                self.error_code.clone(),
+                Some(
+                    "built but not serving production traffic (readySubstate STAGED): the project does not assign \
+                     production domains automatically; promote the deployment in Vercel"
+                        .to_string(),
+                ),
+            ),
+            _ => (self.ready_state.as_str().to_string(), self.error_code.clone(), self.error_message.clone()),
+        };
         DeploymentFailure {
             id: self.id.clone(),
-            ready_state: self.ready_state.as_str().to_string(),
-            error_code: self.error_code.clone(),
-            error_message: self.error_message.clone(),
+            ready_state,
+            error_code,
+            error_message,
             inspector_url: self.inspector_url.clone(),
             alias_error: self.alias_error.as_ref().map(|a| {
                 format!(
@@ -206,12 +273,23 @@ pub struct DeploymentSummary {
     /// Creation time (ms).
     #[serde(default)]
     pub created: Option<i64>,
+    /// `STAGED`, `ROLLING`, `PROMOTED`.
+    #[serde(default)]
+    pub ready_substate: Option<String>,
+    /// The `meta` strings given at creation.
+    #[serde(default, deserialize_with = "de_meta")]
+    pub meta: BTreeMap<String, String>,
 }
 
 impl DeploymentSummary {
     /// The state, from whichever field carried it.
     pub fn state(&self) -> ReadyState {
         self.state.or(self.ready_state).unwrap_or(ReadyState::Unknown)
+    }
+
+    /// READY and not `STAGED`: it serves production traffic (for a production deployment).
+    pub fn is_live(&self) -> bool {
+        self.state() == ReadyState::Ready && self.ready_substate.as_deref() != Some("STAGED")
     }
 }
 
@@ -222,6 +300,16 @@ pub(crate) struct DeploymentsPage {
     deployments: Vec<DeploymentSummary>,
     #[serde(default)]
     pagination: Option<Pagination>,
+}
+
+impl Page for DeploymentsPage {
+    type Item = DeploymentSummary;
+    fn into_parts(self) -> (Vec<DeploymentSummary>, Option<Pagination>) {
+        (self.deployments, self.pagination)
+    }
+    fn item_id(item: &DeploymentSummary) -> String {
+        item.uid.clone()
+    }
 }
 
 /// Where a git deployment's source comes from.
@@ -388,7 +476,8 @@ impl<'c> DeploymentsHandler<'c> {
         self.client.json(ApiRequest::new(OP, Method::GET, &["v13", "deployments", id_or_url])).await
     }
 
-    /// `getDeployments` (`GET /v7/deployments`), newest first, reading pages until `max_items`.
+    /// `getDeployments` (`GET /v7/deployments`), newest first, reading pages (`until=<pagination.next>`, vsdk
+    /// `deploymentsGetDeployments.ts`) until `max_items`, each deployment once.
     ///
     /// ```no_run
     /// # async fn demo(client: vercel_client::VercelClient) -> vercel_client::Result<()> {
@@ -405,25 +494,14 @@ impl<'c> DeploymentsHandler<'c> {
         if let Some(p) = project_id {
             check_id(OP, "project id", p)?;
         }
-        let mut out: Vec<DeploymentSummary> = Vec::new();
-        let mut until: Option<i64> = None;
-        while out.len() < max_items {
-            let limit = (max_items - out.len()).min(100);
-            let req = ApiRequest::new(OP, Method::GET, &["v7", "deployments"])
+        let limit = max_items.clamp(1, 100);
+        collect_pages::<DeploymentsPage>(self.client, OP, CursorParam::Until, max_items, || {
+            ApiRequest::new(OP, Method::GET, &["v7", "deployments"])
                 .query_opt("projectId", project_id)
                 .query_opt("target", target)
                 .query("limit", limit.to_string())
-                .query_opt("until", until.map(|u| u.to_string()));
-            let page: DeploymentsPage = self.client.json(req).await?;
-            let fetched = page.deployments.len();
-            out.extend(page.deployments);
-            match page.pagination.and_then(|p| p.next) {
-                Some(next) if fetched > 0 && Some(next) != until => until = Some(next),
-                _ => break,
-            }
-        }
-        out.truncate(max_items);
-        Ok(out)
+        })
+        .await
     }
 
     /// The newest deployment of a project for a target (`production`), if any.
@@ -451,8 +529,9 @@ impl<'c> DeploymentsHandler<'c> {
     }
 
     /// Polls `getDeployment` (backing off from `poll_interval` to `max_poll_interval`) until the deployment is READY
-    /// with its alias assigned, fails (`ERROR`, `CANCELED`, or an alias error: [`ErrorKind::DeploymentFailed`] with
-    /// `errorCode`, `errorMessage`, `inspectorUrl`), or `timeout` passes ([`ErrorKind::WaitTimedOut`]).
+    /// with its alias assigned, fails (`ERROR`, `CANCELED`, `BLOCKED` (which never progresses by itself), READY but
+    /// `STAGED` (not live), or an alias error: [`ErrorKind::DeploymentFailed`] with `errorCode` / the `seatBlock`
+    /// code, `errorMessage`, `inspectorUrl`), or `timeout` passes ([`ErrorKind::WaitTimedOut`]).
     ///
     /// ```no_run
     /// # async fn demo(client: vercel_client::VercelClient) -> vercel_client::Result<()> {
@@ -474,11 +553,11 @@ impl<'c> DeploymentsHandler<'c> {
                 "polled deployment"
             );
             match d.ready_state {
-                ReadyState::Ready if d.alias_error.is_some() => {
+                ReadyState::Ready if d.alias_error.is_some() || d.is_staged() => {
                     return Err(Error::new(ErrorKind::DeploymentFailed(Box::new(d.failure())), OP));
                 }
                 ReadyState::Ready if d.alias_assigned => return Ok(d),
-                ReadyState::Error | ReadyState::Canceled | ReadyState::Deleted => {
+                ReadyState::Error | ReadyState::Canceled | ReadyState::Deleted | ReadyState::Blocked => {
                     return Err(Error::new(ErrorKind::DeploymentFailed(Box::new(d.failure())), OP));
                 }
                 _ => {}

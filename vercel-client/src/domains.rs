@@ -7,7 +7,7 @@
 
 use crate::client::{ApiRequest, VercelClient, check_id};
 use crate::error::{Error, ErrorKind, Result};
-use crate::pagination::{PAGE_LIMIT, Page, Pagination, collect_pages};
+use crate::pagination::{CursorParam, PAGE_LIMIT, Page, Pagination, collect_pages};
 use http::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -272,6 +272,9 @@ impl Page for DomainsPage {
     fn into_parts(self) -> (Vec<ProjectDomain>, Option<Pagination>) {
         (self.domains, self.pagination)
     }
+    fn item_id(item: &ProjectDomain) -> String {
+        item.name.clone()
+    }
 }
 
 /// Domain operations of one project; from [`VercelClient::domains`].
@@ -318,7 +321,9 @@ impl<'c> DomainsHandler<'c> {
         self.client.json(ApiRequest::new(OP, Method::GET, &["v9", "projects", &self.project, "domains", &d])).await
     }
 
-    /// `getProjectDomains` (`GET /v9/projects/{id}/domains`), every page.
+    /// `getProjectDomains` (`GET /v9/projects/{id}/domains`), every page (`until=<pagination.next>`, vsdk
+    /// `projectsGetProjectDomains.ts`), each domain once: the project's own domain list as Vercel holds it, its
+    /// automatic `*.vercel.app` production domain included.
     ///
     /// ```no_run
     /// # async fn demo(client: vercel_client::VercelClient) -> vercel_client::Result<()> {
@@ -329,10 +334,9 @@ impl<'c> DomainsHandler<'c> {
         const OP: &str = "getProjectDomains";
         check_id(OP, "project id or name", &self.project)?;
         let project = self.project.as_str();
-        collect_pages::<DomainsPage>(self.client, |until| {
+        collect_pages::<DomainsPage>(self.client, OP, CursorParam::Until, usize::MAX, || {
             ApiRequest::new(OP, Method::GET, &["v9", "projects", project, "domains"])
                 .query("limit", PAGE_LIMIT.to_string())
-                .query_opt("until", until.map(|u| u.to_string()))
         })
         .await
     }

@@ -7,7 +7,7 @@
 
 use crate::client::{ApiRequest, VercelClient, check_id};
 use crate::error::{Error, ErrorKind, FailedEnvVar, Result};
-use crate::pagination::{Page, Pagination, collect_pages};
+use crate::pagination::Pagination;
 use http::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
@@ -295,7 +295,18 @@ impl NewEnvVar {
         Ok(())
     }
 
+    /// The body of one `createProjectEnv` item (which defines `comment`).
     pub(crate) fn to_json(&self) -> Value {
+        self.to_json_with(true)
+    }
+
+    /// The item of `createProject.environmentVariables[]`, which defines only `key`, `target`, `gitBranch`,
+    /// `type` and `value` (vsdk `src/models/createprojectcontenthint2.ts`, `EnvironmentVariables`): no `comment`.
+    pub(crate) fn to_project_create_json(&self) -> Value {
+        self.to_json_with(false)
+    }
+
+    fn to_json_with(&self, with_comment: bool) -> Value {
         let mut body = json!({
             "key": self.key,
             "value": self.value.expose_secret(),
@@ -306,7 +317,7 @@ impl NewEnvVar {
             if let Some(b) = &self.git_branch {
                 obj.insert("gitBranch".into(), Value::String(b.clone()));
             }
-            if let Some(c) = &self.comment {
+            if let Some(c) = self.comment.as_ref().filter(|_| with_comment) {
                 obj.insert("comment".into(), Value::String(c.clone()));
             }
         }
@@ -373,13 +384,9 @@ pub(crate) struct EnvPage {
     envs: Vec<EnvVar>,
     #[serde(default)]
     pagination: Option<Pagination>,
-}
-
-impl Page for EnvPage {
-    type Item = EnvVar;
-    fn into_parts(self) -> (Vec<EnvVar>, Option<Pagination>) {
-        (self.envs, self.pagination)
-    }
+    /// vsdk `FilterProjectEnvsResponseBody3`: production variables left out of `envs`.
+    #[serde(default, rename = "hiddenProductionEnvCount")]
+    hidden_production_env_count: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -394,13 +401,7 @@ pub(crate) struct CreatedEnv {
     #[serde(default)]
     created: Option<OneOrManyEnv>,
     #[serde(default)]
-    failed: Vec<FailedEntry>,
-}
-
-#[derive(Deserialize)]
-struct FailedEntry {
-    #[serde(default)]
-    error: FailedError,
+    failed: Vec<Value>,
 }
 
 #[derive(Default, Deserialize)]
@@ -426,6 +427,27 @@ fn de_target_names<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<S
         Value::Array(items) => items.into_iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
         _ => Vec::new(),
     })
+}
+
+/// The `failed[]` items of an env create answer (a 201, or the non-2xx answer when every item failed), one
+/// [`FailedEnvVar`] each. The echoed `value` is never read, and messages are scrubbed of `secrets` before
+/// anything else is done with them. An item that is not an object is reported as `<unknown>`.
+pub(crate) fn failed_entries(failed: &Value, secrets: &[&str]) -> Vec<FailedEnvVar> {
+    let Some(items) = failed.as_array() else { return Vec::new() };
+    items
+        .iter()
+        .map(|item| {
+            let e: FailedError =
+                item.get("error").and_then(|e| serde_json::from_value(e.clone()).ok()).unwrap_or_default();
+            FailedEnvVar {
+                key: e.key.or(e.env_var_key).unwrap_or_else(|| "<unknown>".into()),
+                code: e.code,
+                message: e.message.map(|m| cloud_http::redact::scrub(&m, secrets.iter().copied())),
+                target: e.target,
+                git_branch: e.git_branch,
+            }
+        })
+        .collect()
 }
 
 /// The answer of `batchRemoveProjectEnv`.
@@ -461,7 +483,10 @@ impl<'c> EnvHandler<'c> {
         self.client
     }
 
-    /// `filterProjectEnvs` (`GET /v10/projects/{id}/env`), every page. Values are ciphertext (or absent).
+    /// `filterProjectEnvs` (`GET /v10/projects/{id}/env`): one request (the endpoint documents no cursor), each
+    /// variable once. Values are ciphertext (or absent). An answer with `hiddenProductionEnvCount > 0` (the token
+    /// cannot see production variables, vsdk `FilterProjectEnvsResponseBody3`) is
+    /// [`ErrorKind::HiddenProductionEnv`]: a listing without them would make present variables look absent.
     ///
     /// ```no_run
     /// # async fn demo(client: vercel_client::VercelClient) -> vercel_client::Result<()> {
@@ -488,12 +513,21 @@ impl<'c> EnvHandler<'c> {
         const OP: &str = "filterProjectEnvs";
         check_id(OP, "project id or name", &self.project)?;
         let project = self.project.as_str();
-        collect_pages::<EnvPage>(self.client, |until| {
-            let req = ApiRequest::new(OP, Method::GET, &["v10", "projects", project, "env"]);
-            let req = if decrypt { req.query("decrypt", "true") } else { req };
-            req.query_opt("until", until.map(|u| u.to_string()))
-        })
-        .await
+        // filterProjectEnvs documents no cursor (no `until`, no `limit`): one request (field-truth §4.2).
+        let req = ApiRequest::new(OP, Method::GET, &["v10", "projects", project, "env"]);
+        let req = if decrypt { req.query("decrypt", "true") } else { req };
+        let page: EnvPage = self.client.json(req).await?;
+        if let Some(hidden) = page.hidden_production_env_count.filter(|n| *n > 0) {
+            return Err(Error::new(ErrorKind::HiddenProductionEnv { hidden }, OP).with_detail(format!(
+                "the token cannot see production variables ({hidden} hidden); use a token of a team member with \
+                 access to production environment variables"
+            )));
+        }
+        if page.pagination.as_ref().is_some_and(|p| p.next.is_some()) {
+            tracing::warn!(operation = OP, "the answer names a next page, but the endpoint documents no cursor");
+        }
+        let mut dedup = cloud_http::pagination::DedupById::<String>::default();
+        Ok(page.envs.into_iter().filter(|v| v.id.is_empty() || dedup.first_time(v.id.clone())).collect())
     }
 
     /// `getProjectEnv` (`GET /v1/projects/{id}/env/{envId}`): one variable, decrypted (not for `sensitive`).
@@ -637,17 +671,7 @@ impl<'c> CreateEnv<'c> {
         let answer: CreatedEnv = self.client.json(req).await?;
         if !answer.failed.is_empty() {
             let exposed: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
-            let failed = answer
-                .failed
-                .into_iter()
-                .map(|f| FailedEnvVar {
-                    key: f.error.key.or(f.error.env_var_key).unwrap_or_else(|| "<unknown>".into()),
-                    code: f.error.code,
-                    message: f.error.message.map(|m| cloud_http::redact::scrub(&m, exposed.iter().copied())),
-                    target: f.error.target,
-                    git_branch: f.error.git_branch,
-                })
-                .collect();
+            let failed = failed_entries(&Value::Array(answer.failed), &exposed);
             return Err(Error::new(ErrorKind::EnvCreateFailed(failed), OP));
         }
         Ok(match answer.created {

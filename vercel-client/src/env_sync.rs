@@ -241,9 +241,11 @@ impl<'c> SyncEnv<'c> {
                 .map(|cur| (want, cur))
         }) {
             return Err(Error::new(ErrorKind::EnvConflict, OP).with_detail(format!(
-                "{} is owned by an integration (configuration {}); drop it from the desired set or disconnect the integration",
+                "{} is owned by the Vercel integration configuration {} (configurationId): keep the integration's \
+                 value by leaving {} out of the desired set, or disconnect the integration in Vercel",
                 want.key,
-                owned.configuration_id.as_deref().unwrap_or_default()
+                owned.configuration_id.as_deref().unwrap_or_default(),
+                want.key,
             )));
         }
         let mut report = SyncReport { requests: usize::from(listed), ..SyncReport::default() };
@@ -271,7 +273,7 @@ impl<'c> SyncEnv<'c> {
         }
         if !delete_ids.is_empty() && !self.dry_run {
             report.requests += 1;
-            env.batch_delete(&delete_ids).await?;
+            env.batch_delete(&delete_ids).await.map_err(|e| explain_conflict(e, &existing))?;
         }
 
         // 2. One PATCH per changed variable; those whose targets shrink go first, so that none overlaps another.
@@ -296,7 +298,7 @@ impl<'c> SyncEnv<'c> {
             }
             if !self.dry_run {
                 report.requests += 1;
-                edit.send().await?;
+                edit.send().await.map_err(|e| explain_conflict(e, &existing))?;
             }
             report.updated.push(SyncedVar::of_new(var));
         }
@@ -314,13 +316,46 @@ impl<'c> SyncEnv<'c> {
         if !to_create.is_empty() {
             if !self.dry_run {
                 report.requests += 1;
-                env.create(to_create.clone()).send().await?;
+                env.create(to_create.clone()).send().await.map_err(|e| explain_conflict(e, &existing))?;
             }
             report.created.extend(to_create.iter().map(SyncedVar::of_new));
         }
         tracing::info!(project = %self.project, %report, "environment variables synced");
         Ok(report)
     }
+}
+
+/// Adds to an `ENV_CONFLICT` (single, or among `failed[]`) who holds the conflicting variable and what to do:
+/// an integration (its `configurationId`), or a variable made outside this sync.
+fn explain_conflict(e: Error, existing: &[EnvVar]) -> Error {
+    let keys: Vec<String> = match e.kind() {
+        ErrorKind::EnvConflict => {
+            // A single conflict names no key in a field; the message does ("…name `KEY`…").
+            existing.iter().filter(|v| e.message().is_some_and(|m| m.contains(&v.key))).map(|v| v.key.clone()).collect()
+        }
+        ErrorKind::EnvCreateFailed(failed) => failed
+            .iter()
+            .filter(|f| matches!(f.code.as_deref(), Some("ENV_CONFLICT" | "ENV_ALREADY_EXISTS")))
+            .map(|f| f.key.clone())
+            .collect(),
+        _ => return e,
+    };
+    let mut owners = Vec::new();
+    for key in keys.iter().collect::<BTreeSet<_>>() {
+        let holders: Vec<String> = existing
+            .iter()
+            .filter(|v| &v.key == key)
+            .map(|v| match &v.configuration_id {
+                Some(c) => format!("{key} is owned by the Vercel integration configuration {c}: leave {key} out of the desired set to keep it, or disconnect the integration"),
+                None => format!("{key} ({}) already exists, made outside this sync: delete it in Vercel or let this sync manage it", SyncedVar::of_existing(v)),
+            })
+            .collect();
+        if holders.is_empty() {
+            owners.push(format!("{key} was created by someone else since the listing: run again"));
+        }
+        owners.extend(holders);
+    }
+    if owners.is_empty() { e } else { e.with_detail(owners.join("; ")) }
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -120,6 +120,28 @@ pub enum ErrorKind {
         /// The last `readyState` seen.
         last_state: String,
     },
+    /// A paginated listing could not be completed: the server repeated a cursor or sent more pages than the cap
+    /// ([`cloud_http::pagination::PaginationError`]). Nothing was decided from the partial listing.
+    Pagination,
+    /// `filterProjectEnvs` answered `hiddenProductionEnvCount > 0` (vsdk `FilterProjectEnvsResponseBody3`): the
+    /// token cannot see production variables, so the listing is incomplete.
+    HiddenProductionEnv {
+        /// How many production variables were hidden.
+        hidden: u64,
+    },
+    /// The token is not valid (403 with `invalidToken: true`, vcli `util/env/challenge-recovery.ts`): a new token
+    /// is needed, not another scope.
+    InvalidToken,
+    /// The call needs a step-up verification (`challenge_required`, `challenge_required_email_otp`,
+    /// `user_auth_required`, vcli `util/env/challenge-recovery.ts`): use a token that needs no interactive
+    /// challenge (an access token created for automation).
+    ChallengeRequired,
+    /// 402: the plan does not allow this (a paid feature or a quota of the plan).
+    PaymentRequired,
+    /// 410: the API version or resource is gone.
+    Gone,
+    /// 428: a precondition must be met first (for example terms to accept in the dashboard).
+    PreconditionRequired,
     /// The request failed below HTTP (connect, reset, body too large, …).
     Transport(TransportErrorKind),
     /// The request timed out.
@@ -327,6 +349,20 @@ impl fmt::Display for Error {
             ErrorKind::DeploymentFailed(failure) => write!(f, "{failure}")?,
             ErrorKind::WaitTimedOut { id, last_state } => {
                 write!(f, "deployment {id} was not ready in time (last state {last_state})")?
+            }
+            ErrorKind::Pagination => write!(f, "the listing could not be completed")?,
+            ErrorKind::HiddenProductionEnv { hidden } => write!(
+                f,
+                "the token cannot see production variables ({hidden} hidden); use a token with access to production environment variables"
+            )?,
+            ErrorKind::InvalidToken => write!(f, "the token is not valid (create a new Vercel access token)")?,
+            ErrorKind::ChallengeRequired => {
+                write!(f, "Vercel asks for an interactive verification; use an access token made for automation")?
+            }
+            ErrorKind::PaymentRequired => write!(f, "the Vercel plan does not allow this (402)")?,
+            ErrorKind::Gone => write!(f, "gone (410)")?,
+            ErrorKind::PreconditionRequired => {
+                write!(f, "a precondition must be met first (428; see the message, often in the dashboard)")?
             }
             ErrorKind::Transport(_) => write!(f, "transport error")?,
             ErrorKind::Timeout => write!(f, "timed out")?,

@@ -27,7 +27,7 @@
 //!     .send()
 //!     .await?;
 //! client.domains(&project.id).add("chat.example.com").send().await?;
-//! let repo_id = project.link.and_then(|l| l.repo_id).unwrap_or_default();
+//! let repo_id = project.link.and_then(|l| l.numeric_repo_id()).unwrap_or_default();
 //! let d = client.deployments().create("lobechat").project(&project.id).production()
 //!     .git_source(GitSource::github_repo_id(repo_id, "main")).send().await?;
 //! client.deployments().wait_until_ready(&d.id, WaitOptions::default()).await?;
@@ -48,7 +48,8 @@ pub mod projects;
 
 pub use client::{DEFAULT_BASE_URL, VercelClient, VercelClientBuilder};
 pub use deployments::{
-    AliasError, CreateDeployment, Deployment, DeploymentSummary, DeploymentsHandler, GitSource, ReadyState, WaitOptions,
+    AliasError, CreateDeployment, Deployment, DeploymentSummary, DeploymentsHandler, ENV_FINGERPRINT_META, GitSource,
+    ReadyState, SeatBlock, WaitOptions,
 };
 pub use domains::{
     AddDomain, DnsRecord, DnsRecordType, DomainConfig, DomainStatus, DomainsHandler, ProjectDomain, RankedCname,
@@ -57,9 +58,9 @@ pub use domains::{
 pub use env::{BatchDeleted, CreateEnv, EditEnv, EnvHandler, EnvTarget, EnvType, EnvVar, NewEnvVar};
 pub use env_sync::{SyncEnv, SyncReport, SyncedVar};
 pub use error::{DeploymentFailure, Error, ErrorKind, FailedEnvVar, Result};
-pub use pagination::Pagination;
+pub use pagination::{Cursor, Pagination};
 pub use projects::{
-    CreateProject, DeployHook, GitProvider, GitRepository, Project, ProjectLink, ProjectsHandler, UpdateProject,
+    CreateProject, DeployHook, GitProvider, GitRepository, Project, ProjectLink, ProjectsHandler, RepoId, UpdateProject,
 };
 
 /// Re-exported so callers use the same secret type.

@@ -4,7 +4,7 @@
 use crate::client::{ApiRequest, VercelClient, check_id};
 use crate::env::NewEnvVar;
 use crate::error::{Error, Result};
-use crate::pagination::{PAGE_LIMIT, Page, Pagination, collect_pages};
+use crate::pagination::{CursorParam, PAGE_LIMIT, Page, Pagination, collect_pages};
 use http::Method;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -89,6 +89,33 @@ impl GitRepository {
     }
 }
 
+/// A linked repository's id: numeric (GitHub, GitLab, Bitbucket) or a string (`vercel`, `v0`, `cursor-origin`
+/// links; vsdk `src/models/getprojectfrompreset.ts`).
+///
+/// ```
+/// let link: vercel_client::ProjectLink = serde_json::from_str(r#"{"type":"vercel","repoId":"repo_abc"}"#).unwrap();
+/// assert_eq!(link.repo_id, Some(vercel_client::RepoId::Text("repo_abc".into())));
+/// assert_eq!(link.numeric_repo_id(), None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RepoId {
+    /// A numeric id.
+    Number(u64),
+    /// A string id.
+    Text(String),
+}
+
+fn de_repo_id<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<RepoId>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Number(n) => n.as_u64().map(RepoId::Number),
+        Value::String(s) if !s.is_empty() => Some(match s.parse::<u64>() {
+            Ok(n) => RepoId::Number(n),
+            Err(_) => RepoId::Text(s),
+        }),
+        _ => None,
+    })
+}
+
 /// A deploy hook of a linked project.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -129,9 +156,10 @@ pub struct ProjectLink {
     /// The repository name (GitHub: without the owner).
     #[serde(default)]
     pub repo: Option<String>,
-    /// The numeric repository id, for `gitSource.repoId`.
-    #[serde(default)]
-    pub repo_id: Option<u64>,
+    /// The repository id, for `gitSource.repoId`: a number for GitHub links, a string for the `vercel`, `v0` and
+    /// `cursor-origin` link types (vsdk `src/models/getprojectfrompreset.ts`).
+    #[serde(default, deserialize_with = "de_repo_id")]
+    pub repo_id: Option<RepoId>,
     /// The production branch.
     #[serde(default)]
     pub production_branch: Option<String>,
@@ -148,6 +176,14 @@ impl ProjectLink {
             return Some(repo.to_string());
         }
         Some(format!("{}/{}", self.org.as_deref()?, repo))
+    }
+
+    /// The numeric repository id, when the link has one (what a GitHub `gitSource.repoId` takes).
+    pub fn numeric_repo_id(&self) -> Option<u64> {
+        match &self.repo_id {
+            Some(RepoId::Number(n)) => Some(*n),
+            _ => None,
+        }
     }
 
     /// Whether the link points at `owner/name` (case-insensitive, as GitHub is).
@@ -223,6 +259,9 @@ impl Page for ProjectsPage {
     type Item = Project;
     fn into_parts(self) -> (Vec<Project>, Option<Pagination>) {
         (self.projects, self.pagination)
+    }
+    fn item_id(item: &Project) -> String {
+        item.id.clone()
     }
 }
 
@@ -316,13 +355,15 @@ impl<'c> ProjectsHandler<'c> {
         self.list_matching(None).await
     }
 
-    /// `getProjects` with `search=`, every page.
+    /// `getProjects` with `search=`, every page. The next page is requested with `from=<pagination.next>`, which
+    /// may be a timestamp or a continuation token (vsdk `projectsGetProjects.ts`, `Pagination1`); a repeated
+    /// cursor or too many pages is [`ErrorKind::Pagination`](crate::ErrorKind::Pagination).
     pub async fn list_matching(&self, search: Option<&str>) -> Result<Vec<Project>> {
-        collect_pages::<ProjectsPage>(self.client, |until| {
-            ApiRequest::new("getProjects", Method::GET, &["v10", "projects"])
+        const OP: &str = "getProjects";
+        collect_pages::<ProjectsPage>(self.client, OP, CursorParam::From, usize::MAX, || {
+            ApiRequest::new(OP, Method::GET, &["v10", "projects"])
                 .query_opt("search", search)
                 .query("limit", PAGE_LIMIT.to_string())
-                .query_opt("until", until.map(|u| u.to_string()))
         })
         .await
     }
@@ -477,7 +518,7 @@ impl<'c> CreateProject<'c> {
             let mut vars = Vec::with_capacity(self.env.len());
             for var in &self.env {
                 var.validate(OP)?;
-                vars.push(var.to_json());
+                vars.push(var.to_project_create_json());
                 secrets.push(var.value.clone());
             }
             body.insert("environmentVariables".into(), Value::Array(vars));

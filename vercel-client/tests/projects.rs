@@ -34,7 +34,7 @@ async fn create_sends_the_documented_body_and_accepts_200() {
         .unwrap();
     assert_eq!(p.id, "prj_1");
     assert!(p.is_linked_to("myorg/lobehub"));
-    assert_eq!(p.link.unwrap().repo_id, Some(123456789));
+    assert_eq!(p.link.unwrap().numeric_repo_id(), Some(123456789));
 }
 
 #[tokio::test]
@@ -185,13 +185,22 @@ async fn get_find_update_delete_link_unlink() {
 }
 
 #[tokio::test]
-async fn list_reads_every_page_and_stops_on_a_stuck_cursor() {
+async fn list_reads_every_page_with_from() {
     let (server, client) = setup().await;
+    // getProjects (v10) pages with `from` (vsdk projectsGetProjects.ts), and `next` may be a continuation token.
     Mock::given(method("GET"))
         .and(path("/v10/projects"))
-        .and(query_param("until", "1000"))
+        .and(query_param("from", "GEZDGNBVGY3TQOJQ"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "projects": [project_json("prj_3", "c")], "pagination": {"count": 1, "next": null, "prev": 1000}})))
+            "projects": [project_json("prj_3", "c")], "pagination": {"count": 1, "next": null}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v10/projects"))
+        .and(query_param("from", "1000"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "projects": [project_json("prj_2", "b")], "pagination": {"count": 1, "next": "GEZDGNBVGY3TQOJQ"}})))
         .expect(1)
         .mount(&server)
         .await;
@@ -199,23 +208,15 @@ async fn list_reads_every_page_and_stops_on_a_stuck_cursor() {
         .and(path("/v10/projects"))
         .and(query_param("limit", "100"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "projects": [project_json("prj_1", "a"), project_json("prj_2", "b")], "pagination": {"count": 2, "next": 1000, "prev": null}})))
+            "projects": [project_json("prj_1", "a")], "pagination": {"count": 1, "next": 1000, "prev": null}})))
         .expect(1)
         .mount(&server)
         .await;
     let all = client.projects().list().await.unwrap();
     assert_eq!(all.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["prj_1", "prj_2", "prj_3"]);
-
-    // A server that keeps answering the same cursor: the walk ends instead of looping.
-    let (server, client) = setup().await;
-    Mock::given(method("GET"))
-        .and(path("/v10/projects"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "projects": [project_json("prj_1", "a")], "pagination": {"count": 1, "next": 5, "prev": null}})))
-        .expect(2)
-        .mount(&server)
-        .await;
-    assert_eq!(client.projects().list().await.unwrap().len(), 2);
+    for r in server.received_requests().await.unwrap() {
+        assert!(!r.url.query().unwrap_or_default().contains("until"), "getProjects v10 takes no `until`: {}", r.url);
+    }
 }
 
 #[tokio::test]

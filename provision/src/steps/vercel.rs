@@ -302,7 +302,7 @@ pub async fn deploy(
         .as_ref()
         .and_then(|l| l.production_branch.clone())
         .unwrap_or_else(|| ctx.config.vercel.production_branch.clone());
-    let source = match project.link.as_ref().and_then(|l| l.repo_id) {
+    let source = match project.link.as_ref().and_then(|l| l.numeric_repo_id()) {
         Some(id) => GitSource::github_repo_id(id, branch),
         None => GitSource::github(ctx.config.vercel.git_repository.clone(), branch),
     };
