@@ -135,6 +135,9 @@ pub async fn verify(p: &Provisioner) -> crate::Result<VerifyReport> {
             .map(|v| v.expose_secret().to_string())
     };
 
+    // From here on, APP_URL is the one Vercel holds (what LobeHub uses), when it is set.
+    let app_url = env_value("APP_URL").map(|v| v.trim_end_matches('/').to_string()).unwrap_or(app_url);
+
     // LobeHub's upload path, with the RAM key.
     let key_id = env_value("S3_ACCESS_KEY_ID");
     let ram_key = state.access_key.clone().filter(|k| Some(&k.id) == key_id.as_ref());
@@ -145,7 +148,7 @@ pub async fn verify(p: &Provisioner) -> crate::Result<VerifyReport> {
         set_acl: env_value("S3_SET_ACL").as_deref() == Some("1"),
         public_domain: env_value("S3_PUBLIC_DOMAIN"),
     };
-    let app_origin = env_value("APP_URL").unwrap_or_else(|| app_url.clone());
+    let app_origin = app_url.clone();
     match &ram_key {
         None => report.add(
             "oss: upload path (S3 SigV4)",
