@@ -68,10 +68,14 @@ pub struct Fixture {
 
 impl Fixture {
     pub async fn new(extra: &str) -> Self {
-        let cloud =
-            SimulatedCloud::start(CloudOptions { build_duration: Duration::from_millis(60), ..Default::default() })
-                .await
-                .expect("simulators start");
+        Self::with_options(CloudOptions::default(), extra).await
+    }
+
+    /// A fixture on a cloud started with `options` (its build duration is shortened for tests).
+    pub async fn with_options(options: CloudOptions, extra: &str) -> Self {
+        let cloud = SimulatedCloud::start(CloudOptions { build_duration: Duration::from_millis(60), ..options })
+            .await
+            .expect("simulators start");
         let dir = tempfile::tempdir().expect("temp dir");
         let text = config_text(&cloud, &dir.path().join("state.json"), extra);
         let config = Config::from_toml(&text, &cloud.credentials_env()).expect("valid config");

@@ -305,3 +305,221 @@ async fn invite_links_survive_an_apply_that_fails_later() {
     p.invites_shown(&emails).expect("acknowledge");
     assert!(p.apply().await.expect("apply").invites.is_empty());
 }
+
+// ---- issue 11: a real user's first run ----
+
+use sandbox::cloud::CloudOptions;
+
+fn taken_lobehub() -> CloudOptions {
+    CloudOptions { vercel_taken_names: vec!["lobehub".into()], ..Default::default() }
+}
+
+fn env_of(fx: &Fixture, key: &str) -> Vec<(String, Vec<String>)> {
+    fx.cloud
+        .vercel
+        .env("lobehub")
+        .into_iter()
+        .filter(|v| v.key == key)
+        .map(|v| (v.value.clone(), v.targets.iter().cloned().collect()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_taken_vercel_app_name_is_never_used_the_fallback_is_claimed_and_built_once() {
+    let fx = Fixture::with_options(taken_lobehub(), "[app]\nvercel_app_fallbacks = [\"lobehub-alice\"]").await;
+    let p = fx.provisioner();
+    let outcome = p.apply().await.expect("apply");
+    assert_eq!(outcome.app_url, "https://lobehub-alice.vercel.app");
+    assert_eq!(
+        env_of(&fx, "APP_URL"),
+        vec![("https://lobehub-alice.vercel.app".to_string(), vec!["production".to_string()])]
+    );
+    assert!(fx.cloud.vercel.domains("lobehub").contains(&("lobehub-alice.vercel.app".to_string(), true)));
+    assert!(!fx.cloud.vercel.domains("lobehub").iter().any(|(d, _)| d == "lobehub.vercel.app"));
+    // Auth0 and CORS name only the confirmed host.
+    let app = fx.cloud.auth0.clients().into_iter().find(|c| c["name"] == "LobeHub").expect("application");
+    let callbacks: Vec<String> =
+        app["callbacks"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    assert!(callbacks.contains(&"https://lobehub-alice.vercel.app/api/auth/callback/auth0".to_string()));
+    assert!(callbacks.iter().all(|c| c.starts_with("https://lobehub-alice.vercel.app/")), "{callbacks:?}");
+    let cors = fx.cloud.oss.bucket("alice-lobehub-files").unwrap().cors.expect("cors");
+    let cors = format!("{cors:?}");
+    assert!(
+        cors.contains("https://lobehub-alice.vercel.app") && !cors.contains("https://lobehub.vercel.app"),
+        "{cors}"
+    );
+    // Exactly one build.
+    assert_eq!(fx.cloud.vercel.deployments("lobehub").len(), 1);
+    let report = provision::verify::verify(&p).await.expect("verify");
+    assert!(report.passed(), "{}", report.render_text());
+    let owned = report.checks.iter().find(|c| c.name == "vercel: APP_URL host is the project's").unwrap();
+    assert!(owned.detail.contains("lobehub-alice.vercel.app"), "{}", owned.detail);
+    // A second apply claims nothing again.
+    fx.cloud.log.clear();
+    let again = p.apply().await.expect("second apply");
+    assert!(!again.plan.has_changes(), "{}", again.plan.render_text());
+}
+
+#[tokio::test]
+async fn a_taken_name_without_fallbacks_stops_before_anything_is_built() {
+    let fx = Fixture::with_options(taken_lobehub(), "").await;
+    let err = fx.provisioner().apply().await.expect_err("no host the project owns");
+    let text = err.to_string();
+    assert!(text.contains("lobehub.vercel.app") && text.contains("vercel_app_fallbacks"), "{text}");
+    assert!(fx.cloud.vercel.deployments("lobehub").is_empty(), "nothing built");
+    assert!(fx.cloud.auth0.clients().iter().all(|c| c["name"] != "LobeHub"), "no Auth0 application with a guessed URL");
+}
+
+#[tokio::test]
+async fn verify_fails_when_app_url_is_not_a_domain_of_the_project() {
+    let fx = Fixture::new("").await;
+    let p = fx.provisioner();
+    p.apply().await.expect("apply");
+    let id = fx.cloud.vercel.env("lobehub").into_iter().find(|v| v.key == "APP_URL").unwrap().id;
+    p.services()
+        .vercel
+        .env(fx.cloud.vercel.project("lobehub").unwrap().id)
+        .edit(id)
+        .value("https://someone-else.vercel.app")
+        .send()
+        .await
+        .expect("edit");
+    let report = provision::verify::verify(&p).await.expect("verify");
+    let owned = report.checks.iter().find(|c| c.name == "vercel: APP_URL host is the project's").unwrap();
+    assert!(!owned.passed && owned.detail.starts_with("APP_URL"), "{}", report.render_text());
+}
+
+#[tokio::test]
+async fn private_is_the_default_and_no_step_touches_block_public_access_or_the_acl() {
+    let fx = Fixture::new("").await;
+    let p = fx.provisioner();
+    let outcome = p.apply().await.expect("apply");
+    let bucket = fx.cloud.oss.bucket("alice-lobehub-files").unwrap();
+    assert_eq!(bucket.acl, "private");
+    assert!(bucket.block_public_access);
+    let touched: Vec<_> = fx
+        .cloud
+        .log
+        .entries()
+        .into_iter()
+        .filter(|e| e.service == "oss" && (e.query.contains("acl") || e.query.contains("publicAccessBlock")))
+        .filter(|e| e.method == "PUT")
+        .collect();
+    assert!(touched.is_empty(), "{touched:#?}");
+    assert_eq!(env_of(&fx, "S3_SET_ACL")[0].0, "0");
+    assert!(env_of(&fx, "S3_PUBLIC_DOMAIN").is_empty());
+    assert_eq!(env_of(&fx, "S3_ENDPOINT")[0].0, "https://s3.oss-cn-hangzhou.aliyuncs.com");
+    assert!(outcome.plan.render_text().contains("presigned GET"), "{}", outcome.plan.render_text());
+    // The RAM policy has no object-ACL action.
+    let policy = p
+        .services()
+        .ram
+        .policies()
+        .get("lobehub-oss-alice-lobehub-files")
+        .policy_type(oss_client::ram::PolicyType::Custom)
+        .send()
+        .await
+        .expect("policy");
+    let doc = policy.document().expect("document").to_json().unwrap();
+    assert!(!doc.contains("Acl"), "{doc}");
+    let report = provision::verify::verify(&p).await.expect("verify");
+    assert!(report.passed(), "{}", report.render_text());
+    for name in ["oss: read back (presigned GET)", "oss: bucket private", "oss: clean-up (batch delete)"] {
+        assert!(report.checks.iter().any(|c| c.name == name && c.passed), "{name}: {}", report.render_text());
+    }
+    assert!(fx.cloud.oss.bucket("alice-lobehub-files").unwrap().objects.is_empty(), "verify cleaned up");
+}
+
+#[tokio::test]
+async fn public_read_is_opt_in_and_verify_reads_through_the_public_domain() {
+    let fx = Fixture::new("").await;
+    let mut config = fx.config.clone();
+    config.aliyun.access = provision::config::BucketAccess::PublicRead;
+    config.aliyun.access_explicit = true;
+    let p = provision::engine::Provisioner::new(config, common::fast_options()).expect("provisioner");
+    let outcome = p.apply().await.expect("apply");
+    let bucket = fx.cloud.oss.bucket("alice-lobehub-files").unwrap();
+    assert_eq!(bucket.acl, "public-read");
+    assert!(!bucket.block_public_access);
+    assert_eq!(env_of(&fx, "S3_SET_ACL")[0].0, "1");
+    assert_eq!(env_of(&fx, "S3_PUBLIC_DOMAIN")[0].0, "https://alice-lobehub-files.oss-cn-hangzhou.aliyuncs.com");
+    assert!(outcome.plan.render_text().contains("to anyone who has its URL"), "{}", outcome.plan.render_text());
+    let report = provision::verify::verify(&p).await.expect("verify");
+    assert!(report.passed(), "{}", report.render_text());
+    assert!(report.checks.iter().any(|c| c.name == "oss: read back (public URL)" && c.passed));
+
+    // Back to the default (not written in the file): the bucket is left public, the plan says so.
+    let p2 = fx.provisioner();
+    let plan = p2.plan().await.expect("plan");
+    let text = plan.plan.render_text();
+    assert!(text.contains("apply does not switch an existing bucket unless asked"), "{text}");
+    p2.apply().await.expect("apply");
+    assert_eq!(fx.cloud.oss.bucket("alice-lobehub-files").unwrap().acl, "public-read");
+    // Asked explicitly: switched to private with Block Public Access on.
+    let mut config = fx.config.clone();
+    config.aliyun.access_explicit = true;
+    let p3 = provision::engine::Provisioner::new(config, common::fast_options()).expect("provisioner");
+    p3.apply().await.expect("apply");
+    let bucket = fx.cloud.oss.bucket("alice-lobehub-files").unwrap();
+    assert_eq!(bucket.acl, "private");
+    assert!(bucket.block_public_access);
+}
+
+#[tokio::test]
+async fn a_new_account_with_a_mainland_bucket_stops_before_the_build_with_the_cause_and_fixes() {
+    let fx = Fixture::with_options(CloudOptions { aliyun_new_account: true, ..Default::default() }, "").await;
+    let plan = fx.provisioner().plan().await.expect("plan");
+    assert!(plan.plan.render_text().contains("PublicEndpointForbidden"), "plan warns: {}", plan.plan.render_text());
+    let err = fx.provisioner().apply().await.expect_err("PublicEndpointForbidden");
+    let text = err.to_string();
+    for needle in ["PublicEndpointForbidden", "0048-00000401", "cn-hongkong", "ap-southeast-1", "custom domain"] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    assert!(fx.cloud.vercel.deployments("lobehub").is_empty(), "nothing built");
+}
+
+#[tokio::test]
+async fn a_new_account_outside_the_mainland_is_not_affected() {
+    let options = CloudOptions { aliyun_new_account: true, region: "cn-hongkong".into(), ..Default::default() };
+    let fx = Fixture::with_options(options, "").await;
+    let mut config = fx.config.clone();
+    config.aliyun.region = "cn-hongkong".into();
+    let p = provision::engine::Provisioner::new(config, common::fast_options()).expect("provisioner");
+    p.apply().await.expect("apply outside the mainland");
+    let report = provision::verify::verify(&p).await.expect("verify");
+    assert!(report.passed(), "{}", report.render_text());
+}
+
+#[tokio::test]
+async fn previews_are_opt_in_with_their_own_database_and_app_url() {
+    let fx = Fixture::new("").await;
+    // Default: production only.
+    fx.provisioner().apply().await.expect("apply");
+    assert!(
+        fx.cloud.vercel.env("lobehub").iter().all(|v| !v.targets.contains("preview")),
+        "LobeHub's variables target production only by default"
+    );
+    // Opted in.
+    let mut env = fx.cloud.credentials_env();
+    env.insert("PREVIEW_DATABASE_URL".into(), "postgres://u:p@preview-db/lobehub".into());
+    let text = common::config_text(
+        &fx.cloud,
+        &fx.state_path(),
+        "[previews]\nenabled = true\ndomain = \"preview.example.com\"\ngit_branch = \"preview\"",
+    );
+    let config = provision::config::Config::from_toml(&text, &env).expect("config");
+    let p = provision::engine::Provisioner::new(config, common::fast_options()).expect("provisioner");
+    p.apply().await.expect("apply with previews");
+    let app = env_of(&fx, "APP_URL");
+    assert!(app.contains(&("https://preview.example.com".to_string(), vec!["preview".to_string()])), "{app:?}");
+    assert!(app.contains(&("https://lobehub.vercel.app".to_string(), vec!["production".to_string()])), "{app:?}");
+    let db = env_of(&fx, "DATABASE_URL");
+    assert_eq!(db.len(), 2, "{db:?}");
+    let bucket = env_of(&fx, "S3_BUCKET");
+    assert_eq!(bucket[0].1, ["preview", "production"]);
+    let callbacks = fx.cloud.auth0.clients().into_iter().find(|c| c["name"] == "LobeHub").unwrap()["callbacks"].clone();
+    assert!(callbacks.to_string().contains("https://preview.example.com/api/auth/callback/auth0"), "{callbacks}");
+    // Converged afterwards.
+    let again = p.apply().await.expect("again");
+    assert!(!again.plan.has_changes(), "{}", again.plan.render_text());
+}

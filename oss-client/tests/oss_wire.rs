@@ -720,3 +720,35 @@ async fn list_objects_pages_with_markers() {
     assert_eq!(all[0].size, 3);
     assert!(bucket.list_objects().max_keys(0).send().await.is_err());
 }
+
+#[tokio::test]
+async fn delete_multiple_objects_posts_the_delete_body_with_content_md5() {
+    let server = MockServer::start().await;
+    let body = r#"<?xml version="1.0" encoding="UTF-8"?><Delete><Quiet>false</Quiet><Object><Key>a &amp; b.txt</Key></Object><Object><Key>c.txt</Key></Object></Delete>"#;
+    let md5 = oss_client::content_md5(body.as_bytes());
+    Mock::given(method("POST"))
+        .and(RawQuery("delete"))
+        .and(path("/"))
+        .and(header("host", BUCKET_HOST))
+        .and(header("content-md5", md5.as_str()))
+        .and(header("content-type", "application/xml"))
+        .and(body_string(body))
+        .and(SignedBy(SignatureVersion::V4))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DeleteResult><Deleted><Key>a &amp; b.txt</Key></Deleted>\
+             <Error><Key>c.txt</Key><Code>AccessDenied</Code><Message>denied</Message></Error></DeleteResult>",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let bucket = client_for(&server, SignatureVersion::V4).bucket(BUCKET);
+    let result = bucket.delete_objects(["a & b.txt", "c.txt"]).send().await.unwrap();
+    assert_eq!(result.deleted, ["a & b.txt"]);
+    assert_eq!(result.errors.len(), 1);
+    assert_eq!((result.errors[0].key.as_str(), result.errors[0].code.as_str()), ("c.txt", "AccessDenied"));
+    // Bad input is refused before any request.
+    let none: [&str; 0] = [];
+    assert_eq!(bucket.delete_objects(none).send().await.unwrap_err().kind(), &ErrorKind::InvalidInput);
+    let many: Vec<String> = (0..1001).map(|i| format!("k{i}")).collect();
+    assert_eq!(bucket.delete_objects(many).send().await.unwrap_err().kind(), &ErrorKind::InvalidInput);
+}

@@ -181,8 +181,7 @@ pub async fn run(cli: Cli) -> i32 {
                 return EXIT_CONFIG;
             }
         };
-        let report =
-            crate::doctor::diagnose(&env, &crate::doctor::DoctorContext { profile: *profile, ..Default::default() });
+        let report = crate::doctor::diagnose(&env, &crate::doctor::env_file_context(&env, *profile).await);
         let text = if cli.json { json_text(&report) } else { report.render_text() };
         if let Err(code) = emit(&mut std::io::stdout(), &text) {
             return code;

@@ -25,6 +25,9 @@ pub mod env_names {
     pub const ALIYUN_ACCESS_KEY_SECRET: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
     /// The Postgres connection string for LobeHub.
     pub const DATABASE_URL: &str = "DATABASE_URL";
+    /// The Postgres connection string for preview deployments (only with `[previews] enabled = true`): every
+    /// preview build runs LobeHub's migrations against it (field-truth §1.7).
+    pub const PREVIEW_DATABASE_URL: &str = "PREVIEW_DATABASE_URL";
 }
 
 /// Where environment values come from (the process environment, or a map in tests).
@@ -60,6 +63,53 @@ pub enum OssPolicyChoice {
     FullAccess,
 }
 
+/// How the bucket's objects are served (`aliyun.access`).
+///
+/// LobeHub serves files by presigned GET unless `S3_SET_ACL=1`; only then does it put `public-read` on each object
+/// and build URLs from `S3_PUBLIC_DOMAIN` (LH `src/server/services/file/impls/s3.ts` @ `170233397286c03fbbe97920869f184b10a52283`,
+/// `src/server/modules/S3/index.ts` @ `681e4ef2ddb3073355ddba2e6c23368319479492`; field-truth §1.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BucketAccess {
+    /// Block Public Access on, private ACL, `S3_SET_ACL=0`: files are read through presigned GETs only (default).
+    #[default]
+    Private,
+    /// Block Public Access off, public-read ACL, `S3_SET_ACL=1`, `S3_PUBLIC_DOMAIN`: every object is readable by
+    /// anyone who has its URL (the LobeHub guide's way).
+    PublicRead,
+}
+
+impl BucketAccess {
+    /// `S3_SET_ACL` for this mode.
+    pub fn s3_set_acl(self) -> &'static str {
+        match self {
+            BucketAccess::Private => "0",
+            BucketAccess::PublicRead => "1",
+        }
+    }
+
+    /// What this mode exposes, for the plan.
+    pub fn exposes(self) -> &'static str {
+        match self {
+            BucketAccess::Private => {
+                "nothing public: objects are read only through presigned GETs LobeHub signs with the RAM key (valid S3_PREVIEW_URL_EXPIRE_IN, default 7200 s)"
+            }
+            BucketAccess::PublicRead => {
+                "every object, to anyone who has its URL, permanently (LobeHub puts public-read on each upload and links S3_PUBLIC_DOMAIN)"
+            }
+        }
+    }
+}
+
+impl fmt::Display for BucketAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BucketAccess::Private => "private",
+            BucketAccess::PublicRead => "public-read",
+        })
+    }
+}
+
 /// The TOML file as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,6 +124,17 @@ struct FileConfig {
     app: FileApp,
     #[serde(default)]
     endpoints: FileEndpoints,
+    #[serde(default)]
+    previews: FilePreviews,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilePreviews {
+    #[serde(default)]
+    enabled: bool,
+    domain: Option<String>,
+    git_branch: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -120,6 +181,7 @@ struct FileAliyun {
     #[serde(default)]
     policy: OssPolicyChoice,
     public_domain: Option<String>,
+    access: Option<BucketAccess>,
 }
 
 fn default_ram_user() -> String {
@@ -130,6 +192,8 @@ fn default_ram_user() -> String {
 #[serde(deny_unknown_fields)]
 struct FileApp {
     domain: Option<String>,
+    #[serde(default)]
+    vercel_app_fallbacks: Vec<String>,
     database_driver: Option<String>,
     #[serde(default = "yes")]
     restrict_to_trusted_emails: bool,
@@ -141,7 +205,7 @@ fn yes() -> bool {
 
 impl Default for FileApp {
     fn default() -> Self {
-        Self { domain: None, database_driver: None, restrict_to_trusted_emails: true }
+        Self { domain: None, vercel_app_fallbacks: Vec::new(), database_driver: None, restrict_to_trusted_emails: true }
     }
 }
 
@@ -199,6 +263,10 @@ pub struct AliyunConfig {
     pub policy: OssPolicyChoice,
     /// A custom public domain for the bucket (`https://files.example.com`).
     pub public_domain: Option<String>,
+    /// How objects are served (`aliyun.access`, default private).
+    pub access: BucketAccess,
+    /// Whether `aliyun.access` was written in the file: only then is an existing bucket switched to it.
+    pub access_explicit: bool,
     /// The admin AccessKey id.
     pub access_key_id: String,
     /// The admin AccessKey secret.
@@ -218,6 +286,19 @@ pub struct Endpoints {
     pub ram: Option<String>,
 }
 
+/// Preview deployments (opt-in, `[previews]`): they get LobeHub's variables only with their own database and
+/// their own app URL, because every preview build runs migrations against its `DATABASE_URL` and a login
+/// completes only on the `APP_URL` host (field-truth §1.7).
+#[derive(Clone)]
+pub struct PreviewConfig {
+    /// The preview app host (a custom host, or a `*.vercel.app` name), added to the project for `git_branch`.
+    pub domain: String,
+    /// The branch whose preview deployments the domain serves.
+    pub git_branch: String,
+    /// The preview database (`PREVIEW_DATABASE_URL`).
+    pub database_url: SecretString,
+}
+
 /// The validated configuration.
 #[derive(Clone)]
 pub struct Config {
@@ -233,6 +314,11 @@ pub struct Config {
     pub aliyun: AliyunConfig,
     /// The custom domain of the app (`chat.example.com`), if any.
     pub domain: Option<String>,
+    /// Without a custom domain: the `*.vercel.app` hosts to claim, in order — `<project>.vercel.app` first, then
+    /// `app.vercel_app_fallbacks` (each `name` or `name.vercel.app`).
+    pub vercel_app_candidates: Vec<String>,
+    /// Preview deployments, when `[previews] enabled = true`; `None`: LobeHub's variables target production only.
+    pub previews: Option<PreviewConfig>,
     /// `DATABASE_DRIVER` (`node` for plain TCP Postgres), if any.
     pub database_driver: Option<String>,
     /// Whether to set `AUTH_ALLOWED_EMAILS` to the trusted users.
@@ -260,6 +346,7 @@ impl fmt::Debug for Config {
             .field("aliyun.region", &self.aliyun.region)
             .field("aliyun.bucket", &self.aliyun.bucket)
             .field("aliyun.ram_user", &self.aliyun.ram_user)
+            .field("aliyun.access", &self.aliyun.access)
             .field("aliyun.access_key_id", &self.aliyun.access_key_id)
             .field("aliyun.access_key_secret", &"[REDACTED]")
             .field("domain", &self.domain)
@@ -408,6 +495,78 @@ impl Config {
         if let Some(d) = &file.app.domain {
             check("app.domain", validate_hostname(d).map_err(|e| format!("{e} (a bare host like chat.example.com)")));
         }
+        let mut candidates = vec![format!("{}.vercel.app", file.vercel.project)];
+        for (i, name) in file.app.vercel_app_fallbacks.iter().enumerate() {
+            let host = vercel_app_host(name);
+            match validate_hostname(&host) {
+                Ok(()) if host.len() - ".vercel.app".len() <= 63 => candidates.push(host),
+                Ok(()) => creds.push(ConfigProblem {
+                    field: format!("app.vercel_app_fallbacks[{i}]"),
+                    message: format!("`{name}` is longer than 63 characters; Vercel would shorten it"),
+                }),
+                Err(e) => creds.push(ConfigProblem {
+                    field: format!("app.vercel_app_fallbacks[{i}]"),
+                    message: format!("{e} (a name like lobehub-alice, or lobehub-alice.vercel.app)"),
+                }),
+            }
+        }
+        candidates.dedup();
+        let previews = if file.previews.enabled {
+            let domain = file.previews.domain.clone().unwrap_or_default().to_ascii_lowercase();
+            if domain.is_empty() {
+                creds.push(ConfigProblem {
+                    field: "previews.domain".into(),
+                    message:
+                        "is required with previews.enabled: preview logins complete only on their own APP_URL host"
+                            .into(),
+                });
+            } else if let Err(e) = validate_hostname(&domain) {
+                creds.push(ConfigProblem { field: "previews.domain".into(), message: e });
+            } else if Some(&domain) == file.app.domain.as_ref().map(|d| d.to_ascii_lowercase()).as_ref()
+                || domain == format!("{}.vercel.app", file.vercel.project)
+            {
+                creds.push(ConfigProblem {
+                    field: "previews.domain".into(),
+                    message: "must differ from the production app host".into(),
+                });
+            }
+            let branch = file.previews.git_branch.clone().unwrap_or_default();
+            if branch.trim().is_empty() {
+                creds.push(ConfigProblem {
+                    field: "previews.git_branch".into(),
+                    message: "is required with previews.enabled: the branch whose previews previews.domain serves"
+                        .into(),
+                });
+            } else if branch == file.vercel.production_branch {
+                creds.push(ConfigProblem {
+                    field: "previews.git_branch".into(),
+                    message: "must not be the production branch".into(),
+                });
+            }
+            let db = secret(env_names::PREVIEW_DATABASE_URL, "the preview deployments' own Postgres URL", &mut creds);
+            {
+                use secrecy::ExposeSecret;
+                if db.expose_secret() == env.get(env_names::DATABASE_URL).unwrap_or_default()
+                    && !db.expose_secret().is_empty()
+                {
+                    creds.push(ConfigProblem {
+                        field: format!("env {}", env_names::PREVIEW_DATABASE_URL),
+                        message: "is the production DATABASE_URL: preview builds would migrate the production database"
+                            .into(),
+                    });
+                }
+            }
+            Some(PreviewConfig { domain, git_branch: branch, database_url: db })
+        } else {
+            if file.previews.domain.is_some() || file.previews.git_branch.is_some() {
+                creds.push(ConfigProblem {
+                    field: "previews.enabled".into(),
+                    message: "previews.domain/git_branch are set but previews are not enabled; add enabled = true"
+                        .into(),
+                });
+            }
+            None
+        };
         if let Some(d) = &file.app.database_driver {
             check(
                 "app.database_driver",
@@ -462,10 +621,14 @@ impl Config {
                 ram_user: file.aliyun.ram_user,
                 policy: file.aliyun.policy,
                 public_domain: file.aliyun.public_domain.map(|d| d.trim_end_matches('/').to_string()),
+                access: file.aliyun.access.unwrap_or_default(),
+                access_explicit: file.aliyun.access.is_some(),
                 access_key_id: aliyun_id,
                 access_key_secret: aliyun_secret,
             },
             domain: file.app.domain.map(|d| d.to_ascii_lowercase()),
+            vercel_app_candidates: candidates,
+            previews,
             database_driver: file.app.database_driver,
             restrict_to_trusted_emails: file.app.restrict_to_trusted_emails,
             database_url,
@@ -501,6 +664,12 @@ fn field_at(text: &str, offset: usize) -> (String, usize) {
         Some(t) if !t.is_empty() => (format!("{t}.{key}"), line_no),
         _ => (key.to_string(), line_no),
     }
+}
+
+/// `name` → `name.vercel.app`; a name already ending in `.vercel.app` is kept (lower-cased).
+fn vercel_app_host(name: &str) -> String {
+    let n = name.trim().to_ascii_lowercase();
+    if n.ends_with(".vercel.app") { n } else { format!("{n}.vercel.app") }
 }
 
 fn non_empty(v: &str) -> Result<(), String> {

@@ -241,10 +241,18 @@ pub fn diagnose(env: &EnvSnapshot, ctx: &DoctorContext) -> DoctorReport {
     }
     if profile == Profile::Current {
         for key in env.keys() {
-            if let Some(d) = lobehub::deprecation(key) {
-                c.add(key, Severity::Fatal, Problem::Deprecated, d.reason, d.replacement);
+            // Hidden values (Vercel sensitive) are taken as set.
+            if let Some(d) = lobehub::deprecation(key, env.value(key)) {
+                c.add(
+                    key,
+                    Severity::Fatal,
+                    Problem::Deprecated,
+                    format!("{}. {DEPRECATED_CHECK_NOTE}", d.reason),
+                    d.replacement,
+                );
             }
         }
+        check_auth_secret(&mut c);
     }
 
     check_key_vaults(&mut c);
@@ -285,6 +293,96 @@ pub fn diagnose(env: &EnvSnapshot, ctx: &DoctorContext) -> DoctorReport {
     DoctorReport { profile: profile.to_string(), findings, ok }
 }
 
+/// The environment variable that points `doctor --env-file`'s Auth0 look-up at another base URL (a simulator or a
+/// proxy; plain http only for loopback), like `[endpoints] auth0` in the configuration.
+pub const AUTH0_ENDPOINT_ENV: &str = "PROVISION_AUTH0_ENDPOINT";
+
+/// For `doctor --env-file`: the Auth0 context that needs only the Management API credentials in the environment
+/// (`AUTH0_CLIENT_ID`, `AUTH0_CLIENT_SECRET`): the tenant (from `AUTH_AUTH0_ISSUER`) and the callbacks of the
+/// application `AUTH_AUTH0_ID`, so that `APP_URL` is checked against them. `Ok(None)` when those credentials are
+/// not set (the callback check is then skipped); `Err` names what failed.
+pub async fn auth0_context_for_env_file(
+    env: &EnvSnapshot,
+    source: &dyn crate::config::EnvSource,
+) -> Result<Option<(String, Vec<String>)>, String> {
+    use crate::config::env_names;
+    let (Some(id), Some(secret)) = (source.get(env_names::AUTH0_CLIENT_ID), source.get(env_names::AUTH0_CLIENT_SECRET))
+    else {
+        return Ok(None);
+    };
+    let issuer = env.value("AUTH_AUTH0_ISSUER").ok_or("AUTH_AUTH0_ISSUER is not in the file: no tenant to ask")?;
+    let domain = Url::parse(issuer.trim())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .ok_or_else(|| format!("AUTH_AUTH0_ISSUER `{issuer}` is not a URL"))?;
+    let app = env.value("AUTH_AUTH0_ID").ok_or("AUTH_AUTH0_ID is not in the file: no application to check")?;
+    let mut builder = auth0_client::Auth0Client::builder()
+        .domain(domain.clone())
+        .client_credentials_secret(id, SecretString::from(secret))
+        .no_rate_limit();
+    if let Some(base) = source.get(AUTH0_ENDPOINT_ENV) {
+        builder = builder.base_url(base);
+    }
+    let client = builder.build().map_err(|e| format!("Auth0 client: {e}"))?;
+    let application = client.clients().get(app).await.map_err(|e| format!("reading application {app}: {e}"))?;
+    Ok(Some((domain, application.callbacks)))
+}
+
+/// The [`DoctorContext`] for `doctor --env-file`: the profile, and the Auth0 tenant and callbacks when the
+/// process environment holds `AUTH0_CLIENT_ID`/`AUTH0_CLIENT_SECRET` (a failed look-up is printed to stderr and the
+/// callback check skipped).
+pub async fn env_file_context(env: &EnvSnapshot, profile: Profile) -> DoctorContext {
+    let mut ctx = DoctorContext { profile, ..Default::default() };
+    match auth0_context_for_env_file(env, &crate::config::ProcessEnv).await {
+        Ok(Some((domain, callbacks))) => {
+            ctx.auth0_domain = Some(domain);
+            ctx.auth0_callbacks = Some(callbacks);
+        }
+        Ok(None) => {}
+        Err(e) => eprintln!("doctor: the Auth0 callback check was skipped: {e}"),
+    }
+    ctx
+}
+
+/// Where LobeHub's deprecated-variable check runs (field-truth §1.3).
+pub const DEPRECATED_CHECK_NOTE: &str = "LobeHub's checkDeprecatedAuth exits on it in 2.1.x Vercel builds, in Docker and in `bun run dev`; the 2.2.17+ Vercel build (`build:vercel`, no prebuild) no longer runs the check and silently ignores it (LH package.json @ c9fb13f0, @ 0015eda9)";
+
+/// `AUTH_SECRET`: at least 32 characters in production with a database (LH `packages/env/src/auth.ts` @
+/// `2c98da1f464026d87c46cbd5c709d66742cc0910`; field-truth §1.1); shorter fails the schema at build and start.
+fn check_auth_secret(c: &mut Checker<'_>) {
+    if let Some(v) = c.env.value("AUTH_SECRET")
+        && v.chars().count() < 32
+    {
+        c.fatal(
+            "AUTH_SECRET",
+            format!("is {} characters; LobeHub's schema requires at least 32 in production", v.chars().count()),
+            "set it to the output of `openssl rand -base64 32` (44 characters)",
+        );
+    }
+}
+
+/// The bytes Node's `Buffer.from(value, 'base64')` yields — how LobeHub decodes `KEY_VAULTS_SECRET` before
+/// importing it as a raw AES-GCM key (LH `src/server/modules/KeyVaultsEncrypt/index.ts` @
+/// `f9309b630554337ee08569778a0cef5a18149602`). Node's decoder accepts both the standard and the URL-safe
+/// alphabet, ignores whitespace and other characters outside them, stops at the first `=`, and drops an
+/// incomplete trailing group's leftover bits (Node `Buffer` docs, "base64").
+///
+/// ```
+/// use provision::doctor::node_base64_decoded_len;
+/// assert_eq!(node_base64_decoded_len("Kix2Fj6B0Rk8cUAbdHoBQO8uZtZ9tk3X8d2q8iKrQiI="), 32);
+/// assert_eq!(node_base64_decoded_len("Kix2Fj6B0Rk8cUAbdHoBQO8uZtZ9tk3X8d2q8iKrQiI"), 32); // no padding
+/// assert_eq!(node_base64_decoded_len("Kix2Fj6B0Rk8cUAb-HoBQO8uZtZ9tk3X8d2q8iKrQiI="), 32); // URL-safe
+/// assert_eq!(node_base64_decoded_len(&"A".repeat(48)), 36);
+/// ```
+pub fn node_base64_decoded_len(value: &str) -> usize {
+    let sextets = value
+        .chars()
+        .take_while(|c| *c != '=')
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_'))
+        .count();
+    sextets * 6 / 8
+}
+
 fn missing_fix(key: &str) -> String {
     match key {
         "KEY_VAULTS_SECRET" | "AUTH_SECRET" | "NEXT_AUTH_SECRET" => {
@@ -308,12 +406,17 @@ fn missing_fix(key: &str) -> String {
 }
 
 fn check_key_vaults(c: &mut Checker<'_>) {
+    // Decoded exactly as LobeHub does; WebCrypto then accepts a raw AES key of 16, 24 or 32 bytes only (a
+    // 48-character value decodes to 36 bytes: every page fails with "Invalid key length", LH issues #5446, #5547).
     if let Some(v) = c.env.value("KEY_VAULTS_SECRET")
-        && let Err(e) = secrets::key_vaults_secret_len(v)
+        && !matches!(node_base64_decoded_len(v), 16 | 24 | 32)
     {
         c.fatal(
             "KEY_VAULTS_SECRET",
-            e.to_string(),
+            format!(
+                "decodes (as Node's Buffer.from(value, 'base64')) to {} bytes; LobeHub's AES-GCM key must be 16, 24 or 32 bytes",
+                node_base64_decoded_len(v)
+            ),
             "if no user has stored API keys yet, set it to `openssl rand -base64 32`; otherwise move the old value to LEGACY_KEY_VAULTS_SECRET first",
         );
     }
@@ -342,6 +445,21 @@ fn origin(value: &str) -> Result<Url, String> {
 
 fn check_app_url(c: &mut Checker<'_>, ctx: &DoctorContext) {
     let Some(v) = c.env.value("APP_URL").map(str::to_string) else { return };
+    // LobeHub uses APP_URL verbatim (LH `packages/env/src/app.ts` @ `166752f1`) and appends
+    // `/api/auth/callback/auth0`: a trailing slash sends `//api/auth/callback/auth0`, which Auth0 refuses as a
+    // callback mismatch; checkDeprecatedAuth also exits on it (LH `scripts/_shared/checkDeprecatedAuth.js` @
+    // `deb08764bac90bb0a99a8cb7b3cdfc7a2782514e`; field-truth §1.2, §1.3).
+    if v.ends_with('/') {
+        c.fatal(
+            "APP_URL",
+            format!(
+                "`{v}` ends with `/`: LobeHub would send redirect_uri {}/api/auth/callback/auth0, which Auth0 refuses",
+                v
+            ),
+            format!("set it to {}", v.trim_end_matches('/')),
+        );
+        return;
+    }
     match origin(&v) {
         Err(e) => c.fatal("APP_URL", format!("`{v}` {e}"), "set it to the app's origin, e.g. https://chat.example.com"),
         Ok(url) => {
@@ -349,9 +467,9 @@ fn check_app_url(c: &mut Checker<'_>, ctx: &DoctorContext) {
                 c.fatal("APP_URL", format!("`{v}` is not https"), "use the https URL of the app");
             }
             if let Some(callbacks) = &ctx.auth0_callbacks {
-                let base = v.trim_end_matches('/');
-                let expected = format!("{base}/api/auth/callback/auth0");
-                if !callbacks.iter().any(|cb| cb.trim_end_matches('/') == expected) {
+                // Auth0 compares callback URLs exactly.
+                let expected = format!("{v}/api/auth/callback/auth0");
+                if !callbacks.contains(&expected) {
                     c.fatal(
                         "APP_URL",
                         format!("`{expected}` is not among the Auth0 application's allowed callback URLs"),
@@ -369,11 +487,16 @@ fn check_issuer(c: &mut Checker<'_>, ctx: &DoctorContext) {
         Some(d) => format!("set it to https://{d}/"),
         None => "set it to https://<tenant domain>/ (no path, no /.well-known)".to_string(),
     };
-    if v.contains("/.well-known") {
-        c.fatal("AUTH_AUTH0_ISSUER", format!("`{v}` includes /.well-known; the issuer is the bare tenant URL"), fix);
-        return;
-    }
-    match origin(&v) {
+    // LobeHub trims the value and drops one trailing `/`; a value that already contains `/.well-known/` is used
+    // as the discovery URL itself (LH `src/libs/better-auth/sso/helpers.ts` @
+    // `09a40cc05c79e54dfcf4a4f59438434dc5102fd9`; field-truth §1.1). So both forms are accepted; the host must be
+    // the tenant's.
+    let trimmed = v.trim();
+    let base = match trimmed.find("/.well-known/") {
+        Some(i) => &trimmed[..i],
+        None => trimmed.strip_suffix('/').unwrap_or(trimmed),
+    };
+    match origin(base) {
         Err(e) => c.fatal("AUTH_AUTH0_ISSUER", format!("`{v}` {e}"), fix),
         Ok(url) => {
             if url.scheme() != "https" && !cloud_http::endpoint::is_loopback_host(url.host_str().unwrap_or("")) {
@@ -446,16 +569,74 @@ fn check_s3(c: &mut Checker<'_>) {
             "set it to https://<bucket>.oss-<region>.aliyuncs.com or the bucket's custom domain",
         );
     }
-    if c.env.contains("S3_BUCKET") && !c.env.contains("S3_SET_ACL") {
+    // S3_PUBLIC_DOMAIN is read only with S3_SET_ACL=1; otherwise files are served by presigned GET (LH
+    // `src/server/services/file/impls/s3.ts` @ `170233397286c03fbbe97920869f184b10a52283`). S3_REGION is optional
+    // (default us-east-1: LH `src/server/modules/S3/index.ts` @ `681e4ef2`, `packages/env/src/file.ts` @ `0cd996f3`).
+    let set_acl = c.env.value("S3_SET_ACL") == Some("1");
+    if set_acl && !c.env.contains("S3_PUBLIC_DOMAIN") && !c.env.contains("NEXT_PUBLIC_S3_DOMAIN") {
+        c.add(
+            "S3_PUBLIC_DOMAIN",
+            Severity::Fatal,
+            Problem::Missing,
+            "is not set, but S3_SET_ACL=1 makes LobeHub link every file as S3_PUBLIC_DOMAIN + key",
+            "set it to the bucket's public base URL (https://<bucket>.oss-<region>.aliyuncs.com or its custom domain), or use S3_SET_ACL=0 (presigned GETs)",
+        );
+    }
+    if c.env.contains("S3_BUCKET") && !c.env.contains("S3_REGION") {
         c.warn(
-            "S3_SET_ACL",
-            "is not set; LobeHub's code and docs disagree on its default",
-            "set S3_SET_ACL=0 when the bucket itself is public-read",
+            "S3_REGION",
+            "is not set: LobeHub signs for us-east-1",
+            "set it to the bucket's region id, e.g. cn-hangzhou",
+        );
+    }
+    if let Some(endpoint) = c.env.value("S3_ENDPOINT").map(str::to_string)
+        && let Some(region) = aliyun_region_of_endpoint(&endpoint)
+        && crate::desired::is_mainland_region(&region)
+    {
+        c.warn(
+            "S3_ENDPOINT",
+            crate::desired::mainland_warning(&region),
+            "use a bucket in cn-hongkong or ap-southeast-1 if this account is new",
         );
     }
 }
 
+/// The region of an OSS endpoint (`https://s3.oss-cn-hangzhou.aliyuncs.com`, `https://oss-cn-hangzhou.aliyuncs.com`).
+fn aliyun_region_of_endpoint(endpoint: &str) -> Option<String> {
+    let url = Url::parse(endpoint).ok()?;
+    let host = url.host_str()?;
+    let label = host.strip_suffix(".aliyuncs.com")?.rsplit('.').next()?;
+    label.strip_prefix("oss-").map(|r| r.trim_end_matches("-internal").to_string())
+}
+
+/// Whether a Postgres URL is Neon's (the default driver is Neon's serverless WebSocket driver, which reaches only
+/// Neon: LH `src/config/db.ts` @ `f9309b630554337ee08569778a0cef5a18149602`, `scripts/migrateServerDB/index.ts` @
+/// `c9fb13f0f29a635302896b908c0ad57a872c006f`; field-truth §1.6). Vercel Postgres hosts are Neon's.
+fn is_neon_url(url: &str) -> bool {
+    Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .is_some_and(|h| h.ends_with(".neon.tech") || h.ends_with(".vercel-storage.com"))
+}
+
 fn check_database(c: &mut Checker<'_>) {
+    if let Some(v) = c.env.value("DATABASE_URL")
+        && (v.starts_with("postgres://") || v.starts_with("postgresql://"))
+        && !is_neon_url(v)
+        && c.env.value("DATABASE_DRIVER") != Some("node")
+    {
+        c.fatal(
+            "DATABASE_DRIVER",
+            "is not `node` while DATABASE_URL is not a Neon database: the Vercel build's db:migrate uses the Neon WebSocket driver and fails after the whole app build",
+            "set DATABASE_DRIVER=node (app.database_driver = \"node\")",
+        );
+    }
+    if let Some(v) = c.env.value("DATABASE_DRIVER")
+        && v != "node"
+        && v != "neon"
+    {
+        c.fatal("DATABASE_DRIVER", format!("is `{v}`; LobeHub knows `neon` and `node`"), "set it to node or remove it");
+    }
     if let Some(v) = c.env.value("DATABASE_URL")
         && !(v.starts_with("postgres://") || v.starts_with("postgresql://"))
     {
@@ -514,20 +695,19 @@ mod tests {
     fn seed_env_fails_the_current_build_with_named_fixes() {
         let report = diagnose(&seed_env(), &DoctorContext::default());
         assert!(report.is_fatal());
-        for key in [
-            "NEXT_PUBLIC_SERVICE_MODE",
-            "NEXT_PUBLIC_ENABLE_NEXT_AUTH",
-            "NEXT_AUTH_SECRET",
-            "NEXT_AUTH_SSO_PROVIDERS",
-            "NEXTAUTH_URL",
-        ] {
+        for key in ["NEXT_PUBLIC_SERVICE_MODE", "NEXT_AUTH_SECRET", "NEXT_AUTH_SSO_PROVIDERS", "NEXTAUTH_URL"] {
             let f = report.for_key(key);
             assert_eq!(f.len(), 1, "{key}");
             assert_eq!(f[0].problem, Problem::Deprecated);
+            assert!(f[0].message.contains("2.2.17+ Vercel build"), "{}", f[0].message);
         }
-        for key in ["AUTH_SECRET", "JWKS_KEY", "AUTH_SSO_PROVIDERS", "S3_REGION"] {
+        // Not in LobeHub's list (it does not start with NEXT_AUTH).
+        assert!(report.for_key("NEXT_PUBLIC_ENABLE_NEXT_AUTH").is_empty());
+        for key in ["AUTH_SECRET", "JWKS_KEY", "AUTH_SSO_PROVIDERS"] {
             assert_eq!(report.for_key(key)[0].problem, Problem::Missing, "{key}");
         }
+        // S3_REGION is optional in LobeHub (default us-east-1): a warning, not fatal.
+        assert_eq!(report.for_key("S3_REGION")[0].severity, Severity::Warning);
         let text = report.render_text();
         assert!(!text.contains("y524523452345234cG976h822346346gB"));
         assert!(text.contains("FAIL"));
@@ -556,9 +736,7 @@ mod tests {
             ..Default::default()
         };
         let report = diagnose(&env, &ctx);
-        for key in
-            ["KEY_VAULTS_SECRET", "S3_ENDPOINT", "S3_ENABLE_PATH_STYLE", "AUTH_AUTH0_ISSUER", "JWKS_KEY", "APP_URL"]
-        {
+        for key in ["KEY_VAULTS_SECRET", "S3_ENDPOINT", "S3_ENABLE_PATH_STYLE", "JWKS_KEY", "APP_URL"] {
             assert!(
                 report.for_key(key).iter().any(|f| f.problem == Problem::Malformed),
                 "{key}: {}",
@@ -567,11 +745,135 @@ mod tests {
         }
         assert!(report.for_key("S3_ENDPOINT")[0].fix.contains("https://oss-cn-beijing.aliyuncs.com"));
         let endpoint_with_path = EnvSnapshot::new().with("S3_ENDPOINT", "oss-cn-beijing.aliyuncs.com");
+        // The issuer given as its discovery URL is accepted (LobeHub uses it as the discovery URL itself).
+        assert!(
+            report.for_key("AUTH_AUTH0_ISSUER").is_empty(),
+            "the discovery-URL form is accepted: {}",
+            report.render_text()
+        );
         assert!(
             diagnose(&endpoint_with_path, &DoctorContext::default()).for_key("S3_ENDPOINT")[0]
                 .message
                 .contains("not a URL")
         );
+    }
+
+    fn fatal(report: &DoctorReport, key: &str) -> bool {
+        report.for_key(key).iter().any(|f| f.severity == Severity::Fatal)
+    }
+
+    #[test]
+    fn app_url_with_a_trailing_slash_is_fatal() {
+        let ctx = DoctorContext::default();
+        let r = diagnose(&EnvSnapshot::new().with("APP_URL", "https://chat.example.com/"), &ctx);
+        assert!(fatal(&r, "APP_URL"), "{}", r.render_text());
+        assert!(r.for_key("APP_URL")[0].message.contains("//api/auth/callback/auth0"));
+        assert!(r.for_key("APP_URL")[0].fix.contains("https://chat.example.com"));
+        let r = diagnose(&EnvSnapshot::new().with("APP_URL", "https://chat.example.com"), &ctx);
+        assert!(!fatal(&r, "APP_URL"));
+    }
+
+    #[test]
+    fn auth_secret_needs_32_characters() {
+        let ctx = DoctorContext::default();
+        let r = diagnose(&EnvSnapshot::new().with("AUTH_SECRET", &"a".repeat(31)), &ctx);
+        assert!(fatal(&r, "AUTH_SECRET"), "{}", r.render_text());
+        let r = diagnose(&EnvSnapshot::new().with("AUTH_SECRET", &"a".repeat(32)), &ctx);
+        assert!(!fatal(&r, "AUTH_SECRET"));
+    }
+
+    #[test]
+    fn key_vaults_secret_is_decoded_as_node_does() {
+        let ctx = DoctorContext::default();
+        for ok in [
+            "Kix2Fj6B0Rk8cUAbdHoBQO8uZtZ9tk3X8d2q8iKrQiI=", // openssl rand -base64 32
+            "Kix2Fj6B0Rk8cUAbdHoBQO8uZtZ9tk3X8d2q8iKrQiI",  // no padding: Node decodes it
+            "Kix2Fj6B0Rk8cUAb-HoBQO8uZtZ9tk3X8d2q8iKrQiI=", // URL-safe alphabet: Node accepts it
+            "AAAAAAAAAAAAAAAAAAAAAA==",                     // 16 bytes
+        ] {
+            let r = diagnose(&EnvSnapshot::new().with("KEY_VAULTS_SECRET", ok), &ctx);
+            assert!(!fatal(&r, "KEY_VAULTS_SECRET"), "{ok}: {}", r.render_text());
+        }
+        // `openssl rand -base64 36` (48 characters) decodes to 36 bytes: "Invalid key length" in LobeHub.
+        let r = diagnose(&EnvSnapshot::new().with("KEY_VAULTS_SECRET", &"A".repeat(48)), &ctx);
+        assert!(fatal(&r, "KEY_VAULTS_SECRET"));
+        assert!(r.for_key("KEY_VAULTS_SECRET")[0].message.contains("36 bytes"));
+    }
+
+    #[test]
+    fn database_driver_node_is_required_for_non_neon_urls() {
+        let ctx = DoctorContext::default();
+        let tcp = EnvSnapshot::new().with("DATABASE_URL", "postgres://u:p@db.example.com:5432/lobehub");
+        assert!(fatal(&diagnose(&tcp, &ctx), "DATABASE_DRIVER"));
+        assert!(!fatal(&diagnose(&tcp.clone().with("DATABASE_DRIVER", "node"), &ctx), "DATABASE_DRIVER"));
+        let neon =
+            EnvSnapshot::new().with("DATABASE_URL", "postgresql://u:p@ep-x-pooler.eu-central-1.aws.neon.tech/db");
+        assert!(!fatal(&diagnose(&neon, &ctx), "DATABASE_DRIVER"));
+    }
+
+    #[test]
+    fn issuer_forms_lobehub_accepts() {
+        let ctx = DoctorContext { auth0_domain: Some("t.eu.auth0.com".into()), ..Default::default() };
+        for ok in [
+            "https://t.eu.auth0.com",
+            "https://t.eu.auth0.com/",
+            "https://t.eu.auth0.com/.well-known/openid-configuration",
+        ] {
+            let r = diagnose(&EnvSnapshot::new().with("AUTH_AUTH0_ISSUER", ok), &ctx);
+            assert!(r.for_key("AUTH_AUTH0_ISSUER").is_empty(), "{ok}: {}", r.render_text());
+        }
+        let r = diagnose(&EnvSnapshot::new().with("AUTH_AUTH0_ISSUER", "https://other.auth0.com/"), &ctx);
+        assert!(fatal(&r, "AUTH_AUTH0_ISSUER"));
+    }
+
+    #[test]
+    fn s3_public_domain_only_with_set_acl_and_region_optional() {
+        let ctx = DoctorContext::default();
+        let base = EnvSnapshot::new()
+            .with("S3_BUCKET", "files")
+            .with("S3_ENDPOINT", "https://s3.oss-cn-hongkong.aliyuncs.com");
+        let r = diagnose(&base.clone().with("S3_SET_ACL", "0"), &ctx);
+        assert!(!fatal(&r, "S3_PUBLIC_DOMAIN") && !fatal(&r, "S3_REGION"), "{}", r.render_text());
+        assert_eq!(r.for_key("S3_REGION")[0].severity, Severity::Warning);
+        let r = diagnose(&base.clone().with("S3_SET_ACL", "1"), &ctx);
+        assert!(fatal(&r, "S3_PUBLIC_DOMAIN"), "{}", r.render_text());
+        let r = diagnose(&base.with("S3_SET_ACL", "1").with("S3_PUBLIC_DOMAIN", "https://files.example.com"), &ctx);
+        assert!(!fatal(&r, "S3_PUBLIC_DOMAIN"));
+    }
+
+    #[test]
+    fn deprecated_list_is_exactly_lobehubs() {
+        let ctx = DoctorContext::default();
+        let env = EnvSnapshot::new()
+            .with("NEXTAUTH_URL", "")
+            .with("NEXT_AUTH_ANYTHING", "x")
+            .with("ACCESS_CODE", "")
+            .with("AUTH_URL", "https://x")
+            .with("AZURE_AD_CLIENT_ID", "x")
+            .with("AZURE_AD_OTHER", "x")
+            .with("AUTH_MICROSOFT_ENTRA_ID_OTHER", "x")
+            .with("NEXT_PUBLIC_ENABLE_NEXT_AUTH", "1");
+        let r = diagnose(&env, &ctx);
+        let deprecated: Vec<&str> =
+            r.findings.iter().filter(|f| f.problem == Problem::Deprecated).map(|f| f.key.as_str()).collect();
+        assert_eq!(deprecated, ["AUTH_URL", "AZURE_AD_CLIENT_ID", "NEXTAUTH_URL", "NEXT_AUTH_ANYTHING"]);
+        // A Vercel sensitive (hidden) value counts as set.
+        let mut hidden = EnvSnapshot::new();
+        hidden.insert_hidden("CLERK_SECRET_KEY");
+        assert!(fatal(&diagnose(&hidden, &ctx), "CLERK_SECRET_KEY"));
+    }
+
+    #[test]
+    fn mainland_endpoints_are_warned_about() {
+        let ctx = DoctorContext::default();
+        let r = diagnose(&EnvSnapshot::new().with("S3_ENDPOINT", "https://s3.oss-cn-hangzhou.aliyuncs.com"), &ctx);
+        assert!(
+            r.for_key("S3_ENDPOINT")
+                .iter()
+                .any(|f| f.severity == Severity::Warning && f.message.contains("PublicEndpointForbidden"))
+        );
+        let r = diagnose(&EnvSnapshot::new().with("S3_ENDPOINT", "https://s3.oss-cn-hongkong.aliyuncs.com"), &ctx);
+        assert!(r.for_key("S3_ENDPOINT").is_empty(), "{}", r.render_text());
     }
 
     #[test]

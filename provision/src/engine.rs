@@ -1,6 +1,7 @@
-//! The orchestrator: runs the steps as a dependency graph — the OSS bucket, the RAM user, the Auth0 application
-//! and the Vercel project concurrently; then the access key (it needs the RAM user's keys and Vercel's
-//! environment); then the environment; then the deployment; then the retirement of replaced keys.
+//! The orchestrator: runs the steps as a dependency graph — the OSS bucket, the RAM user and the Vercel project
+//! concurrently; once the project has confirmed the app hosts, the Auth0 application and the access key (it needs
+//! the RAM user's keys and Vercel's environment); then the bucket's CORS rule and the mainland default-endpoint
+//! probe; then the environment; then the one deployment; then the retirement of replaced keys.
 
 use crate::config::Config;
 use crate::desired::{self, EnvFacts};
@@ -135,6 +136,7 @@ impl Provisioner {
             progress: &self.progress,
             mode,
             domain,
+            hosts: None,
         }
     }
 
@@ -167,16 +169,18 @@ impl Provisioner {
         let ctx = self.ctx(mode, domain);
         let config = &self.config;
 
-        // Independent chains, concurrently: the bucket; the Auth0 application; and (RAM user ∥ Vercel project)
-        // followed by the access key decision, which needs both. With `sequential`, one after another (for
-        // measuring what the concurrency buys).
+        // Independent chains, concurrently (with `sequential`, one after another, for measuring what the
+        // concurrency buys).
         // RSA key generation takes 50-250 ms of CPU: when a JWKS_KEY may be needed, start it now on a blocking
         // thread so it is off the critical path. Used only if neither the state file nor Vercel holds one.
         let jwks_needed = ctx.mode == Mode::Apply
             && lobehub::generated_secrets(config.profile).contains(&"JWKS_KEY")
             && !self.state.snapshot().generated.contains_key("JWKS_KEY");
         let jwks_task = jwks_needed.then(|| tokio::task::spawn_blocking(secrets::generate_jwks_key));
-        let key_chain = async {
+        // The app hosts must be confirmed before anything that names them: the Auth0 URLs, the CORS rule and
+        // APP_URL. So the project (and its domains) come first on this chain; the Auth0 application and the
+        // access key follow, concurrently; the bucket and the RAM user run alongside from the start.
+        let main_chain = async {
             let (ram_user, project) = if self.sequential {
                 (aliyun::ram_user(&ctx).await, vercel::project(&ctx).await)
             } else {
@@ -194,34 +198,64 @@ impl Provisioner {
             };
             let (ram_plan, ram_out) = ram_user;
             let (project_plan, project_out) = project;
+            let (hosts_plan, hosts) = crate::steps::app_domain::confirm(&ctx, project_out.project.as_ref()).await?;
+            let ctx2 = Ctx { hosts: hosts.clone(), ..self.ctx(mode, ctx.domain.clone()) };
             let vercel_key = project_out.value("S3_ACCESS_KEY_ID");
-            let (key_plan, key) =
-                aliyun::access_key(&ctx, &ram_out.keys, vercel_key.as_deref(), project_out.has("S3_SECRET_ACCESS_KEY"))
-                    .await?;
+            let has_secret = project_out.has("S3_SECRET_ACCESS_KEY");
+            let (application, key) = if self.sequential {
+                (
+                    auth0::application(&ctx2).await,
+                    aliyun::access_key(&ctx2, &ram_out.keys, vercel_key.as_deref(), has_secret).await,
+                )
+            } else {
+                futures::join!(
+                    auth0::application(&ctx2),
+                    aliyun::access_key(&ctx2, &ram_out.keys, vercel_key.as_deref(), has_secret)
+                )
+            };
+            let (application, key) = match (application, key) {
+                (Ok(a), Ok(k)) => (a, k),
+                (a, k) => {
+                    let errors = [a.err(), k.err()].into_iter().flatten().collect();
+                    return Err(Error::combine(errors).err().unwrap_or_else(|| {
+                        Error::blocked("apply", "a step ended without a result", "run apply again")
+                    }));
+                }
+            };
+            let (auth0_plan, auth0_out) = application;
+            let (key_plan, key) = key;
             let mut plan = ram_plan;
             plan.extend(project_plan);
+            plan.extend(hosts_plan);
+            plan.extend(auth0_plan);
             plan.extend(key_plan);
-            Ok::<_, Error>((plan, project_out, key))
+            Ok::<_, Error>((plan, project_out, key, auth0_out, hosts))
         };
-        let (bucket, application, key_chain) = if self.sequential {
-            (aliyun::bucket(&ctx).await, auth0::application(&ctx).await, key_chain.await)
+        let (bucket, main_chain) = if self.sequential {
+            (aliyun::bucket(&ctx).await, main_chain.await)
         } else {
-            futures::join!(aliyun::bucket(&ctx), auth0::application(&ctx), key_chain)
+            futures::join!(aliyun::bucket(&ctx), main_chain)
         };
         let mut errors = Vec::new();
         let bucket = bucket.map_err(|e| errors.push(e)).ok();
-        let application = application.map_err(|e| errors.push(e)).ok();
-        let key_chain = key_chain.map_err(|e| errors.push(e)).ok();
+        let main_chain = main_chain.map_err(|e| errors.push(e)).ok();
         Error::combine(errors)?;
-        let (Some(bucket_plan), Some((auth0_plan, auth0_out)), Some((key_chain_plan, project_out, key))) =
-            (bucket, application, key_chain)
+        let (Some((bucket_plan, bucket_created)), Some((main_plan, project_out, key, auth0_out, hosts))) =
+            (bucket, main_chain)
         else {
             return Err(Error::blocked("apply", "a step ended without a result", "run apply again"));
         };
+        let ctx = Ctx { hosts: hosts.clone(), ..self.ctx(mode, ctx.domain.clone()) };
         let mut plan = Plan::default();
         plan.extend(bucket_plan);
-        plan.extend(auth0_plan);
-        plan.extend(key_chain_plan);
+        plan.extend(main_plan);
+        plan.extend(aliyun::cors(&ctx, bucket_created).await?);
+        // The mainland default-endpoint rule, checked with the RAM key before anything is built.
+        if let (Some(id), Some(secret)) = (&key.id, &key.secret)
+            && ctx.mode == Mode::Apply
+        {
+            plan.extend(aliyun::probe_default_endpoint(&ctx, id, secret).await?);
+        }
 
         // Generated secrets: from the state file, else left as Vercel holds them, else generated once.
         let jwks = match jwks_task {
@@ -238,8 +272,11 @@ impl Provisioner {
             s3_secret_access_key: key.secret.clone(),
             generated: generated.iter().filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v))).collect(),
         };
-        let desired_env = desired::desired_env(config, ctx.domain.as_deref(), &facts);
-        let remove = desired::variables_to_remove(config.profile, project_out.env.iter().map(|v| v.key.as_str()));
+        let desired_env = desired::desired_env(config, &ctx.app_url(), &facts);
+        let remove = desired::variables_to_remove(
+            config,
+            project_out.env.iter().map(|v| (v.key.as_str(), v.readable_value().map(|s| s.expose_secret()))),
+        );
         let mut overwrite = Vec::new();
         if key.overwrite_secret && key.secret.is_some() {
             overwrite.push("S3_SECRET_ACCESS_KEY".to_string());
@@ -247,7 +284,7 @@ impl Provisioner {
         // A secret whose value differs from the one this tool last wrote is rewritten (Vercel cannot show it).
         let pushed = self.state.snapshot().pushed;
         for d in desired_env.iter().filter(|d| d.secret) {
-            if pushed.get(&d.key).is_some_and(|fp| *fp != crate::state::fingerprint(d.value.expose_secret()))
+            if pushed.get(&d.state_key()).is_some_and(|fp| *fp != crate::state::fingerprint(d.value.expose_secret()))
                 && !overwrite.contains(&d.key)
             {
                 overwrite.push(d.key.clone());
@@ -289,7 +326,7 @@ impl Provisioner {
             let fingerprints: Vec<(String, String)> = desired_env
                 .iter()
                 .filter(|d| d.secret && written.contains(&d.key.as_str()))
-                .map(|d| (d.key.clone(), crate::state::fingerprint(d.value.expose_secret())))
+                .map(|d| (d.state_key(), crate::state::fingerprint(d.value.expose_secret())))
                 .collect();
             // Variables this tool created are the only ones `destroy` removes from a project it adopted.
             let created: Vec<&str> = report.created.iter().map(|v| v.key.as_str()).collect();

@@ -35,52 +35,93 @@ impl std::str::FromStr for Profile {
     }
 }
 
-/// Callback paths on the app origin that Auth0 must allow, per profile.
-///
-/// Both Better Auth paths are registered because LobeHub's sources disagree on which one the generic OAuth
-/// plugin uses (`lobehub-env.md` §6).
+/// Callback paths on the app origin that Auth0 must allow, per profile: exactly `APP_URL` +
+/// `/api/auth/callback/auth0`, the `redirect_uri` LobeHub sends in every era (LH `src/libs/better-auth/sso/index.ts`
+/// @ `6fb75dd38d47819f556aaf6217954a6325b3468a` and @ `09a40cc05c79e54dfcf4a4f59438434dc5102fd9` set it for generic
+/// providers; `/api/auth/oauth2/callback/auth0` is never sent: field-truth §1.2).
 ///
 /// ```
 /// use provision::lobehub::{callback_paths, Profile};
-/// assert_eq!(callback_paths(Profile::Current), ["/api/auth/callback/auth0", "/api/auth/oauth2/callback/auth0"]);
+/// assert_eq!(callback_paths(Profile::Current), ["/api/auth/callback/auth0"]);
 /// assert_eq!(callback_paths(Profile::LegacyNextauth), ["/api/auth/callback/auth0"]);
 /// ```
 pub fn callback_paths(profile: Profile) -> &'static [&'static str] {
     match profile {
-        Profile::Current => &["/api/auth/callback/auth0", "/api/auth/oauth2/callback/auth0"],
-        Profile::LegacyNextauth => &["/api/auth/callback/auth0"],
+        Profile::Current | Profile::LegacyNextauth => &["/api/auth/callback/auth0"],
     }
 }
 
-/// Why a variable fails the current LobeHub build, and what replaces it.
+/// Why a variable fails LobeHub's deprecated-variable check, and what replaces it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deprecation {
-    /// What the build says or why it exits.
+    /// What the check says or why it exits.
     pub reason: &'static str,
     /// What to do instead.
     pub replacement: &'static str,
 }
 
-/// Whether setting `key` makes the current LobeHub build exit (`scripts/_shared/checkDeprecatedAuth.js`), and why.
+/// Key prefixes the check refuses whatever the value (it tests the key list, so an empty value fires too).
+pub const DEPRECATED_PREFIXES: [&str; 2] = ["NEXT_AUTH", "NEXTAUTH"];
+
+/// Exact names the check refuses when their value is truthy (non-empty).
+pub const DEPRECATED_NAMES: &[&str] = &[
+    "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY",
+    "CLERK_SECRET_KEY",
+    "CLERK_WEBHOOK_SECRET",
+    "ENABLE_MAGIC_LINK",
+    "NEXT_PUBLIC_AUTH_EMAIL_VERIFICATION",
+    "NEXT_PUBLIC_ENABLE_MAGIC_LINK",
+    "NEXT_PUBLIC_SERVICE_MODE",
+    "ACCESS_CODE",
+    "NEXT_PUBLIC_ENABLE_BETTER_AUTH",
+    "NEXT_PUBLIC_AUTH_URL",
+    "AUTH_URL",
+    "AZURE_AD_CLIENT_ID",
+    "AZURE_AD_CLIENT_SECRET",
+    "AZURE_AD_TENANT_ID",
+    "AUTH_AZURE_AD_ID",
+    "AUTH_AZURE_AD_SECRET",
+    "AUTH_AZURE_AD_TENANT_ID",
+    "AUTH_MICROSOFT_ENTRA_ID_ID",
+    "AUTH_MICROSOFT_ENTRA_ID_SECRET",
+    "AUTH_MICROSOFT_ENTRA_ID_TENANT_ID",
+    "AUTH_MICROSOFT_ENTRA_ID_BASE_URL",
+    "ZITADEL_CLIENT_ID",
+    "ZITADEL_CLIENT_SECRET",
+    "ZITADEL_ISSUER",
+    "OIDC_JWKS_KEY",
+];
+
+/// Whether LobeHub's deprecated-variable check (LH `scripts/_shared/checkDeprecatedAuth.js` @
+/// `deb08764bac90bb0a99a8cb7b3cdfc7a2782514e`; field-truth §1.3) exits on `key` with `value` (`None`: the value
+/// cannot be read, e.g. a Vercel sensitive variable, and is taken as set), and why. Exactly its rules: a key
+/// starting with `NEXT_AUTH` or `NEXTAUTH` (any value), or one of its exact names with a non-empty value.
+/// `NEXT_PUBLIC_ENABLE_NEXT_AUTH` and other `AZURE_AD_*` names are *not* matched.
+///
+/// Where it runs: in 2.1.x the Vercel build (`prebuild`); in 2.2.17/2.2.19 `build:vercel` has no prebuild, so on
+/// Vercel these variables are silently ignored; it still runs in Docker and `bun run dev` (LH `package.json` @
+/// `c9fb13f0`, @ `0015eda9`).
 ///
 /// ```
 /// use provision::lobehub::deprecation;
-/// assert!(deprecation("NEXTAUTH_URL").is_some());
-/// assert!(deprecation("NEXT_PUBLIC_SERVICE_MODE").is_some());
-/// assert!(deprecation("AUTH_AZURE_AD_ID").is_some());
-/// assert!(deprecation("AUTH_SECRET").is_none());
+/// assert!(deprecation("NEXTAUTH_URL", Some("")).is_some());
+/// assert!(deprecation("NEXT_PUBLIC_SERVICE_MODE", Some("server")).is_some());
+/// assert!(deprecation("NEXT_PUBLIC_SERVICE_MODE", Some("")).is_none());
+/// assert!(deprecation("AUTH_AZURE_AD_ID", Some("x")).is_some());
+/// assert!(deprecation("AZURE_AD_OTHER", Some("x")).is_none());
+/// assert!(deprecation("NEXT_PUBLIC_ENABLE_NEXT_AUTH", Some("1")).is_none());
+/// assert!(deprecation("AUTH_SECRET", Some("x")).is_none());
 /// ```
-pub fn deprecation(key: &str) -> Option<Deprecation> {
+pub fn deprecation(key: &str, value: Option<&str>) -> Option<Deprecation> {
     let d = |reason, replacement| Some(Deprecation { reason, replacement });
-    if key.starts_with("NEXT_AUTH") || key.starts_with("NEXTAUTH") || key == "NEXT_PUBLIC_ENABLE_NEXT_AUTH" {
+    if DEPRECATED_PREFIXES.iter().any(|p| key.starts_with(p)) {
         return d(
-            "NextAuth has been removed; the build exits when any NEXT_AUTH*/NEXTAUTH* variable is set",
+            "NextAuth has been removed; the check exits when any NEXT_AUTH*/NEXTAUTH* variable exists",
             "delete it; Better Auth uses AUTH_SECRET, AUTH_SSO_PROVIDERS and APP_URL",
         );
     }
-    if key.starts_with("AZURE_AD_") || key.starts_with("AUTH_AZURE_AD_") || key.starts_with("AUTH_MICROSOFT_ENTRA_ID_")
-    {
-        return d("the Azure AD variables were renamed", "use AUTH_MICROSOFT_ID / AUTH_MICROSOFT_SECRET");
+    if !DEPRECATED_NAMES.contains(&key) || value.is_some_and(str::is_empty) {
+        return None;
     }
     match key {
         "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY" | "CLERK_SECRET_KEY" | "CLERK_WEBHOOK_SECRET" => {
@@ -102,7 +143,7 @@ pub fn deprecation(key: &str) -> Option<Deprecation> {
         "NEXT_PUBLIC_AUTH_EMAIL_VERIFICATION" => d("renamed", "use AUTH_EMAIL_VERIFICATION"),
         "ZITADEL_CLIENT_ID" | "ZITADEL_CLIENT_SECRET" | "ZITADEL_ISSUER" => d("renamed", "use AUTH_ZITADEL_*"),
         "OIDC_JWKS_KEY" => d("renamed", "use JWKS_KEY"),
-        _ => None,
+        _ => d("the Azure AD / Entra ID variables were renamed", "use AUTH_MICROSOFT_ID / AUTH_MICROSOFT_SECRET"),
     }
 }
 
@@ -131,9 +172,7 @@ pub fn required_variables(profile: Profile) -> &'static [(&'static str, &'static
             ("S3_ACCESS_KEY_ID", "the RAM sub-user's AccessKey id"),
             ("S3_SECRET_ACCESS_KEY", "the RAM sub-user's AccessKey secret"),
             ("S3_BUCKET", "the OSS bucket name"),
-            ("S3_ENDPOINT", "the OSS endpoint, https://oss-<region>.aliyuncs.com (no bucket, no path)"),
-            ("S3_REGION", "the OSS region id, e.g. cn-beijing"),
-            ("S3_PUBLIC_DOMAIN", "the public base URL of the bucket"),
+            ("S3_ENDPOINT", "the OSS S3 endpoint, https://s3.oss-<region>.aliyuncs.com (no bucket, no path)"),
         ],
         Profile::LegacyNextauth => &[
             ("APP_URL", "the public base URL of the app (the custom domain once it is live)"),
@@ -154,7 +193,6 @@ pub fn required_variables(profile: Profile) -> &'static [(&'static str, &'static
             ("S3_SECRET_ACCESS_KEY", "the RAM sub-user's AccessKey secret"),
             ("S3_BUCKET", "the OSS bucket name"),
             ("S3_ENDPOINT", "the OSS endpoint, https://oss-<region>.aliyuncs.com (no bucket, no path)"),
-            ("S3_PUBLIC_DOMAIN", "the public base URL of the bucket"),
         ],
     }
 }

@@ -1,12 +1,14 @@
-//! `verify`: end-to-end checks of a deployment with its real credentials — an upload with the RAM key, the
-//! object read back through the public domain, a CORS preflight from the app origin, a presigned PUT, OIDC
-//! discovery for the issuer, every callback registered, sign-up refused, the deployment READY, `APP_URL`
-//! answering, and the environment passing `doctor`. Prints a pass/fail table with reasons.
+//! `verify`: end-to-end checks of a deployment with its real credentials — LobeHub's own upload path (a PUT
+//! presigned with AWS SigV4 against `S3_ENDPOINT`/`S3_REGION` with the RAM key, its CORS preflight from the
+//! `APP_URL` origin, the upload with a Content-Type, the read-back by presigned GET or public URL, the clean-up by
+//! batch delete), OIDC discovery for the issuer, the callback registered, sign-up refused, the deployment READY,
+//! `APP_URL` one of the project's own domains and answering, and the environment passing `doctor`. Prints a
+//! pass/fail table; every failure names the variable or setting to fix.
 
 use crate::doctor::{self, DoctorContext, EnvSnapshot};
 use crate::engine::Provisioner;
 use crate::lobehub;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use std::time::Duration;
 use url::Url;
@@ -101,7 +103,10 @@ pub async fn verify(p: &Provisioner) -> crate::Result<VerifyReport> {
         crate::Error::blocked("verify", format!("cannot build an HTTP client: {e}"), "check the TLS setup")
     })?;
     let state = p.state().snapshot();
-    let app_url = crate::desired::app_url(p.domain().as_deref(), &config.vercel.project);
+    // APP_URL as Vercel holds it; before that is read, the custom domain or the first `*.vercel.app` candidate.
+    let app_url = crate::desired::app_url(
+        &p.domain().unwrap_or_else(|| config.vercel_app_candidates.first().cloned().unwrap_or_default()),
+    );
 
     // The environment as Vercel holds it.
     let project = services.vercel.projects().find(&config.vercel.project).await;
@@ -130,108 +135,28 @@ pub async fn verify(p: &Provisioner) -> crate::Result<VerifyReport> {
             .map(|v| v.expose_secret().to_string())
     };
 
-    // OSS with the RAM key.
+    // From here on, APP_URL is the one Vercel holds (what LobeHub uses), when it is set.
+    let app_url = env_value("APP_URL").map(|v| v.trim_end_matches('/').to_string()).unwrap_or(app_url);
+
+    // LobeHub's upload path, with the RAM key.
     let key_id = env_value("S3_ACCESS_KEY_ID");
     let ram_key = state.access_key.clone().filter(|k| Some(&k.id) == key_id.as_ref());
-    let object_key = format!(".provision-verify/{}.txt", uuid::Uuid::new_v4().simple());
-    let body = format!("provision verify {object_key}");
-    let ram_oss = match &ram_key {
-        Some(k) => Some(p.services().oss_with(config, oss_client::Credentials::new(k.id.clone(), k.secret.expose()))?),
-        None => None,
+    let s3 = S3Env {
+        endpoint: env_value("S3_ENDPOINT").unwrap_or_else(|| crate::desired::s3_endpoint(&config.aliyun.region)),
+        region: env_value("S3_REGION"),
+        bucket: env_value("S3_BUCKET").unwrap_or_else(|| config.aliyun.bucket.clone()),
+        set_acl: env_value("S3_SET_ACL").as_deref() == Some("1"),
+        public_domain: env_value("S3_PUBLIC_DOMAIN"),
     };
-    match &ram_oss {
+    let app_origin = app_url.clone();
+    match &ram_key {
         None => report.add(
-            "oss: upload with the RAM key",
-            Err("no local copy of the secret of the key Vercel uses (it is write-only there); run verify where apply ran".into()),
+            "oss: upload path (S3 SigV4)",
+            Err("S3_SECRET_ACCESS_KEY: no local copy of the secret of the key Vercel uses (it is write-only there); run verify where apply ran".into()),
         ),
-        Some(oss) => {
-            let put = oss.bucket(config.aliyun.bucket.clone()).object(object_key.clone()).put(body.clone()).content_type("text/plain").send().await;
-            report.add("oss: upload with the RAM key", put.map(|_| format!("wrote {object_key}")).map_err(|e| e.to_string()));
-        }
-    }
-
-    // Public read through S3_PUBLIC_DOMAIN (or the bucket's default domain).
-    let public_base = env_value("S3_PUBLIC_DOMAIN").unwrap_or_else(|| crate::desired::bucket_public_url(config));
-    let public_url = Url::parse(&format!("{}/{}", public_base.trim_end_matches('/'), object_key));
-    match (&ram_oss, public_url) {
-        (None, _) => report.add("oss: public read", Err("skipped: nothing was uploaded".into())),
-        (_, Err(_)) => report.add("oss: public read", Err(format!("S3_PUBLIC_DOMAIN `{public_base}` is not a URL"))),
-        (Some(_), Ok(url)) => {
-            let res = send(request(&http, p, reqwest::Method::GET, &url)).await;
-            let result = match res {
-                Ok(r) if r.status().is_success() => match r.text().await {
-                    Ok(text) if text == body => Ok(format!("{} → 200", url.host_str().unwrap_or_default())),
-                    Ok(_) => Err("the public object differs from what was uploaded".into()),
-                    Err(e) => Err(format!("reading the body failed: {}", e.without_url())),
-                },
-                Ok(r) => Err(format!("HTTP {} (is the bucket public-read?)", r.status().as_u16())),
-                Err(e) => Err(e),
-            };
-            report.add("oss: public read", result);
-        }
-    }
-
-    // CORS preflight from the app origin.
-    let origin = app_url.clone();
-    match services.oss.public_url(&config.aliyun.bucket, &object_key) {
-        Err(e) => report.add("oss: CORS preflight", Err(e.to_string())),
-        Ok(url) => {
-            let req = request(&http, p, reqwest::Method::OPTIONS, &url)
-                .header("origin", &origin)
-                .header("access-control-request-method", "PUT")
-                .header("access-control-request-headers", "content-type");
-            let result = match send(req).await {
-                Ok(r) => {
-                    let allowed = r
-                        .headers()
-                        .get("access-control-allow-origin")
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string);
-                    match allowed {
-                        Some(a) if a == origin || a == "*" => Ok(format!("PUT from {origin} allowed")),
-                        _ => Err(format!(
-                            "HTTP {}: PUT from {origin} not allowed (CORS rule missing the origin?)",
-                            r.status().as_u16()
-                        )),
-                    }
-                }
-                Err(e) => Err(e),
-            };
-            report.add("oss: CORS preflight", result);
-        }
-    }
-
-    // Presigned PUT, as LobeHub's browser uploads do.
-    match &ram_oss {
-        None => report.add("oss: presigned PUT", Err("skipped: no RAM key secret held".into())),
-        Some(oss) => {
-            let presign_key = format!("{object_key}.presigned");
-            let presigned = oss
-                .bucket(config.aliyun.bucket.clone())
-                .object(presign_key.clone())
-                .presign_put(Duration::from_secs(600))
-                .content_type("text/plain")
-                .build();
-            let result = match presigned {
-                Err(e) => Err(e.to_string()),
-                Ok(pre) => {
-                    let mut req = request(&http, p, pre.method.clone(), &pre.url).body("presigned");
-                    for (k, v) in &pre.headers {
-                        if k != reqwest::header::HOST {
-                            req = req.header(k, v);
-                        }
-                    }
-                    match send(req).await {
-                        Ok(r) if r.status().is_success() => Ok("upload through a presigned URL works".into()),
-                        Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
-                        Err(e) => Err(e),
-                    }
-                }
-            };
-            report.add("oss: presigned PUT", result);
-            let bucket = oss.bucket(config.aliyun.bucket.clone());
-            let _ = bucket.object(presign_key).delete().send().await;
-            let _ = bucket.object(object_key.clone()).delete().send().await;
+        Some(k) => {
+            let creds = (k.id.clone(), SecretString::from(k.secret.expose().to_string()));
+            upload_path(p, &http, &mut report, &s3, &creds, app_origin.trim_end_matches('/')).await;
         }
     }
 
@@ -299,6 +224,29 @@ pub async fn verify(p: &Provisioner) -> crate::Result<VerifyReport> {
         }
     }
     let app = env_value("APP_URL").unwrap_or(app_url.clone());
+    // Answering is not enough: the host must be one of the project's own domains (a `*.vercel.app` name held by
+    // another project answers 200 too, and would receive the users' authorization codes).
+    let app_host = Url::parse(&app).ok().and_then(|u| u.host_str().map(str::to_string));
+    match (&project, app_host) {
+        (None, _) => report.add("vercel: APP_URL host is the project's", Err("no project".into())),
+        (_, None) => report.add("vercel: APP_URL host is the project's", Err(format!("APP_URL `{app}` is not a URL"))),
+        (Some(pr), Some(host)) => {
+            let result = match services.vercel.domains(pr.id.clone()).list().await {
+                Err(e) => Err(format!("listing the project's domains failed: {e}")),
+                Ok(domains) => match domains.iter().find(|d| d.name.eq_ignore_ascii_case(&host)) {
+                    Some(d) if d.verified => Ok(format!("{host} is a verified domain of {}", pr.name)),
+                    Some(_) => {
+                        Err(format!("APP_URL: {host} is on the project but not verified (DNS TXT record missing)"))
+                    }
+                    None => Err(format!(
+                        "APP_URL: {host} is not one of project {}'s domains; logins would go to another owner's host (run provision apply)",
+                        pr.name
+                    )),
+                },
+            };
+            report.add("vercel: APP_URL host is the project's", result);
+        }
+    }
     match Url::parse(&app) {
         Err(_) => report.add("app: APP_URL answers", Err(format!("`{app}` is not a URL"))),
         Ok(url) => {
@@ -339,6 +287,309 @@ pub async fn verify(p: &Provisioner) -> crate::Result<VerifyReport> {
         .collect();
     report.add("env: doctor", if fatal.is_empty() { Ok("no fatal problem".into()) } else { Err(fatal.join("; ")) });
     Ok(report)
+}
+
+/// The `S3_*` variables as Vercel holds them (defaults where absent).
+struct S3Env {
+    endpoint: String,
+    region: Option<String>,
+    bucket: String,
+    set_acl: bool,
+    public_domain: Option<String>,
+}
+
+/// A URL presigned with AWS Signature V4 exactly as LobeHub's S3 client (AWS SDK v3 + `@aws-sdk/s3-request-presigner`)
+/// builds it (LH `src/server/modules/S3/index.ts` @ `681e4ef2ddb3073355ddba2e6c23368319479492`; field-truth §1.5):
+/// virtual-hosted (`<bucket>.<S3_ENDPOINT host>`), only `host` signed, `X-Amz-Content-Sha256=UNSIGNED-PAYLOAD`,
+/// `x-id=<operation>`, `X-Amz-Expires` = `expires`, the credential scope `<date>/<region>/s3/aws4_request`; with
+/// `public_read` also `x-amz-acl=public-read` (LobeHub with `S3_SET_ACL=1`). Signed by the `aws-sigv4` crate (S3
+/// settings: single percent-encoding, no path normalisation).
+///
+/// ```
+/// use secrecy::SecretString;
+/// let creds = ("AKID".to_string(), SecretString::from("secret".to_string()));
+/// let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+/// let url = provision::verify::presign_s3(
+///     "PUT", "https://s3.oss-cn-hangzhou.aliyuncs.com", "files", "a b.txt", "cn-hangzhou", &creds,
+///     std::time::Duration::from_secs(3600), at, Some("PutObject"), false,
+/// ).unwrap();
+/// assert_eq!(url.host_str(), Some("files.s3.oss-cn-hangzhou.aliyuncs.com"));
+/// assert_eq!(url.path(), "/a%20b.txt");
+/// let q: std::collections::BTreeMap<_, _> = url.query_pairs().into_owned().collect();
+/// assert_eq!(q["X-Amz-SignedHeaders"], "host");
+/// assert_eq!(q["X-Amz-Content-Sha256"], "UNSIGNED-PAYLOAD");
+/// assert_eq!(q["X-Amz-Credential"], "AKID/20231114/cn-hangzhou/s3/aws4_request");
+/// assert_eq!(q["X-Amz-Expires"], "3600");
+/// assert_eq!(q["x-id"], "PutObject");
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn presign_s3(
+    method: &str,
+    endpoint: &str,
+    bucket: &str,
+    key: &str,
+    region: &str,
+    credentials: &(String, SecretString),
+    expires: Duration,
+    at: std::time::SystemTime,
+    operation: Option<&str>,
+    public_read: bool,
+) -> Result<Url, String> {
+    use aws_sigv4::http_request::{
+        PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
+        UriPathNormalizationMode, sign,
+    };
+    let endpoint = Url::parse(endpoint).map_err(|_| format!("S3_ENDPOINT `{endpoint}` is not a URL"))?;
+    let host = endpoint.host_str().ok_or_else(|| format!("S3_ENDPOINT `{endpoint}` has no host"))?;
+    let mut url = Url::parse(&format!("{}://{bucket}.{host}/", endpoint.scheme()))
+        .map_err(|_| format!("S3_BUCKET `{bucket}` does not make a host name with S3_ENDPOINT"))?;
+    if let Some(port) = endpoint.port() {
+        let _ = url.set_port(Some(port));
+    }
+    // The key as one path of RFC 3986 segments (`/` kept), like the SDK's serializer.
+    let encoded: String = key
+        .split('/')
+        .map(|seg| percent_encoding::utf8_percent_encode(seg, &S3_KEY_SEGMENT).to_string())
+        .collect::<Vec<_>>()
+        .join("/");
+    url.set_path(&encoded);
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD");
+        if let Some(op) = operation {
+            q.append_pair("x-id", op);
+        }
+        if public_read {
+            q.append_pair("x-amz-acl", "public-read");
+        }
+    }
+    let mut settings = SigningSettings::default();
+    settings.signature_location = SignatureLocation::QueryParams;
+    settings.expires_in = Some(expires);
+    settings.percent_encoding_mode = PercentEncodingMode::Single;
+    settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+    let identity = aws_credential_types::Credentials::new(
+        credentials.0.clone(),
+        credentials.1.expose_secret().to_string(),
+        None,
+        None,
+        "provision-verify",
+    )
+    .into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name("s3")
+        .time(at)
+        .settings(settings)
+        .build()
+        .map_err(|e| format!("signing parameters: {e}"))?
+        .into();
+    let signable = SignableRequest::new(method, url.as_str(), std::iter::empty(), SignableBody::UnsignedPayload)
+        .map_err(|e| format!("the URL cannot be signed: {e}"))?;
+    let (instructions, _) = sign(signable, &params).map_err(|e| format!("signing failed: {e}"))?.into_parts();
+    {
+        let mut q = url.query_pairs_mut();
+        for (name, value) in instructions.params() {
+            q.append_pair(name, value);
+        }
+    }
+    Ok(url)
+}
+
+/// RFC 3986 unreserved characters stay; everything else in a key segment is percent-encoded (AWS SigV4 for S3).
+const S3_KEY_SEGMENT: percent_encoding::AsciiSet =
+    percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Which variable an S3 error points at.
+fn s3_fix(code: &str) -> &'static str {
+    match code {
+        "SignatureDoesNotMatch" => "S3_SECRET_ACCESS_KEY or S3_REGION (the signature's key or region is wrong)",
+        "InvalidAccessKeyId" => "S3_ACCESS_KEY_ID (the key does not exist or is disabled)",
+        "AccessDenied" => "the RAM policy of the S3_ACCESS_KEY_ID user (or the bucket's settings)",
+        "NoSuchBucket" => "S3_BUCKET",
+        "PublicEndpointForbidden" => {
+            "S3_ENDPOINT / aliyun.region: this account cannot use the default endpoint of a mainland bucket (use cn-hongkong or ap-southeast-1)"
+        }
+        "SecondLevelDomainForbidden" => "S3_ENABLE_PATH_STYLE (OSS refuses path style)",
+        _ => "S3_ENDPOINT, S3_REGION and the S3_* keys",
+    }
+}
+
+/// Describes a failed S3 answer: status, code from the XML body, and the variable to fix.
+async fn s3_failure(r: reqwest::Response) -> String {
+    let status = r.status().as_u16();
+    let body = r.text().await.unwrap_or_default();
+    let code = body
+        .split("<Code>")
+        .nth(1)
+        .and_then(|rest| rest.split("</Code>").next())
+        .map(str::to_string)
+        .unwrap_or_default();
+    if code.is_empty() {
+        format!("HTTP {status}; fix {}", s3_fix(""))
+    } else {
+        format!("HTTP {status} {code}; fix {}", s3_fix(&code))
+    }
+}
+
+/// LobeHub's upload path, step by step; each step adds one check.
+async fn upload_path(
+    p: &Provisioner,
+    http: &reqwest::Client,
+    report: &mut VerifyReport,
+    s3: &S3Env,
+    creds: &(String, SecretString),
+    origin: &str,
+) {
+    // LobeHub signs for us-east-1 when S3_REGION is unset (LH `src/server/modules/S3/index.ts` @ `681e4ef2`).
+    let region = s3.region.clone().unwrap_or_else(|| "us-east-1".to_string());
+    let key = format!(".provision-verify/{}.txt", uuid::Uuid::new_v4().simple());
+    let body = format!("provision verify {key}");
+    let now = std::time::SystemTime::now();
+    let put_url = match presign_s3(
+        "PUT",
+        &s3.endpoint,
+        &s3.bucket,
+        &key,
+        &region,
+        creds,
+        Duration::from_secs(3600),
+        now,
+        Some("PutObject"),
+        s3.set_acl,
+    ) {
+        Ok(u) => u,
+        Err(e) => {
+            report.add("oss: presign PUT (S3 SigV4)", Err(e));
+            return;
+        }
+    };
+    report.add(
+        "oss: presign PUT (S3 SigV4)",
+        Ok(format!("{} region {region}, host only, UNSIGNED-PAYLOAD, 3600 s", put_url.host_str().unwrap_or_default())),
+    );
+
+    // The browser's preflight: PUT with a Content-Type from the APP_URL origin.
+    let preflight = request(http, p, reqwest::Method::OPTIONS, &put_url)
+        .header("origin", origin)
+        .header("access-control-request-method", "PUT")
+        .header("access-control-request-headers", "content-type");
+    let result = match send(preflight).await {
+        Ok(r) => {
+            let allow = |name: &str| {
+                r.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase).unwrap_or_default()
+            };
+            let origin_ok = allow("access-control-allow-origin") == origin.to_ascii_lowercase();
+            let method_ok = allow("access-control-allow-methods").split(',').any(|m| m.trim() == "put");
+            let header_ok =
+                allow("access-control-allow-headers").split(',').any(|h| h.trim() == "content-type" || h.trim() == "*");
+            if r.status().is_success() && origin_ok && method_ok && header_ok {
+                Ok(format!("PUT with content-type from {origin} allowed"))
+            } else {
+                Err(format!(
+                    "HTTP {}: PUT with content-type from {origin} not allowed; fix the bucket's CORS rule (provision apply writes it from APP_URL)",
+                    r.status().as_u16()
+                ))
+            }
+        }
+        Err(e) => Err(format!("{e}; fix S3_ENDPOINT")),
+    };
+    report.add("oss: CORS preflight", result);
+
+    // The upload, as the browser sends it.
+    let put = request(http, p, reqwest::Method::PUT, &put_url)
+        .header("origin", origin)
+        .header("content-type", "text/plain")
+        .body(body.clone());
+    let uploaded = match send(put).await {
+        Ok(r) if r.status().is_success() => Ok(format!("uploaded {key} with Content-Type text/plain")),
+        Ok(r) => Err(s3_failure(r).await),
+        Err(e) => Err(format!("{e}; fix S3_ENDPOINT")),
+    };
+    let ok = uploaded.is_ok();
+    report.add("oss: upload (presigned PUT)", uploaded);
+    if !ok {
+        report.add("oss: read back", Err("skipped: nothing was uploaded".into()));
+        return;
+    }
+
+    // Read back as LobeHub serves files.
+    if s3.set_acl {
+        let base = s3.public_domain.clone().unwrap_or_default();
+        let result = match Url::parse(&format!("{}/{key}", base.trim_end_matches('/'))) {
+            Err(_) => Err(format!("S3_PUBLIC_DOMAIN `{base}` is not a URL")),
+            Ok(url) => match send(request(http, p, reqwest::Method::GET, &url)).await {
+                Ok(r) if r.status().is_success() => match r.text().await {
+                    Ok(text) if text == body => Ok(format!("public URL {} → 200", url.host_str().unwrap_or_default())),
+                    _ => Err("S3_PUBLIC_DOMAIN: the public object differs from what was uploaded".into()),
+                },
+                Ok(r) => Err(format!(
+                    "HTTP {} from S3_PUBLIC_DOMAIN; fix S3_PUBLIC_DOMAIN or the bucket ACL",
+                    r.status().as_u16()
+                )),
+                Err(e) => Err(format!("{e}; fix S3_PUBLIC_DOMAIN")),
+            },
+        };
+        report.add("oss: read back (public URL)", result);
+    } else {
+        let result = match presign_s3(
+            "GET",
+            &s3.endpoint,
+            &s3.bucket,
+            &key,
+            &region,
+            creds,
+            Duration::from_secs(7200),
+            now,
+            Some("GetObject"),
+            false,
+        ) {
+            Err(e) => Err(e),
+            Ok(url) => match send(request(http, p, reqwest::Method::GET, &url).header("origin", origin)).await {
+                Ok(r) if r.status().is_success() => match r.text().await {
+                    Ok(text) if text == body => Ok("presigned GET returns the upload".to_string()),
+                    _ => Err("the object read back differs from what was uploaded".into()),
+                },
+                Ok(r) => Err(s3_failure(r).await),
+                Err(e) => Err(format!("{e}; fix S3_ENDPOINT")),
+            },
+        };
+        report.add("oss: read back (presigned GET)", result);
+        // Private means private: an anonymous GET is refused.
+        let mut plain = put_url.clone();
+        plain.set_query(None);
+        let anonymous = send(request(http, p, reqwest::Method::GET, &plain)).await;
+        report.add(
+            "oss: bucket private",
+            match anonymous {
+                Ok(r) if r.status().as_u16() == 403 => Ok("anonymous GET refused (403)".into()),
+                Ok(r) => Err(format!(
+                    "anonymous GET answered HTTP {}: objects are public while S3_SET_ACL=0; set aliyun.access = \"private\" and apply",
+                    r.status().as_u16()
+                )),
+                Err(e) => Err(e),
+            },
+        );
+    }
+
+    // Clean-up with one batch delete (DeleteObjects, as LobeHub's deleteFiles); every failure reported.
+    let cleanup =
+        match p.services().oss_with(p.config(), oss_client::Credentials::new(creds.0.clone(), creds.1.expose_secret()))
+        {
+            Err(e) => Err(e.to_string()),
+            Ok(oss) => match oss.bucket(s3.bucket.clone()).delete_objects([key.clone()]).send().await {
+                Ok(r) if r.errors.is_empty() => Ok(format!("deleted {}", r.deleted.join(", "))),
+                Ok(r) => Err(r
+                    .errors
+                    .iter()
+                    .map(|e| format!("{} not deleted: {} {}", e.key, e.code, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")),
+                Err(e) => Err(format!("batch delete of {key} failed: {e}")),
+            },
+        };
+    report.add("oss: clean-up (batch delete)", cleanup);
 }
 
 /// Tries a public sign-up through the database connection; it must be refused. A sign-up that goes through is

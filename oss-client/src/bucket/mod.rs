@@ -15,11 +15,13 @@
 
 pub mod acl;
 pub mod cors;
+pub mod delete_objects;
 pub mod objects;
 pub mod public_access_block;
 
 pub use acl::{AccessControlPolicy, Acl};
 pub use cors::{CorsConfiguration, CorsMethod, CorsRule};
+pub use delete_objects::{DeleteError, DeleteObjectsResult};
 pub use objects::{ListObjectsPage, ObjectSummary};
 
 use crate::client::{OssClient, OssRequest};

@@ -250,6 +250,38 @@ impl PolicyDocument {
             ))
     }
 
+    /// The least-privilege preset for a **private** bucket that is read through presigned GETs: object read,
+    /// write, delete (which also covers DeleteMultipleObjects) and multipart clean-up on `acs:oss:*:*:BUCKET/*`,
+    /// listing and bucket info on `acs:oss:*:*:BUCKET` — and **no object-ACL action**, so the key cannot make an
+    /// object public. (A client such as LobeHub with `S3_SET_ACL=0` never sends an ACL: LH
+    /// `src/server/modules/S3/index.ts` @ `681e4ef2ddb3073355ddba2e6c23368319479492`.) The bucket name is checked.
+    ///
+    /// ```
+    /// use oss_client::ram::PolicyDocument;
+    /// let json = PolicyDocument::oss_bucket_objects_private("lobechat-assets").unwrap().to_json().unwrap();
+    /// assert!(json.contains("oss:PutObject") && !json.contains("Acl"));
+    /// ```
+    pub fn oss_bucket_objects_private(bucket: &str) -> Result<Self, Error> {
+        validate_bucket_name(bucket)?;
+        Ok(Self::new()
+            .statement(
+                Statement::allow()
+                    .actions([
+                        "oss:PutObject",
+                        "oss:GetObject",
+                        "oss:DeleteObject",
+                        "oss:AbortMultipartUpload",
+                        "oss:ListParts",
+                    ])
+                    .resource(format!("acs:oss:*:*:{bucket}/*")),
+            )
+            .statement(
+                Statement::allow()
+                    .actions(["oss:ListObjects", "oss:GetBucketInfo"])
+                    .resource(format!("acs:oss:*:*:{bucket}")),
+            ))
+    }
+
     /// Checks the document (a `Version`, at least one statement, each with an action and a resource) and
     /// serialises it to the compact JSON RAM accepts; refuses a document over 6144 characters.
     pub fn to_json(&self) -> Result<String, Error> {

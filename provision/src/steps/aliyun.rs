@@ -1,8 +1,9 @@
-//! Aliyun: the bucket (private → Block Public Access off → public-read → CORS), the RAM sub-user with its
-//! policy, and its access key (created once; rotated only when no copy of the secret is held anywhere).
+//! Aliyun: the bucket (created private; its access mode converged only when `aliyun.access` asks), its CORS
+//! rule (once the app's origins are confirmed), the RAM sub-user with a policy that follows the access mode, and
+//! its access key (created once; rotated only when no copy of the secret is held anywhere).
 
 use super::Ctx;
-use crate::config::OssPolicyChoice;
+use crate::config::{BucketAccess, OssPolicyChoice};
 use crate::error::{Error, Result, StepContext};
 use crate::plan::{Action, Plan};
 use crate::state::{AccessKeyState, StoredSecret};
@@ -13,27 +14,46 @@ use oss_client::ram::{AccessKey, AccessKeyStatus, PolicyDocument, PolicyType};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeSet;
 
-/// The CORS rule LobeHub's browser uploads need, for `origins`: GET, PUT, HEAD, POST, DELETE; any header;
-/// `ETag` exposed (the union of LobeHub's two documented rules).
+/// The CORS rule LobeHub's browser uploads need, for `origins` (each an exact `https://host` origin, never `*`):
+/// `PUT` (the presigned upload, preflighted because of its `Content-Type`), `GET` and `HEAD` (reading files back
+/// through presigned URLs), request header `content-type`; nothing exposed (LobeHub does not read `ETag`).
+/// Source: LH `src/services/upload.ts` @ `681e4ef2ddb3073355ddba2e6c23368319479492` (one PUT with a
+/// Content-Type; ETag unused), field-truth §1.5.
+///
+/// ```
+/// let rule = provision::steps::aliyun::lobehub_cors_rule(&["https://chat.example.com".into()]);
+/// assert_eq!(rule.allowed_origins, ["https://chat.example.com"]);
+/// assert_eq!(rule.allowed_headers, ["content-type"]);
+/// assert!(rule.expose_headers.is_empty());
+/// ```
 pub fn lobehub_cors_rule(origins: &[String]) -> CorsRule {
     let mut rule = CorsRule::new()
-        .allowed_methods([CorsMethod::Get, CorsMethod::Put, CorsMethod::Head, CorsMethod::Post, CorsMethod::Delete])
-        .allowed_header("*")
-        .expose_header("ETag")
+        .allowed_methods([CorsMethod::Put, CorsMethod::Get, CorsMethod::Head])
+        .allowed_header("content-type")
         .max_age_seconds(3600);
-    for origin in origins {
+    for origin in origins.iter().filter(|o| o.as_str() != "*") {
         rule = rule.allowed_origin(origin.clone());
     }
     rule
 }
 
-fn normalized(rule: &CorsRule) -> (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>, BTreeSet<String>) {
+type Shape = (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>, BTreeSet<String>);
+
+fn normalized(rule: &CorsRule) -> Shape {
     (
         rule.allowed_origins.iter().cloned().collect(),
         rule.allowed_methods.iter().map(|m| m.as_str().to_string()).collect(),
         rule.allowed_headers.iter().map(|h| h.to_ascii_lowercase()).collect(),
         rule.expose_headers.iter().map(|h| h.to_ascii_lowercase()).collect(),
     )
+}
+
+/// The shape (methods, headers, exposed headers) of the rule earlier versions of this tool wrote: it is
+/// replaced by the current one.
+fn legacy_shape(r: &CorsRule) -> bool {
+    let n = normalized(r);
+    let methods: BTreeSet<String> = ["GET", "PUT", "HEAD", "POST", "DELETE"].iter().map(|m| m.to_string()).collect();
+    n.1 == methods && n.2 == BTreeSet::from(["*".to_string()]) && n.3 == BTreeSet::from(["etag".to_string()])
 }
 
 /// The CORS configuration to put: ours first, then the existing rules that are not ours (rules for other
@@ -43,10 +63,10 @@ pub fn merged_cors(existing: &[CorsRule], ours: &CorsRule) -> Option<Vec<CorsRul
     if existing.iter().any(|r| normalized(r) == want) {
         return None;
     }
-    // A rule "is ours" when it has our methods and exposes ETag (an older origin list of this tool).
+    // A rule "is ours" when it has our shape with another origin list, or the shape an older version wrote.
     let ours_shape = |r: &CorsRule| {
         let n = normalized(r);
-        n.1 == want.1 && n.3 == want.3 && n.2 == want.2
+        (n.1 == want.1 && n.3 == want.3 && n.2 == want.2) || legacy_shape(r)
     };
     let mut rules = vec![ours.clone()];
     rules.extend(existing.iter().filter(|r| !ours_shape(r)).cloned());
@@ -54,12 +74,23 @@ pub fn merged_cors(existing: &[CorsRule], ours: &CorsRule) -> Option<Vec<CorsRul
     Some(rules)
 }
 
-/// The bucket chain: exists (else created private) → Block Public Access off → public-read → CORS.
-pub async fn bucket(ctx: &Ctx<'_>) -> Result<Plan> {
+/// The bucket chain: exists (else created with no ACL header: private, and Block Public Access on for new buckets
+/// since 2025-10-13, field-truth §2.2) → the access mode.
+///
+/// * `aliyun.access = "private"` (default): a new bucket is left exactly as OSS creates it — no step touches
+///   Block Public Access or the ACL.
+/// * `"public-read"`: Block Public Access off, then ACL public-read.
+/// * An existing bucket whose mode differs is switched only when `aliyun.access` is written in the file;
+///   otherwise the plan shows the difference and apply leaves the bucket as it is.
+pub async fn bucket(ctx: &Ctx<'_>) -> Result<(Plan, bool)> {
     let mut plan = Plan::default();
     let name = ctx.config.aliyun.bucket.clone();
+    let access = ctx.config.aliyun.access;
     let bucket = ctx.services.oss.bucket(name.clone());
     let step = ctx.progress.start(&format!("oss: bucket {name}"));
+    if crate::desired::is_mainland_region(&ctx.config.aliyun.region) {
+        plan.note(crate::desired::mainland_warning(&ctx.config.aliyun.region));
+    }
     let info = match bucket.info().send().await {
         Ok(info) => Some(info),
         Err(e) if *e.kind() == ErrorKind::NoSuchBucket => None,
@@ -82,11 +113,11 @@ pub async fn bucket(ctx: &Ctx<'_>) -> Result<Plan> {
             "oss",
             format!("bucket {name}"),
             Action::Create,
-            format!("private, region {}", ctx.config.aliyun.region),
+            format!("region {}, access {access}: exposes {}", ctx.config.aliyun.region, access.exposes()),
         );
         if ctx.applying() {
             // No ACL header: a new bucket is private anyway, and a repeated PutBucket with `x-oss-acl` *modifies*
-            // the ACL — a late copy of this request (a retry after a timeout) would undo the public-read below.
+            // the ACL — a late copy of this request (a retry after a timeout) would undo a public-read below.
             match bucket.create().send().await {
                 Ok(()) => {}
                 Err(e) if *e.kind() == ErrorKind::BucketAlreadyExists => {
@@ -101,53 +132,120 @@ pub async fn bucket(ctx: &Ctx<'_>) -> Result<Plan> {
             }
             ctx.state.update(|s| s.mark_created("oss-bucket", &name))?;
         }
+        if access == BucketAccess::Private {
+            plan.resource("oss", "access (bucket)", Action::Unchanged, "private as created; not touched");
+            step.done("changed");
+            return Ok((plan, true));
+        }
     } else {
         plan.resource("oss", format!("bucket {name}"), Action::Unchanged, "exists");
     }
 
-    // Block Public Access: new buckets have it on; it must be off before a public ACL.
+    let acl = info.as_ref().and_then(|i| i.acl);
     let blocked = match info.as_ref().and_then(|i| i.block_public_access) {
         Some(b) => Some(b),
-        None if created => None, // unknown for a bucket this run creates: turn it off unconditionally
+        None if created => None, // unknown for a bucket this run creates
         None => Some(bucket.get_public_access_block().send().await.step("oss: read Block Public Access")?),
     };
-    if blocked != Some(false) {
-        plan.resource("oss", "block public access (bucket)", Action::Update, "off, so the bucket can be public-read");
-        if ctx.applying() {
-            bucket.put_public_access_block(false).send().await.step("oss: turn Block Public Access off")?;
-        }
-    } else {
-        plan.resource("oss", "block public access (bucket)", Action::Unchanged, "off");
+    let current = match (acl, blocked) {
+        (Some(Acl::PublicRead | Acl::PublicReadWrite), Some(false)) => Some(BucketAccess::PublicRead),
+        (Some(Acl::Private), _) => Some(BucketAccess::Private),
+        _ => None,
+    };
+    if !created && current != Some(access) && !ctx.config.aliyun.access_explicit {
+        let is = match acl {
+            Some(a) => format!("ACL {}, Block Public Access {}", a.as_str(), on_off(blocked)),
+            None => format!("Block Public Access {}", on_off(blocked)),
+        };
+        plan.resource(
+            "oss",
+            "access (bucket)",
+            Action::Unchanged,
+            format!("left as it is ({is}); the default `private` would expose {}", access.exposes()),
+        );
+        plan.note(format!(
+            "bucket {name} is not {access} ({is}); apply does not switch an existing bucket unless asked: write aliyun.access = \"{access}\" to switch it, or aliyun.access = \"public-read\" to keep it public"
+        ));
+        step.done("unchanged");
+        return Ok((plan, false));
     }
-
-    let acl = info.as_ref().and_then(|i| i.acl);
-    if acl != Some(Acl::PublicRead) {
-        plan.resource("oss", "acl", Action::Update, "public-read (LobeHub serves files from S3_PUBLIC_DOMAIN)");
-        if ctx.applying() {
-            match bucket.put_acl(Acl::PublicRead).send().await {
-                Ok(()) => {}
-                Err(e) if *e.kind() == ErrorKind::PublicAclBlocked => {
-                    step.fail("public ACL blocked");
-                    return Err(Error::blocked(
-                        "oss: public-read ACL",
-                        "Block Public Access is on for the whole Aliyun account, which overrides the bucket's setting",
-                        "turn off account-level Block Public Access (OSS console → Block Public Access), then run apply again",
-                    ));
+    match access {
+        BucketAccess::PublicRead => {
+            if blocked != Some(false) {
+                plan.resource(
+                    "oss",
+                    "block public access (bucket)",
+                    Action::Update,
+                    "off, so the bucket can be public-read",
+                );
+                if ctx.applying() {
+                    bucket.put_public_access_block(false).send().await.step("oss: turn Block Public Access off")?;
                 }
-                Err(e) => return Err(e).step("oss: set public-read ACL"),
+            } else {
+                plan.resource("oss", "block public access (bucket)", Action::Unchanged, "off");
+            }
+            if !matches!(acl, Some(Acl::PublicRead)) {
+                plan.resource("oss", "acl", Action::Update, format!("public-read: exposes {}", access.exposes()));
+                if ctx.applying() {
+                    match bucket.put_acl(Acl::PublicRead).send().await {
+                        Ok(()) => {}
+                        Err(e) if *e.kind() == ErrorKind::PublicAclBlocked => {
+                            step.fail("public ACL blocked");
+                            return Err(Error::blocked(
+                                "oss: public-read ACL",
+                                "Block Public Access is on for the whole Aliyun account, which overrides the bucket's setting",
+                                "turn off account-level Block Public Access (OSS console → Block Public Access), or use aliyun.access = \"private\"",
+                            ));
+                        }
+                        Err(e) => return Err(e).step("oss: set public-read ACL"),
+                    }
+                }
+            } else {
+                plan.resource("oss", "acl", Action::Unchanged, "public-read");
             }
         }
-    } else {
-        plan.resource("oss", "acl", Action::Unchanged, "public-read");
+        BucketAccess::Private => {
+            // Only reached for an existing bucket with `aliyun.access = "private"` written in the file.
+            if acl != Some(Acl::Private) {
+                plan.resource("oss", "acl", Action::Update, format!("private: exposes {}", access.exposes()));
+                if ctx.applying() {
+                    bucket.put_acl(Acl::Private).send().await.step("oss: set private ACL")?;
+                }
+            } else {
+                plan.resource("oss", "acl", Action::Unchanged, "private");
+            }
+            if blocked == Some(false) {
+                plan.resource("oss", "block public access (bucket)", Action::Update, "on (asked: aliyun.access)");
+                if ctx.applying() {
+                    bucket.put_public_access_block(true).send().await.step("oss: turn Block Public Access on")?;
+                }
+            }
+        }
     }
+    step.done(if plan.has_changes() { "changed" } else { "unchanged" });
+    Ok((plan, created))
+}
 
+fn on_off(b: Option<bool>) -> &'static str {
+    match b {
+        Some(true) => "on",
+        Some(false) => "off",
+        None => "unknown",
+    }
+}
+
+/// The bucket's CORS rule for the app's confirmed origins ([`Ctx::origins`]); run once they are known. Rules for
+/// other origins are kept.
+pub async fn cors(ctx: &Ctx<'_>, bucket_created: bool) -> Result<Plan> {
+    let mut plan = Plan::default();
+    let bucket = ctx.services.oss.bucket(ctx.config.aliyun.bucket.clone());
     let ours = lobehub_cors_rule(&ctx.origins());
-    let existing = if created {
+    let existing = if bucket_created {
         Vec::new()
     } else {
         match bucket.get_cors().send().await {
             Ok(cfg) => cfg.rules,
-            Err(e) if *e.kind() == ErrorKind::NoSuchCorsConfiguration => Vec::new(),
+            Err(e) if matches!(e.kind(), ErrorKind::NoSuchCorsConfiguration | ErrorKind::NoSuchBucket) => Vec::new(),
             Err(e) => return Err(e).step("oss: read CORS"),
         }
     };
@@ -159,14 +257,56 @@ pub async fn bucket(ctx: &Ctx<'_>) -> Result<Plan> {
                 "oss",
                 "cors",
                 action,
-                format!("origins {}; GET PUT HEAD POST DELETE; expose ETag", ours.allowed_origins.join(", ")),
+                format!("origins {}; PUT GET HEAD; header content-type", ours.allowed_origins.join(", ")),
             );
             if ctx.applying() {
                 bucket.put_cors(CorsConfiguration::new(rules)).send().await.step("oss: put CORS rule")?;
             }
         }
     }
-    step.done(if plan.has_changes() { "changed" } else { "unchanged" });
+    Ok(plan)
+}
+
+/// Whether an OSS error is the mainland default-endpoint refusal (400 `PublicEndpointForbidden`, EC
+/// `0048-00000401`; field-truth §2.2).
+pub fn is_public_endpoint_forbidden(e: &oss_client::Error) -> bool {
+    e.code() == Some("PublicEndpointForbidden")
+}
+
+/// The blocking error for a [`is_public_endpoint_forbidden`] answer: the exact cause and the fixes.
+pub fn public_endpoint_forbidden(region: &str, bucket: &str) -> Error {
+    Error::blocked(
+        "oss: default-endpoint probe",
+        format!(
+            "OSS answered 400 PublicEndpointForbidden (EC 0048-00000401) to a data call with the RAM key on the default \
+             endpoint of bucket {bucket} in {region}: this Aliyun account activated OSS after 2025-03-20, and such \
+             accounts cannot upload or download through the default public domains of Chinese-mainland buckets. \
+             LobeHub's presigned PUT and GET URLs are always built on <bucket>.s3.oss-{region}.aliyuncs.com, so every \
+             upload and every preview would fail; nothing was built"
+        ),
+        "use a bucket in a region outside the mainland (aliyun.region = \"cn-hongkong\" or \"ap-southeast-1\"; a new \
+         aliyun.bucket name), or bind a custom domain to the bucket (OSS console → Domain Names) — LobeHub's S3 client has \
+         no custom-domain mode (it prepends the bucket to S3_ENDPOINT's host, and S3_PUBLIC_DOMAIN is read only with \
+         S3_SET_ACL=1), so a custom domain helps only for public-read serving, not for uploads",
+    )
+}
+
+/// Before anything is built: one data call (GetObject of a key that does not exist) with the RAM key on the
+/// bucket's default endpoint. `PublicEndpointForbidden` stops the run; 404 `NoSuchKey` is the expected answer;
+/// any other error becomes a plan note (a new key may take a moment to be accepted everywhere).
+pub async fn probe_default_endpoint(ctx: &Ctx<'_>, key_id: &str, secret: &SecretString) -> Result<Plan> {
+    let mut plan = Plan::default();
+    let oss =
+        ctx.services.oss_with(ctx.config, oss_client::Credentials::new(key_id.to_string(), secret.expose_secret()))?;
+    let key = format!(".provision-probe/{}", uuid::Uuid::new_v4().simple());
+    match oss.bucket(ctx.config.aliyun.bucket.clone()).object(key).get().send().await {
+        Ok(_) => {}
+        Err(e) if *e.kind() == ErrorKind::NoSuchKey => {}
+        Err(e) if is_public_endpoint_forbidden(&e) => {
+            return Err(public_endpoint_forbidden(&ctx.config.aliyun.region, &ctx.config.aliyun.bucket));
+        }
+        Err(e) => plan.note(format!("the RAM key's probe data call on the default endpoint failed: {e}")),
+    }
     Ok(plan)
 }
 
@@ -221,7 +361,12 @@ pub async fn ram_user(ctx: &Ctx<'_>) -> Result<(Plan, RamUser)> {
         OssPolicyChoice::LeastPrivilege => (PolicyType::Custom, policy_name(&ctx.config.aliyun.bucket)),
     };
     if policy_type == PolicyType::Custom {
-        let document = PolicyDocument::oss_bucket_objects(&ctx.config.aliyun.bucket).step("ram: policy document")?;
+        // The policy follows the access mode: object-ACL actions only when LobeHub sets ACLs (S3_SET_ACL=1).
+        let document = match ctx.config.aliyun.access {
+            BucketAccess::Private => PolicyDocument::oss_bucket_objects_private(&ctx.config.aliyun.bucket),
+            BucketAccess::PublicRead => PolicyDocument::oss_bucket_objects(&ctx.config.aliyun.bucket),
+        }
+        .step("ram: policy document")?;
         match ram.policies().get(name.clone()).policy_type(PolicyType::Custom).send().await {
             Ok(current) => {
                 let same = current.document().map(|d| d.is_equivalent(&document)).unwrap_or(false);
@@ -461,9 +606,17 @@ mod tests {
 
     #[test]
     fn cors_merge_keeps_foreign_rules_and_is_idempotent() {
-        let ours = lobehub_cors_rule(&["https://chat.example.com".into(), "https://lobehub.vercel.app".into()]);
+        let ours = lobehub_cors_rule(&["https://chat.example.com".into(), "https://lobehub-alice.vercel.app".into()]);
         let foreign = CorsRule::new().allowed_origin("https://other.example.com").allowed_method(CorsMethod::Get);
-        let old_ours = lobehub_cors_rule(&["https://lobehub.vercel.app".into()]);
+        let old_ours = lobehub_cors_rule(&["https://lobehub-alice.vercel.app".into()]);
+        let legacy = CorsRule::new()
+            .allowed_methods([CorsMethod::Get, CorsMethod::Put, CorsMethod::Head, CorsMethod::Post, CorsMethod::Delete])
+            .allowed_header("*")
+            .expose_header("ETag")
+            .allowed_origin("https://lobehub.vercel.app");
+        let replaced = merged_cors(&[legacy, foreign.clone()], &ours).unwrap();
+        assert_eq!(replaced, vec![ours.clone(), foreign.clone()], "the legacy wildcard rule is replaced");
+        assert!(!lobehub_cors_rule(&["*".into()]).allowed_origins.iter().any(|o| o == "*"));
         let merged = merged_cors(&[old_ours, foreign.clone()], &ours).unwrap();
         assert_eq!(merged.len(), 2);
         assert_eq!(merged[0], ours);

@@ -165,9 +165,9 @@ fn outcome_unknown(e: &vercel_client::Error) -> bool {
 }
 
 /// The Vercel variable for a desired one: secrets are `sensitive`, everything else `encrypted` (readable back,
-/// so it can be compared); production and preview.
+/// so it can be compared); targets from the variable's scope (production only unless previews are enabled).
 pub fn to_vercel(var: &DesiredVar) -> NewEnvVar {
-    let targets = [EnvTarget::Production, EnvTarget::Preview];
+    let targets = var.scope.targets();
     use secrecy::ExposeSecret;
     let value = var.value.expose_secret().to_string();
     if var.secret && !var.key.starts_with("NEXT_PUBLIC_") {
@@ -227,7 +227,7 @@ pub fn record_env(plan: &mut Plan, desired: &[DesiredVar], report: &SyncReport) 
         push(&v.key, Action::Update, "");
     }
     for v in &report.deleted {
-        let why = if crate::lobehub::deprecation(&v.key).is_some() {
+        let why = if crate::lobehub::deprecation(&v.key, None).is_some() {
             "fails the current LobeHub build"
         } else {
             "superseded"
