@@ -3,6 +3,7 @@
 
 pub mod aliyun;
 pub mod auth0;
+pub mod unknown;
 pub mod vercel;
 
 use crate::config::Config;
