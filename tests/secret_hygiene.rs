@@ -5,8 +5,8 @@
 //!
 //! The secrets: the admin AccessKey secret, the RAM sub-user's AccessKey secret, the Auth0 M2M client secret,
 //! the LobeHub application's client secret, the M2M access token (a JWT: any JWT in the output fails the test),
-//! `KEY_VAULTS_SECRET`, `AUTH_SECRET`, the private parts of `JWKS_KEY`, the Vercel token and the `DATABASE_URL`
-//! password.
+//! `KEY_VAULTS_SECRET`, `AUTH_SECRET`, the private parts of `JWKS_KEY`, the Vercel token, the `DATABASE_URL`
+//! password and the invite links (password-change tickets).
 
 mod common;
 
@@ -84,6 +84,12 @@ fn secrets_of(fx: &Fixture) -> Vec<Secret> {
     for name in ["KEY_VAULTS_SECRET", "AUTH_SECRET"] {
         add(name, state.generated[name].expose());
     }
+    // Invite links are 5-day bearer URLs: secrets too.
+    let tickets = fx.cloud.auth0.tickets();
+    assert!(!tickets.is_empty(), "no invite link was issued");
+    for t in &tickets {
+        add("invite link", &t.url);
+    }
     let jwks = state.generated["JWKS_KEY"].expose().to_string();
     let parsed: serde_json::Value = serde_json::from_str(&jwks).expect("JWKS_KEY is JSON");
     for part in ["d", "p", "q", "dp", "dq", "qi"] {
@@ -131,12 +137,13 @@ async fn no_secret_in_logs_debug_errors_or_plans() {
                 keep("apply error (Debug)", format!("{e:?}"));
                 keep("apply error (alternate Debug)", format!("{e:#?}"));
                 assert!(failures < 10, "apply under faults keeps failing: {e}");
-                tokio::time::sleep(Duration::from_millis(450)).await;
+                // Stalled requests land before the next run (the simulators say when; no fixed sleep).
+                fx.cloud.log.wait_idle().await;
             }
         }
     };
     fx.cloud.set_faults(Faults::none());
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    fx.cloud.log.wait_idle().await;
 
     let p = fx.provisioner();
     let second = p.apply().await.expect("apply");

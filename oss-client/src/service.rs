@@ -157,10 +157,16 @@ impl ListBuckets {
     /// Every bucket on every page, fetched page by page as the stream is read.
     pub fn into_stream(self) -> impl Stream<Item = Result<BucketSummary>> + Send {
         let start = self.marker.clone();
-        crate::pagination::marker_stream(self, start, |this: Self, marker: Option<String>| async move {
-            let page = this.page(marker.as_deref()).await?;
-            Ok((this, page.buckets, page.next_marker))
-        })
+        crate::pagination::marker_stream(
+            "ListBuckets",
+            self,
+            start,
+            |b: &BucketSummary| b.name.clone(),
+            |this: Self, marker: Option<String>| async move {
+                let page = this.page(marker.as_deref()).await?;
+                Ok((this, page.buckets, page.next_marker))
+            },
+        )
     }
 
     /// Every bucket on every page.

@@ -345,8 +345,8 @@ impl Provisioner {
         plan.extend(deploy_plan);
         outcome.deployment_id = deployment;
 
-        if ctx.mode == Mode::Apply && !key.retire_after_deploy.is_empty() {
-            aliyun::retire_keys(&ctx, &key.retire_after_deploy).await?;
+        if ctx.mode == Mode::Apply && (!key.retire_after_deploy.is_empty() || key.orphan_scan.is_some()) {
+            aliyun::retire_after_deploy(&ctx, &key).await?;
         }
         if ctx.mode == Mode::Apply {
             // Every invite link not yet shown (also those of an earlier run that failed later on). They stay in

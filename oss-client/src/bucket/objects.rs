@@ -129,10 +129,16 @@ impl ListObjects {
     /// Every object on every page, fetched page by page as the stream is read.
     pub fn into_stream(self) -> impl Stream<Item = Result<ObjectSummary>> + Send {
         let start = self.marker.clone();
-        crate::pagination::marker_stream(self, start, |this: Self, marker: Option<String>| async move {
-            let page = this.page(marker.as_deref()).await?;
-            Ok((this, page.objects, page.next_marker))
-        })
+        crate::pagination::marker_stream(
+            "ListObjects",
+            self,
+            start,
+            |o: &ObjectSummary| o.key.clone(),
+            |this: Self, marker: Option<String>| async move {
+                let page = this.page(marker.as_deref()).await?;
+                Ok((this, page.objects, page.next_marker))
+            },
+        )
     }
 
     /// Every object on every page.

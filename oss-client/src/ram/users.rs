@@ -349,15 +349,24 @@ impl ListUsers<'_> {
         Ok(UsersPage { users: out.users.user, next_marker })
     }
 
-    /// Every user, following `Marker` through all pages.
+    /// Every user, following `Marker` through all pages. Bounded: a marker the server already returned, or more
+    /// than [`cloud_http::pagination::DEFAULT_MAX_PAGES`] pages, ends the listing with a decode error; a user
+    /// listed twice is kept once.
     pub async fn send(self) -> Result<Vec<User>, Error> {
+        const OP: &str = "ListUsers";
+        let mut guard = cloud_http::pagination::PageGuard::<String>::with_default_cap(OP);
+        let mut dedup = cloud_http::pagination::DedupById::<String>::default();
         let mut all = Vec::new();
         let mut marker: Option<String> = None;
+        guard.first_page().map_err(|e| Error::decode(OP, e.to_string()))?;
         loop {
             let page = self.page(marker.as_deref()).await?;
-            all.extend(page.users);
+            all.extend(page.users.into_iter().filter(|u| dedup.first_time(u.user_name.clone())));
             match page.next_marker {
-                Some(next) => marker = Some(next),
+                Some(next) => {
+                    guard.next_page(&next).map_err(|e| Error::decode(OP, e.to_string()))?;
+                    marker = Some(next);
+                }
                 None => return Ok(all),
             }
         }

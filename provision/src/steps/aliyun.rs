@@ -471,6 +471,9 @@ pub struct KeyDecision {
     pub overwrite_secret: bool,
     /// Keys to delete once a deployment with the new key is READY.
     pub retire_after_deploy: Vec<String>,
+    /// When a create's outcome was unknown: the keys to keep; any other key of the user found after the
+    /// deployment is an orphan of a lost answer and is deleted.
+    pub orphan_scan: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for KeyDecision {
@@ -480,6 +483,7 @@ impl std::fmt::Debug for KeyDecision {
             .field("secret", &self.secret.as_ref().map(|_| "[REDACTED]"))
             .field("overwrite_secret", &self.overwrite_secret)
             .field("retire_after_deploy", &self.retire_after_deploy)
+            .field("orphan_scan", &self.orphan_scan)
             .finish()
     }
 }
@@ -515,6 +519,7 @@ pub async fn access_key(
                 secret: Some(held.secret.0.clone()),
                 overwrite_secret: !in_vercel,
                 retire_after_deploy: retire,
+                orphan_scan: None,
             },
         ));
     }
@@ -559,7 +564,16 @@ pub async fn access_key(
         plan.resource("ram", format!("access key {id}"), Action::Delete, "after the new deployment is READY");
     }
     if !ctx.applying() {
-        return Ok((plan, KeyDecision { id: None, secret: None, overwrite_secret: true, retire_after_deploy: retire }));
+        return Ok((
+            plan,
+            KeyDecision {
+                id: None,
+                secret: None,
+                overwrite_secret: true,
+                retire_after_deploy: retire,
+                orphan_scan: None,
+            },
+        ));
     }
     let ram = &ctx.services.ram;
     if let Some(victim) = &room_made {
@@ -570,7 +584,42 @@ pub async fn access_key(
         }
     }
     let step = ctx.progress.start("ram: create access key");
-    let created = ram.access_keys(user.clone()).create().send().await.step("ram: create access key")?;
+    // The keys the user has besides the one being created: any other key that appears is an orphan of an attempt
+    // whose answer (and with it the secret, returned only once) was lost.
+    let mut known: Vec<String> =
+        keys.iter().map(|k| k.access_key_id.clone()).filter(|id| Some(id) != room_made.as_ref()).collect();
+    let mut outcome_was_unknown = false;
+    let mut attempt = 0;
+    let created = loop {
+        attempt += 1;
+        let error = match ram.access_keys(user.clone()).create().send().await {
+            Ok(created) => break created,
+            Err(e) => e,
+        };
+        let failure = classify_ram(&error);
+        if failure == super::unknown::Failure::Final || attempt >= super::unknown::CREATE_ATTEMPTS {
+            step.fail("error");
+            return Err(error).step("ram: create access key");
+        }
+        outcome_was_unknown = true;
+        match failure {
+            super::unknown::Failure::Unknown { timed_out: true } => super::unknown::settle(ctx).await,
+            _ => super::unknown::backoff(ctx, attempt).await,
+        }
+        let now = ram.access_keys(user.clone()).list().send().await.step("ram: list access keys")?;
+        let orphans: Vec<String> =
+            now.iter().map(|k| k.access_key_id.clone()).filter(|id| !known.contains(id)).collect();
+        if now.len() >= MAX_KEYS_PER_USER {
+            // No room for the replacement: an orphan goes first. Nothing uses it (its secret was never seen).
+            for id in &orphans {
+                delete_key(ctx, id, "ram: delete orphaned access key").await?;
+            }
+        } else {
+            // Room left: the orphan is deleted once the replacement is live (after the deployment).
+            known.extend(orphans.iter().cloned());
+            retire.extend(orphans);
+        }
+    };
     // Write-ahead: the secret is returned exactly once.
     let held =
         AccessKeyState { id: created.access_key_id.clone(), secret: StoredSecret(created.access_key_secret.clone()) };
@@ -580,12 +629,58 @@ pub async fn access_key(
     Ok((
         plan,
         KeyDecision {
+            orphan_scan: outcome_was_unknown.then(|| {
+                let mut keep = known.clone();
+                keep.retain(|id| !retire.contains(id));
+                keep.push(created.access_key_id.clone());
+                keep
+            }),
             id: Some(created.access_key_id),
             secret: Some(secret),
             overwrite_secret: true,
             retire_after_deploy: retire,
         },
     ))
+}
+
+/// RAM allows two access keys per user (`LimitExceeded.User.AccessKey`).
+const MAX_KEYS_PER_USER: usize = 2;
+
+/// How a failed RAM create is followed up (see [`super::unknown`]).
+fn classify_ram(e: &oss_client::Error) -> super::unknown::Failure {
+    use super::unknown::Failure;
+    match e.kind() {
+        ErrorKind::EntityAlreadyExists => Failure::Conflict,
+        ErrorKind::Timeout => Failure::Unknown { timed_out: true },
+        ErrorKind::Transport(_) => Failure::Unknown { timed_out: false },
+        ErrorKind::Service | ErrorKind::Throttled if e.metadata().is_some_and(|m| m.status >= 500) => {
+            Failure::Unknown { timed_out: false }
+        }
+        _ => Failure::Final,
+    }
+}
+
+async fn delete_key(ctx: &Ctx<'_>, id: &str, step: &str) -> Result<()> {
+    match ctx.services.ram.access_keys(ctx.config.aliyun.ram_user.clone()).delete(id.to_string()).send().await {
+        Ok(()) => Ok(()),
+        Err(e) if *e.kind() == ErrorKind::EntityNotExist => Ok(()),
+        Err(e) => Err(e).step(step),
+    }
+}
+
+/// After the deployment with the new key is READY: deletes the retired keys, and — when a create's outcome was
+/// unknown in this run — every key of the user that appeared meanwhile and is not the one in use (an attempt
+/// whose answer was lost, or landed late, made it; its secret was never seen, so nothing can use it).
+pub async fn retire_after_deploy(ctx: &Ctx<'_>, decision: &KeyDecision) -> Result<()> {
+    retire_keys(ctx, &decision.retire_after_deploy).await?;
+    if let Some(keep) = &decision.orphan_scan {
+        let user = ctx.config.aliyun.ram_user.clone();
+        let now = ctx.services.ram.access_keys(user).list().send().await.step("ram: list access keys")?;
+        for k in now.iter().filter(|k| !keep.contains(&k.access_key_id)) {
+            delete_key(ctx, &k.access_key_id, "ram: delete orphaned access key").await?;
+        }
+    }
+    Ok(())
 }
 
 /// Deletes the keys that were retired (after the deployment with the new key is READY).

@@ -33,6 +33,20 @@ impl std::fmt::Debug for Auth0Outcome {
     }
 }
 
+/// How a failed Auth0 write is followed up (see [`super::unknown`]).
+fn unknown_or_final(e: &auth0_client::Error) -> super::unknown::Failure {
+    use super::unknown::Failure;
+    if e.is_conflict() {
+        Failure::Conflict
+    } else if e.outcome_unknown() {
+        Failure::Unknown {
+            timed_out: matches!(e.kind(), ErrorKind::Transport(cloud_http::TransportErrorKind::Timeout)),
+        }
+    } else {
+        Failure::Final
+    }
+}
+
 /// Whether the user has signed in at least once (then an invite link is never re-issued).
 fn has_logged_in(user: &auth0_client::User) -> bool {
     let logins = user.extra.get("logins_count").and_then(serde_json::Value::as_u64).unwrap_or(0);
@@ -116,18 +130,16 @@ pub async fn application(ctx: &Ctx<'_>) -> Result<(Plan, Auth0Outcome)> {
                     .callbacks(urls.callbacks.clone())
                     .allowed_logout_urls(urls.allowed_logout_urls.clone())
                     .web_origins(urls.web_origins.clone());
-                // Not found by name a moment ago (above): create directly. After an unknown outcome (a lost answer)
-                // look again, never create twice (as `create_or_find` does, without its first lookup).
-                let client = match auth0.clients().create(&body).await {
-                    Ok(client) => client,
-                    Err(e) if e.outcome_unknown() => {
-                        match auth0.clients().find_by_name(&name).await.step("auth0: find application")? {
-                            Some(found) => found,
-                            None => return Err(e).step("auth0: create application"),
-                        }
-                    }
-                    Err(e) => return Err(e).step("auth0: create application"),
-                };
+                // Not found by name a moment ago (above): create directly. After an unknown outcome (a lost answer,
+                // a timeout) look again, and create again only if it is still absent: never twice.
+                let client = super::unknown::create_or_find(
+                    ctx,
+                    "auth0: create application",
+                    |e: &auth0_client::Error| unknown_or_final(e),
+                    || async { auth0.clients().create(&body).await },
+                    || async { auth0.clients().find_by_name(&name).await.step("auth0: find application") },
+                )
+                .await?;
                 ctx.state.update(|s| {
                     s.auth0_client_id = Some(client.client_id.clone());
                     s.mark_created("auth0-client", &client.client_id);
@@ -263,22 +275,35 @@ async fn trusted_user(
         Some(u) => u,
         None => {
             let body = CreateUserRequestContent::with_random_password(db.to_string(), email.to_string());
-            // Absent a moment ago: create directly. On a conflict or an unknown outcome (a lost answer), look it up
-            // again and create only if it is still absent.
-            let u = match auth0.users().create(&body).await {
-                Ok(u) => u,
-                Err(e) if e.is_conflict() || e.outcome_unknown() => {
-                    auth0.users().create_or_find(&body).await.step("auth0: create user")?.0
-                }
-                Err(e) => return Err(e).step("auth0: create user"),
-            };
+            // Absent a moment ago: create directly. On a conflict or an unknown outcome (a lost answer, a timeout),
+            // look it up again and create only if it is still absent.
+            let u = super::unknown::create_or_find(
+                ctx,
+                "auth0: create user",
+                unknown_or_final,
+                || async { auth0.users().create(&body).await },
+                || async {
+                    let found = auth0.users().by_email(email).await.step("auth0: find user")?;
+                    Ok(found.into_iter().find(|u| u.connections().contains(&db)))
+                },
+            )
+            .await?;
             ctx.state.update(|s| s.mark_created("auth0-user", &u.user_id))?;
             u
         }
     };
     let ticket = ChangePasswordTicketRequestContent::invite(user.user_id.clone(), client_id.to_string())
         .result_url(ctx.app_url());
-    let ticket = auth0.tickets().password_change(&ticket).await.step("auth0: create invite link")?;
+    // A ticket has no natural key, and a second one is harmless (both links work; the last is shown): after an
+    // unknown outcome, simply ask again.
+    let ticket = super::unknown::create_or_find(
+        ctx,
+        "auth0: create invite link",
+        unknown_or_final,
+        || async { auth0.tickets().password_change(&ticket).await },
+        || async { Ok(None) },
+    )
+    .await?;
     // Kept until a run that completes has printed it: a failure later in this run must not lose the link.
     ctx.state.update(|s| {
         s.mark_created("auth0-invited", email);

@@ -4,6 +4,7 @@
 pub mod aliyun;
 pub mod app_domain;
 pub mod auth0;
+pub mod unknown;
 pub mod vercel;
 
 use crate::config::Config;

@@ -68,40 +68,33 @@ pub async fn project(ctx: &Ctx<'_>) -> Result<(Plan, ProjectOutcome)> {
         None => {
             plan.resource("vercel", format!("project {name}"), Action::Create, format!("Next.js, linked to {repo}"));
             if ctx.applying() {
-                let created = vercel
-                    .projects()
-                    .create(name.clone())
-                    .framework("nextjs")
-                    .git_repository(GitRepository::github(repo.clone()))
-                    .send()
-                    .await;
-                let p = match created {
-                    Ok(p) => p,
-                    // A lost response of an earlier attempt, or a race: adopt only if it is linked to our repo.
-                    Err(e) if matches!(e.kind(), ErrorKind::Conflict) => {
+                // Project names are unique: after a conflict or an unknown outcome (a lost answer, a timeout), the
+                // project is looked up, and adopted only if it is linked to our repository.
+                let p = super::unknown::create_or_find(
+                    ctx,
+                    "vercel: create project",
+                    classify_create,
+                    || {
+                        vercel
+                            .projects()
+                            .create(name.clone())
+                            .framework("nextjs")
+                            .git_repository(GitRepository::github(repo.clone()))
+                            .send()
+                    },
+                    || async {
                         match vercel.projects().find(&name).await.step("vercel: find project")? {
-                            Some(p) if p.is_linked_to(&repo) => p,
-                            _ => return Err(e).step("vercel: create project"),
+                            Some(p) if p.is_linked_to(&repo) => Ok(Some(p)),
+                            Some(_) => Err(Error::blocked(
+                                "vercel: create project",
+                                format!("a project named `{name}` appeared, linked to another repository"),
+                                "choose another vercel.project",
+                            )),
+                            None => Ok(None),
                         }
-                    }
-                    // The outcome is unknown (timeout, reset, 5xx): look. Project names are unique, so creating
-                    // again when it is absent cannot make a second one.
-                    Err(e) if outcome_unknown(&e) => {
-                        match vercel.projects().find(&name).await.step("vercel: find project")? {
-                            Some(p) if p.is_linked_to(&repo) => p,
-                            Some(_) => return Err(e).step("vercel: create project"),
-                            None => vercel
-                                .projects()
-                                .create(name.clone())
-                                .framework("nextjs")
-                                .git_repository(GitRepository::github(repo.clone()))
-                                .send()
-                                .await
-                                .step("vercel: create project")?,
-                        }
-                    }
-                    Err(e) => return Err(e).step("vercel: create project"),
-                };
+                    },
+                )
+                .await?;
                 ctx.state.update(|s| {
                     s.vercel_project_id = Some(p.id.clone());
                     s.mark_created("vercel-project", &p.id);
@@ -164,6 +157,17 @@ fn outcome_unknown(e: &vercel_client::Error) -> bool {
     matches!(e.kind(), ErrorKind::Timeout | ErrorKind::Transport(_) | ErrorKind::Server)
 }
 
+/// How a failed Vercel create is followed up (see [`super::unknown`]).
+fn classify_create(e: &vercel_client::Error) -> super::unknown::Failure {
+    use super::unknown::Failure;
+    match e.kind() {
+        ErrorKind::Conflict => Failure::Conflict,
+        ErrorKind::Timeout => Failure::Unknown { timed_out: true },
+        _ if outcome_unknown(e) => Failure::Unknown { timed_out: false },
+        _ => Failure::Final,
+    }
+}
+
 /// The Vercel variable for a desired one: secrets are `sensitive`, everything else `encrypted` (readable back,
 /// so it can be compared); targets from the variable's scope (production only unless previews are enabled).
 pub fn to_vercel(var: &DesiredVar) -> NewEnvVar {
@@ -189,17 +193,66 @@ pub async fn sync_env(
     let mut plan = Plan::default();
     let step = ctx.progress.start("vercel: environment");
     let vars: Vec<NewEnvVar> = desired.iter().map(to_vercel).collect();
-    let report = ctx
-        .services
-        .vercel
-        .sync_env(project_id.to_string(), vars)
-        .existing(existing.to_vec())
-        .delete_keys(remove.iter().cloned())
-        .overwrite_keys(overwrite.iter().cloned())
-        .dry_run(!ctx.applying())
-        .send()
-        .await
-        .step("vercel: sync environment")?;
+    let sync = |existing: Vec<EnvVar>| {
+        ctx.services
+            .vercel
+            .sync_env(project_id.to_string(), vars.clone())
+            .existing(existing)
+            .delete_keys(remove.iter().cloned())
+            .overwrite_keys(overwrite.iter().cloned())
+            .dry_run(!ctx.applying())
+            .send()
+    };
+    // A write of the sync whose outcome is unknown (a lost answer, a timeout, a 5xx) or that conflicts with one
+    // that landed after all: list the environment again and sync against what is there now (the sync is a diff,
+    // so what landed is not written twice), a bounded number of times.
+    let mut attempt = 0;
+    let mut current = existing.to_vec();
+    let mut report = loop {
+        attempt += 1;
+        let error = match sync(current.clone()).await {
+            Ok(report) => break report,
+            Err(e) => e,
+        };
+        let failure = classify_create(&error);
+        if !ctx.applying() || failure == super::unknown::Failure::Final || attempt >= super::unknown::CREATE_ATTEMPTS {
+            step.fail("error");
+            return Err(error).step("vercel: sync environment");
+        }
+        tracing::warn!(attempt, ?failure, "environment sync failed part-way; listing it again");
+        if failure == (super::unknown::Failure::Unknown { timed_out: true }) {
+            super::unknown::settle(ctx).await;
+        } else {
+            super::unknown::backoff(ctx, attempt).await;
+        }
+        current =
+            ctx.services.vercel.env(project_id.to_string()).list_decrypted().await.step("vercel: list environment")?;
+    };
+    if attempt > 1 {
+        // What an interrupted attempt wrote shows as unchanged now; it was written by this run all the same
+        // (the deployment must pick it up, its fingerprint be kept, its creation recorded).
+        let had = |key: &str| existing.iter().any(|v| v.key == key && v.target.contains(&EnvTarget::Production));
+        let unchanged = std::mem::take(&mut report.unchanged);
+        for v in unchanged {
+            if !had(&v.key) {
+                report.created.push(v);
+            } else if overwrite.contains(&v.key) {
+                report.updated.push(v);
+            } else {
+                report.unchanged.push(v);
+            }
+        }
+        for key in remove {
+            let gone_now = !current.iter().any(|v| &v.key == key);
+            if had(key) && gone_now && !report.deleted.iter().any(|v| &v.key == key) {
+                report.deleted.push(vercel_client::env_sync::SyncedVar {
+                    key: key.clone(),
+                    targets: Default::default(),
+                    git_branch: None,
+                });
+            }
+        }
+    }
     record_env(&mut plan, desired, &report);
     step.done(&format!(
         "{} created, {} updated, {} deleted, {} unchanged",
@@ -306,19 +359,38 @@ pub async fn deploy(
         Some(id) => GitSource::github_repo_id(id, branch),
         None => GitSource::github(ctx.config.vercel.git_repository.clone(), branch),
     };
-    let created = vercel
-        .deployments()
-        .create(project.name.clone())
-        .project(project.id.clone())
-        .production()
-        .git_source(source)
-        .send()
-        .await
-        .step("vercel: create deployment")?;
+    // A deployment has no natural key: after an unknown outcome, a production deployment of the project newer than
+    // the one before this create is the one it made (or one a git push made meanwhile, built from the same
+    // environment): either serves.
+    let before =
+        vercel.deployments().latest(&project.id, Some("production")).await.step("vercel: latest deployment")?;
+    let before = before.map(|d| d.uid);
+    let created_id = super::unknown::create_or_find(
+        ctx,
+        "vercel: create deployment",
+        classify_create,
+        || async {
+            vercel
+                .deployments()
+                .create(project.name.clone())
+                .project(project.id.clone())
+                .production()
+                .git_source(source.clone())
+                .send()
+                .await
+                .map(|d| d.id)
+        },
+        || async {
+            let latest =
+                vercel.deployments().latest(&project.id, Some("production")).await.step("vercel: latest deployment")?;
+            Ok(latest.map(|d| d.uid).filter(|uid| Some(uid) != before.as_ref()))
+        },
+    )
+    .await?;
     let waited = vercel
         .deployments()
         .wait_until_ready(
-            &created.id,
+            &created_id,
             WaitOptions::default()
                 .poll_interval(options.poll_interval)
                 .max_poll_interval(options.max_poll_interval)
