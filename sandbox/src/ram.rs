@@ -3,9 +3,9 @@
 //!
 //! Documented behaviour it reproduces:
 //! - **Signatures**: V2 (`SignatureMethod=HMAC-SHA1`, GET query or POST form, key = secret + `&`) and V3
-//!   (`Authorization: ACS3-HMAC-SHA256 …` over the canonical request, `x-acs-content-sha256` checked), verified
-//!   by an implementation independent of the client's; a mismatch answers `SignatureDoesNotMatch` with the
-//!   server's string to sign.
+//!   (`Authorization: ACS3-HMAC-SHA256 …` over the canonical request, `x-acs-content-sha256` checked), computed
+//!   by [`signature`] — the simulator's own code, tested on the documented vectors, sharing nothing with
+//!   `oss-client`; a mismatch answers `SignatureDoesNotMatch` with the server's string to sign.
 //! - **Replay protection**: a reused `SignatureNonce` gets `SignatureNonceUsed`; a `Timestamp` / `x-acs-date`
 //!   more than 15 minutes off gets `InvalidTimeStamp.Expired` (with the server's `Date`), a malformed one
 //!   `InvalidTimeStamp.Format`.
@@ -14,7 +14,7 @@
 //!   key operations act on the caller.
 //! - **Users**: `EntityAlreadyExists.User`, `EntityNotExist.User`, DeleteUser refused with
 //!   `DeleteConflict.User.AccessKey` / `DeleteConflict.User.Policy` while keys or policies remain; ListUsers
-//!   pages with `Marker` / `IsTruncated`.
+//!   and ListPolicies page with `MaxItems` (1–1000, default 100), `Marker` and `IsTruncated`.
 //! - **Policies**: the system policies `AliyunOSSFullAccess` and `AliyunOSSReadOnlyAccess`; custom policies
 //!   with up to five versions (`LimitExceeded.Policy.Version`, or `RotateStrategy`), `SetAsDefault`,
 //!   `DeleteConflict.Policy.User` / `.Version` unless `CascadingDelete`, `DeleteConflict.PolicyVersion.Default`,
@@ -22,6 +22,12 @@
 //!   `EntityAlreadyExists.User.Policy` / `EntityNotExist.User.Policy`.
 //! - **Permissions**: a RAM user's key may call RAM only if its policies allow `ram:<Action>`
 //!   (`NoPermission` otherwise).
+//! - **Answers**: `RequestId` in every body and in `x-acs-request-id`; errors in RAM's JSON envelope
+//!   (`RequestId`, `HostId`, `Code`, `Message`, `Recommend`) — what the Tea SDK decodes
+//!   (`conformance/steps/ram_tea.py`; notes in `sandbox/README.md`, "RAM").
+//!
+//! Layout: this file (the simulator and its [`Simulator`] impl), `ram/auth.rs` (authentication),
+//! `ram/handlers.rs` (the action table, parameters, paging), `ram/users.rs`, `ram/policies.rs`, [`signature`].
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
