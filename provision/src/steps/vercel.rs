@@ -8,8 +8,8 @@ use crate::error::{Error, Result, StepContext};
 use crate::plan::{Action, EnvChange, Plan};
 use std::time::Duration;
 use vercel_client::{
-    DnsRecord, EnvTarget, EnvVar, ErrorKind, GitRepository, GitSource, NewEnvVar, Project, ReadyState, SyncReport,
-    WaitOptions,
+    DeploymentSummary, DnsRecord, ENV_FINGERPRINT_META, EnvTarget, EnvVar, ErrorKind, GitRepository, GitSource,
+    NewEnvVar, Project, SyncReport, WaitOptions,
 };
 
 /// What the project chain learned.
@@ -117,6 +117,23 @@ pub async fn project(ctx: &Ctx<'_>) -> Result<(Plan, ProjectOutcome)> {
             ctx.state.update(|s| s.vercel_project_id = Some(p.id.clone()))?;
         }
         outcome.env = vercel.env(p.id.clone()).list_decrypted().await.step("vercel: list environment")?;
+        if ctx.config.database_source == crate::config::DatabaseSource::VercelIntegration {
+            if integration_owned(&outcome.env, "DATABASE_URL") {
+                plan.note("DATABASE_URL: kept as the Vercel integration (Neon) set it; never written or deleted here");
+            } else {
+                let problem = format!(
+                    "`[database] url = \"vercel-integration\"`, but project {name} has no integration-owned DATABASE_URL"
+                );
+                let fix = format!(
+                    "connect the Neon integration to project {name} in Vercel (Storage → Connect Database), then run apply again; or remove `[database] url` and give DATABASE_URL to this tool"
+                );
+                if ctx.applying() {
+                    step.fail("no integration DATABASE_URL");
+                    return Err(Error::blocked("vercel: environment", problem, fix));
+                }
+                plan.note(format!("{problem}: {fix}"));
+            }
+        }
     }
 
     outcome.project = project.clone();
@@ -198,8 +215,22 @@ pub async fn sync_env(
         .overwrite_keys(overwrite.iter().cloned())
         .dry_run(!ctx.applying())
         .send()
-        .await
-        .step("vercel: sync environment")?;
+        .await;
+    let report = match report {
+        Ok(r) => r,
+        Err(e) if matches!(e.kind(), ErrorKind::EnvConflict) && integration_owned(existing, "DATABASE_URL") => {
+            step.fail("DATABASE_URL is the integration's");
+            return Err(Error::blocked(
+                "vercel: environment",
+                format!(
+                    "DATABASE_URL is owned by a Vercel integration (the Neon Marketplace integration), so this tool cannot write it ({})",
+                    e.detail().unwrap_or_default()
+                ),
+                "keep the integration's database: set `[database] url = \"vercel-integration\"` in the configuration; or disconnect the integration in Vercel to use the DATABASE_URL given to this tool",
+            ));
+        }
+        Err(e) => return Err(e).step("vercel: sync environment"),
+    };
     record_env(&mut plan, desired, &report);
     step.done(&format!(
         "{} created, {} updated, {} deleted, {} unchanged",
@@ -209,6 +240,11 @@ pub async fn sync_env(
         report.unchanged.len()
     ));
     Ok((plan, report))
+}
+
+/// Whether an integration owns a production variable `key` (its `configurationId` is set).
+pub fn integration_owned(env: &[EnvVar], key: &str) -> bool {
+    env.iter().any(|v| v.key == key && v.configuration_id.is_some() && v.target.contains(&EnvTarget::Production))
 }
 
 /// Records a sync report in a plan, with values for non-secret variables.
@@ -273,52 +309,136 @@ impl Default for DeployOptions {
     }
 }
 
-/// Deploys production when `needed` (the environment changed) or when no READY production deployment exists,
-/// and waits until READY. Returns the deployment id and URL when one was made or found.
+/// The fingerprint of the managed environment: SHA-256 (hex) over each desired variable's name, targets (as
+/// written to Vercel) and the SHA-256 of its value, in key order. It is stored in the deployment's `meta` under
+/// [`vercel_client::ENV_FINGERPRINT_META`] so that a later run can tell which environment the live deployment was
+/// built from (Vercel reads the environment at build time: "changes to environment variables are not applied to
+/// previous deployments", vercel.md §3). Values never appear in clear: only hashes of them.
+///
+/// ```
+/// use provision::desired::DesiredVar;
+/// use provision::steps::vercel::env_fingerprint;
+/// let a = env_fingerprint(&[DesiredVar::new("APP_URL", "https://a.example.com")]);
+/// let b = env_fingerprint(&[DesiredVar::new("APP_URL", "https://b.example.com")]);
+/// assert_eq!(a.len(), 64);
+/// assert_ne!(a, b);
+/// assert!(!a.contains("example"));
+/// ```
+pub fn env_fingerprint(desired: &[DesiredVar]) -> String {
+    use secrecy::ExposeSecret;
+    use sha2::{Digest, Sha256};
+    let mut items: Vec<(String, String, String)> = desired
+        .iter()
+        .map(|d| {
+            let v = to_vercel(d);
+            let targets: Vec<&str> = v.targets.iter().map(|t| t.as_str()).collect();
+            (v.key.clone(), targets.join(","), crate::state::fingerprint(v.value.expose_secret()))
+        })
+        .collect();
+    items.sort();
+    let mut h = Sha256::new();
+    for (key, targets, value) in items {
+        for part in [key.as_bytes(), b"\0", targets.as_bytes(), b"\0", value.as_bytes(), b"\n"] {
+            h.update(part);
+        }
+    }
+    hex::encode(h.finalize())
+}
+
+/// Whether a production deployment was built from the current environment: its recorded fingerprint equals
+/// `fingerprint`; a deployment without one (made by a git push or by hand) counts when it was created after the
+/// last change of every managed variable (`updatedAt` of the listing, Vercel's clock on both sides).
+fn built_from(d: &DeploymentSummary, fingerprint: &str, managed: &[&EnvVar]) -> bool {
+    match d.meta.get(ENV_FINGERPRINT_META) {
+        Some(f) => f == fingerprint,
+        None => d.created.is_some_and(|c| managed.iter().all(|v| v.updated_at.is_some_and(|u| u < c))),
+    }
+}
+
+/// Ensures the live production deployment was built from the current environment, and waits until READY.
+///
+/// - `env_changed` (this run wrote the environment): a new deployment.
+/// - Else the newest live production deployment (READY and not `STAGED`) built from the current environment
+///   ([`env_fingerprint`]) is kept as it is.
+/// - Else a deployment of the current fingerprint still QUEUED/INITIALIZING/BUILDING (an earlier run's, killed
+///   while waiting) is awaited rather than duplicated.
+/// - Else a new deployment is made, carrying the fingerprint in `meta`.
+///
+/// `env` is the project's listing from this run (for deployments made outside this tool). Returns the id of the
+/// READY deployment (none in a plan that would deploy).
 pub async fn deploy(
     ctx: &Ctx<'_>,
     project: &Project,
-    needed: bool,
+    env_changed: bool,
+    desired: &[DesiredVar],
+    env: &[EnvVar],
     options: DeployOptions,
 ) -> Result<(Plan, Option<String>)> {
     let mut plan = Plan::default();
     let vercel = &ctx.services.vercel;
-    if !needed {
-        let latest =
-            vercel.deployments().latest(&project.id, Some("production")).await.step("vercel: latest deployment")?;
-        if let Some(d) = latest.filter(|d| d.state() == ReadyState::Ready) {
-            plan.resource("vercel", "production deployment", Action::Unchanged, "READY with the current environment");
-            return Ok((plan, Some(d.uid)));
-        }
+    let fingerprint = env_fingerprint(desired);
+    let managed: Vec<&EnvVar> = env.iter().filter(|v| desired.iter().any(|d| d.key == v.key)).collect();
+    let recent = vercel
+        .deployments()
+        .list(Some(&project.id), Some("production"), 20)
+        .await
+        .step("vercel: production deployments")?;
+    let live = recent.iter().find(|d| d.is_live());
+    if !env_changed && let Some(d) = live.filter(|d| built_from(d, &fingerprint, &managed)) {
+        plan.resource("vercel", "production deployment", Action::Unchanged, "READY with the current environment");
+        return Ok((plan, Some(d.uid.clone())));
     }
-    let why = if needed { "the environment changed" } else { "no READY production deployment" };
-    plan.resource("vercel", "production deployment", Action::Create, format!("{why}; wait for READY"));
+    let in_progress = (!env_changed)
+        .then(|| {
+            recent.iter().find(|d| {
+                d.state().is_in_progress() && d.meta.get(ENV_FINGERPRINT_META).map(String::as_str) == Some(&fingerprint)
+            })
+        })
+        .flatten();
+    let why = if env_changed {
+        "the environment changed"
+    } else if in_progress.is_some() {
+        "a build of the current environment is under way"
+    } else if live.is_some() {
+        "the live deployment was built from an older environment"
+    } else {
+        "no live production deployment"
+    };
+    let action = if in_progress.is_some() { Action::Unchanged } else { Action::Create };
+    plan.resource("vercel", "production deployment", action, format!("{why}; wait for READY"));
     if !ctx.applying() {
         return Ok((plan, None));
     }
     let step = ctx.progress.start("vercel: deploy production");
-    let branch = project
-        .link
-        .as_ref()
-        .and_then(|l| l.production_branch.clone())
-        .unwrap_or_else(|| ctx.config.vercel.production_branch.clone());
-    let source = match project.link.as_ref().and_then(|l| l.numeric_repo_id()) {
-        Some(id) => GitSource::github_repo_id(id, branch),
-        None => GitSource::github(ctx.config.vercel.git_repository.clone(), branch),
+    let id = match in_progress {
+        Some(d) => d.uid.clone(),
+        None => {
+            let branch = project
+                .link
+                .as_ref()
+                .and_then(|l| l.production_branch.clone())
+                .unwrap_or_else(|| ctx.config.vercel.production_branch.clone());
+            let source = match project.link.as_ref().and_then(|l| l.numeric_repo_id()) {
+                Some(id) => GitSource::github_repo_id(id, branch),
+                None => GitSource::github(ctx.config.vercel.git_repository.clone(), branch),
+            };
+            vercel
+                .deployments()
+                .create(project.name.clone())
+                .project(project.id.clone())
+                .production()
+                .git_source(source)
+                .meta(ENV_FINGERPRINT_META, fingerprint.clone())
+                .send()
+                .await
+                .step("vercel: create deployment")?
+                .id
+        }
     };
-    let created = vercel
-        .deployments()
-        .create(project.name.clone())
-        .project(project.id.clone())
-        .production()
-        .git_source(source)
-        .send()
-        .await
-        .step("vercel: create deployment")?;
     let waited = vercel
         .deployments()
         .wait_until_ready(
-            &created.id,
+            &id,
             WaitOptions::default()
                 .poll_interval(options.poll_interval)
                 .max_poll_interval(options.max_poll_interval)
