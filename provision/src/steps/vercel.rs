@@ -6,6 +6,7 @@ use super::Ctx;
 use crate::desired::DesiredVar;
 use crate::error::{Error, Result, StepContext};
 use crate::plan::{Action, EnvChange, Plan};
+use std::collections::BTreeMap;
 use std::time::Duration;
 use vercel_client::{
     DeploymentSummary, DnsRecord, ENV_FINGERPRINT_META, EnvTarget, EnvVar, ErrorKind, GitRepository, GitSource,
@@ -309,49 +310,83 @@ impl Default for DeployOptions {
     }
 }
 
-/// The fingerprint of the managed environment: SHA-256 (hex) over each desired variable's name, targets (as
-/// written to Vercel) and the SHA-256 of its value, in key order. It is stored in the deployment's `meta` under
+/// The fingerprint of the managed environment, stored in each deployment's `meta` under
 /// [`vercel_client::ENV_FINGERPRINT_META`] so that a later run can tell which environment the live deployment was
 /// built from (Vercel reads the environment at build time: "changes to environment variables are not applied to
-/// previous deployments", vercel.md §3). Values never appear in clear: only hashes of them.
+/// previous deployments", vercel.md §3).
+///
+/// Shape: `v1:` then, in key order, `KEY=<16 hex>` joined by `,`, where the hex is the start of
+/// SHA-256(key, targets as written, SHA-256(value)). Per variable, so that a run which cannot know a value (a
+/// `sensitive` secret Vercel holds whose copy the state file lost) still compares the others. Values never
+/// appear in clear.
 ///
 /// ```
 /// use provision::desired::DesiredVar;
 /// use provision::steps::vercel::env_fingerprint;
 /// let a = env_fingerprint(&[DesiredVar::new("APP_URL", "https://a.example.com")]);
 /// let b = env_fingerprint(&[DesiredVar::new("APP_URL", "https://b.example.com")]);
-/// assert_eq!(a.len(), 64);
+/// assert!(a.starts_with("v1:APP_URL="));
 /// assert_ne!(a, b);
 /// assert!(!a.contains("example"));
 /// ```
 pub fn env_fingerprint(desired: &[DesiredVar]) -> String {
+    let entries: Vec<String> = fingerprint_entries(desired).into_iter().map(|(k, h)| format!("{k}={h}")).collect();
+    format!("v1:{}", entries.join(","))
+}
+
+fn fingerprint_entries(desired: &[DesiredVar]) -> BTreeMap<String, String> {
     use secrecy::ExposeSecret;
     use sha2::{Digest, Sha256};
-    let mut items: Vec<(String, String, String)> = desired
+    desired
         .iter()
         .map(|d| {
             let v = to_vercel(d);
             let targets: Vec<&str> = v.targets.iter().map(|t| t.as_str()).collect();
-            (v.key.clone(), targets.join(","), crate::state::fingerprint(v.value.expose_secret()))
+            let mut h = Sha256::new();
+            for part in [
+                v.key.as_bytes(),
+                b"\0",
+                targets.join(",").as_bytes(),
+                b"\0",
+                crate::state::fingerprint(v.value.expose_secret()).as_bytes(),
+            ] {
+                h.update(part);
+            }
+            let digest = hex::encode(h.finalize());
+            (v.key.clone(), digest[..16].to_string())
         })
-        .collect();
-    items.sort();
-    let mut h = Sha256::new();
-    for (key, targets, value) in items {
-        for part in [key.as_bytes(), b"\0", targets.as_bytes(), b"\0", value.as_bytes(), b"\n"] {
-            h.update(part);
-        }
-    }
-    hex::encode(h.finalize())
+        .collect()
 }
 
-/// Whether a production deployment was built from the current environment: its recorded fingerprint equals
-/// `fingerprint`; a deployment without one (made by a git push or by hand) counts when it was created after the
-/// last change of every managed variable (`updatedAt` of the listing, Vercel's clock on both sides).
-fn built_from(d: &DeploymentSummary, fingerprint: &str, managed: &[&EnvVar]) -> bool {
+/// Parses a recorded fingerprint; `None` for another format.
+fn parse_fingerprint(recorded: &str) -> Option<BTreeMap<String, String>> {
+    let body = recorded.strip_prefix("v1:")?;
+    body.split(',')
+        .filter(|e| !e.is_empty())
+        .map(|e| e.split_once('=').map(|(k, h)| (k.to_string(), h.to_string())))
+        .collect()
+}
+
+/// Whether a recorded fingerprint matches the current environment: every desired variable recorded with the
+/// same hash, and every recorded variable either desired or still present for production (a variable whose
+/// value this run cannot know is left out of `desired`; one that was deleted makes the build stale).
+fn fingerprint_matches(recorded: &str, desired: &BTreeMap<String, String>, env: &[EnvVar]) -> bool {
+    let Some(rec) = parse_fingerprint(recorded) else { return false };
+    desired.iter().all(|(k, h)| rec.get(k) == Some(h))
+        && rec.keys().all(|k| {
+            desired.contains_key(k) || env.iter().any(|v| &v.key == k && v.target.contains(&EnvTarget::Production))
+        })
+}
+
+/// Whether a production deployment was built from the current environment: its recorded fingerprint matches;
+/// a deployment without one (made by a git push or by hand) counts when it was created after the last change of
+/// every managed variable (`updatedAt` of the listing, Vercel's clock on both sides).
+fn built_from(d: &DeploymentSummary, desired: &BTreeMap<String, String>, env: &[EnvVar]) -> bool {
     match d.meta.get(ENV_FINGERPRINT_META) {
-        Some(f) => f == fingerprint,
-        None => d.created.is_some_and(|c| managed.iter().all(|v| v.updated_at.is_some_and(|u| u < c))),
+        Some(f) => fingerprint_matches(f, desired, env),
+        None => d.created.is_some_and(|c| {
+            env.iter().filter(|v| desired.contains_key(&v.key)).all(|v| v.updated_at.is_some_and(|u| u < c))
+        }),
     }
 }
 
@@ -377,21 +412,22 @@ pub async fn deploy(
     let mut plan = Plan::default();
     let vercel = &ctx.services.vercel;
     let fingerprint = env_fingerprint(desired);
-    let managed: Vec<&EnvVar> = env.iter().filter(|v| desired.iter().any(|d| d.key == v.key)).collect();
+    let entries = fingerprint_entries(desired);
     let recent = vercel
         .deployments()
         .list(Some(&project.id), Some("production"), 20)
         .await
         .step("vercel: production deployments")?;
     let live = recent.iter().find(|d| d.is_live());
-    if !env_changed && let Some(d) = live.filter(|d| built_from(d, &fingerprint, &managed)) {
+    if !env_changed && let Some(d) = live.filter(|d| built_from(d, &entries, env)) {
         plan.resource("vercel", "production deployment", Action::Unchanged, "READY with the current environment");
         return Ok((plan, Some(d.uid.clone())));
     }
     let in_progress = (!env_changed)
         .then(|| {
             recent.iter().find(|d| {
-                d.state().is_in_progress() && d.meta.get(ENV_FINGERPRINT_META).map(String::as_str) == Some(&fingerprint)
+                d.state().is_in_progress()
+                    && d.meta.get(ENV_FINGERPRINT_META).is_some_and(|f| fingerprint_matches(f, &entries, env))
             })
         })
         .flatten();
