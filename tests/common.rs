@@ -241,3 +241,32 @@ pub fn convergence_problems(fx: &Fixture) -> Vec<String> {
     }
     problems
 }
+
+/// Checks that the production deployment serving the project (the newest READY one) was built from the
+/// environment Vercel holds now for production: every variable present with the same value, none since removed.
+/// Returns the deviations (names only, never values); empty when the live app runs the desired environment.
+pub fn live_deployment_problems(fx: &Fixture) -> Vec<String> {
+    let Some(live) = fx.cloud.vercel.live_production("lobehub") else {
+        return vec!["no READY production deployment".into()];
+    };
+    let env: std::collections::BTreeMap<String, String> = fx
+        .cloud
+        .vercel
+        .env("lobehub")
+        .into_iter()
+        .filter(|v| v.targets.contains("production") && v.git_branch.is_none())
+        .map(|v| (v.key, v.value))
+        .collect();
+    let mut problems = Vec::new();
+    for (key, value) in &env {
+        match live.env.get(key) {
+            Some(built) if built == value => {}
+            Some(_) => problems.push(format!("{key}: the live deployment {} was built with another value", live.id)),
+            None => problems.push(format!("{key}: the live deployment {} was built without it", live.id)),
+        }
+    }
+    for key in live.env.keys().filter(|k| !env.contains_key(*k)) {
+        problems.push(format!("{key}: the live deployment {} was built with it, since removed", live.id));
+    }
+    problems
+}

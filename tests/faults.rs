@@ -126,6 +126,8 @@ async fn converge_under_faults(seed: u64, mix: FaultMix, domain: Option<&'static
     fx.cloud.log.wait_idle().await;
     let problems = convergence_problems(&fx);
     assert!(problems.is_empty(), "seed {seed}: not converged after {} applies: {problems:#?}", run.applies);
+    let live = common::live_deployment_problems(&fx);
+    assert!(live.is_empty(), "seed {seed}: the live deployment is not built from the desired environment: {live:#?}");
     for name in GENERATED {
         let now = fx.state_on_disk().generated.get(name).map(|s| s.expose().to_string());
         assert_eq!(now.as_ref(), first.get(name), "seed {seed}: {name} is not the first value generated");

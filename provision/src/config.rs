@@ -126,6 +126,28 @@ struct FileConfig {
     endpoints: FileEndpoints,
     #[serde(default)]
     previews: FilePreviews,
+    #[serde(default)]
+    database: FileDatabase,
+}
+
+/// `[database]`: where `DATABASE_URL` comes from.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDatabase {
+    /// `"vercel-integration"`: the Neon integration of the Vercel Marketplace owns `DATABASE_URL`.
+    url: Option<String>,
+}
+
+/// Where LobeHub's `DATABASE_URL` comes from (`[database] url`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DatabaseSource {
+    /// The `DATABASE_URL` environment variable of the provisioning run; the tool writes it to Vercel.
+    #[default]
+    Env,
+    /// `url = "vercel-integration"`: an integration (Neon through the Vercel Marketplace) injected an
+    /// integration-owned `DATABASE_URL` (`configurationId` set, vercel.md §6.1 and Gotcha 16); the tool never
+    /// writes or deletes it, and `doctor` still checks it.
+    VercelIntegration,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -323,8 +345,10 @@ pub struct Config {
     pub database_driver: Option<String>,
     /// Whether to set `AUTH_ALLOWED_EMAILS` to the trusted users.
     pub restrict_to_trusted_emails: bool,
-    /// The Postgres URL.
+    /// The Postgres URL (empty with [`DatabaseSource::VercelIntegration`]).
     pub database_url: SecretString,
+    /// Where `DATABASE_URL` comes from.
+    pub database_source: DatabaseSource,
     /// Endpoint overrides.
     pub endpoints: Endpoints,
 }
@@ -458,7 +482,23 @@ impl Config {
             secret(env_names::AUTH0_CLIENT_SECRET, "the Auth0 M2M application's client secret", &mut creds);
         let aliyun_secret =
             secret(env_names::ALIYUN_ACCESS_KEY_SECRET, "the Aliyun admin AccessKey secret", &mut creds);
-        let database_url = secret(env_names::DATABASE_URL, "LobeHub's Postgres connection string", &mut creds);
+        let database_source = match file.database.url.as_deref() {
+            None | Some("env") => DatabaseSource::Env,
+            Some("vercel-integration") => DatabaseSource::VercelIntegration,
+            Some(other) => {
+                creds.push(ConfigProblem {
+                    field: "database.url".into(),
+                    message: format!(
+                        "`{other}` is not a source: use \"vercel-integration\" (the Neon integration's DATABASE_URL) or leave it out (the DATABASE_URL environment variable)"
+                    ),
+                });
+                DatabaseSource::Env
+            }
+        };
+        let database_url = match database_source {
+            DatabaseSource::Env => secret(env_names::DATABASE_URL, "LobeHub's Postgres connection string", &mut creds),
+            DatabaseSource::VercelIntegration => SecretString::from(String::new()),
+        };
         let m2m_id = env.get(env_names::AUTH0_CLIENT_ID).unwrap_or_default();
         if m2m_id.is_empty() {
             creds.push(ConfigProblem {
@@ -632,6 +672,7 @@ impl Config {
             database_driver: file.app.database_driver,
             restrict_to_trusted_emails: file.app.restrict_to_trusted_emails,
             database_url,
+            database_source,
             endpoints: Endpoints {
                 vercel: file.endpoints.vercel,
                 auth0: file.endpoints.auth0,

@@ -187,12 +187,15 @@ pub fn bucket_public_url(config: &Config) -> String {
 pub fn desired_env(config: &Config, app_url: &str, facts: &EnvFacts) -> Vec<DesiredVar> {
     let app = app_url.trim_end_matches('/').to_string();
     let mut vars = vec![DesiredVar::new("APP_URL", app.clone())];
-    vars.push(DesiredVar {
-        key: "DATABASE_URL".into(),
-        value: config.database_url.clone(),
-        secret: true,
-        scope: Scope::Production,
-    });
+    // An integration-owned DATABASE_URL (the Neon integration) is the integration's: never written here.
+    if config.database_source == crate::config::DatabaseSource::Env {
+        vars.push(DesiredVar {
+            key: "DATABASE_URL".into(),
+            value: config.database_url.clone(),
+            secret: true,
+            scope: Scope::Production,
+        });
+    }
     if let Some(driver) = &config.database_driver {
         vars.push(DesiredVar::new("DATABASE_DRIVER", driver.clone()));
     }

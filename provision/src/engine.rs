@@ -317,6 +317,16 @@ impl Provisioner {
         if ctx.mode == Mode::Plan {
             vercel::record_unknown(&mut plan, &facts.unknown_until_applied());
         }
+        // Keys replaced by a rotation are retired only once a deployment built without them is READY. Recorded
+        // before the environment is written: a run killed in between leaves the retirement to the next run.
+        let mut retire = self.state.snapshot().retire_access_keys;
+        retire.extend(key.retire_after_deploy.iter().cloned());
+        retire.sort();
+        retire.dedup();
+        retire.retain(|id| key.id.as_deref() != Some(id.as_str()));
+        if ctx.mode == Mode::Apply && retire != self.state.snapshot().retire_access_keys {
+            self.state.update(|s| s.retire_access_keys = retire.clone())?;
+        }
         let (env_plan, report) =
             vercel::sync_env(&ctx, &project.id, &desired_env, &project_out.env, &remove, &overwrite).await?;
         plan.extend(env_plan);
@@ -341,12 +351,14 @@ impl Provisioner {
         }
         let env_changed = !(report.created.is_empty() && report.updated.is_empty() && report.deleted.is_empty());
         let (deploy_plan, deployment) =
-            vercel::deploy(&ctx, &project, env_changed || force_deploy, self.deploy).await?;
+            vercel::deploy(&ctx, &project, env_changed || force_deploy, &desired_env, &project_out.env, self.deploy)
+                .await?;
         plan.extend(deploy_plan);
         outcome.deployment_id = deployment;
 
-        if ctx.mode == Mode::Apply && (!key.retire_after_deploy.is_empty() || key.orphan_scan.is_some()) {
-            aliyun::retire_after_deploy(&ctx, &key).await?;
+        if ctx.mode == Mode::Apply && (!retire.is_empty() || key.orphan_scan.is_some()) {
+            aliyun::retire_after_deploy(&ctx, &retire, key.orphan_scan.as_deref()).await?;
+            self.state.update(|s| s.retire_access_keys.retain(|id| !retire.contains(id)))?;
         }
         if ctx.mode == Mode::Apply {
             // Every invite link not yet shown (also those of an earlier run that failed later on). They stay in

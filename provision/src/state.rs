@@ -87,6 +87,10 @@ pub struct State {
     pub pending_invites: BTreeMap<String, StoredSecret>,
     /// Resources the tool created (kind → names), so `destroy` removes those and nothing else.
     pub created: BTreeMap<String, Vec<String>>,
+    /// RAM AccessKey ids replaced by a rotation, to delete once a production deployment built from the
+    /// environment that no longer uses them is READY (recorded before that deployment is made, so a run killed
+    /// in between leaves the retirement to whichever later run sees the deployment READY).
+    pub retire_access_keys: Vec<String>,
 }
 
 /// The fingerprint of a secret value as kept in [`State::pushed`].

@@ -44,15 +44,26 @@ impl fmt::Display for Cursor {
     }
 }
 
-fn de_cursor<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Cursor>, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Number(n) => match n.as_i64() {
-            Some(t) => Some(Cursor::Timestamp(t)),
-            // A fractional or huge number: keep its text, sent back as it came.
-            None => Some(Cursor::Token(n.to_string())),
-        },
-        serde_json::Value::String(s) if !s.is_empty() => Some(Cursor::Token(s)),
-        _ => None,
+/// A timestamp cursor (vsdk `Pagination`: `next: number | null`): a string is a decode error.
+fn de_timestamp<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Cursor>, D::Error> {
+    Ok(Option::<i64>::deserialize(d)?.map(Cursor::Timestamp))
+}
+
+/// A `getProjects` cursor: a timestamp or a continuation token (vsdk `Pagination1`: "Base32 encoded for safe URL
+/// transmission"); a token with whitespace or control characters is a decode error.
+fn de_token_or_timestamp<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Cursor>, D::Error> {
+    use serde::de::Error as _;
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Number(n)) => {
+            Some(Cursor::Timestamp(n.as_i64().ok_or_else(|| D::Error::custom("the cursor is not an integer"))?))
+        }
+        Some(serde_json::Value::String(s))
+            if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '=' | '-' | '_')) =>
+        {
+            Some(Cursor::Token(s))
+        }
+        Some(_) => return Err(D::Error::custom("the cursor is neither a timestamp nor a continuation token")),
     })
 }
 
@@ -62,8 +73,8 @@ fn de_cursor<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Curs
 /// use vercel_client::pagination::Cursor;
 /// let p: vercel_client::Pagination = serde_json::from_str(r#"{"count":20,"next":1555072968396,"prev":null}"#).unwrap();
 /// assert_eq!(p.next, Some(Cursor::Timestamp(1555072968396)));
-/// let t: vercel_client::Pagination = serde_json::from_str(r#"{"count":1,"next":"GEZDGNBV"}"#).unwrap();
-/// assert_eq!(t.next, Some(Cursor::Token("GEZDGNBV".into())));
+/// // Only getProjects may answer with a continuation token.
+/// assert!(serde_json::from_str::<vercel_client::Pagination>(r#"{"count":1,"next":"GEZDGNBV"}"#).is_err());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
@@ -72,11 +83,26 @@ pub struct Pagination {
     #[serde(default)]
     pub count: Option<u64>,
     /// The cursor of the next page, or `None` on the last page.
-    #[serde(default, deserialize_with = "de_cursor")]
+    #[serde(default, deserialize_with = "de_timestamp")]
     pub next: Option<Cursor>,
     /// The cursor of the previous page.
-    #[serde(default, deserialize_with = "de_cursor")]
+    #[serde(default, deserialize_with = "de_timestamp")]
     pub prev: Option<Cursor>,
+}
+
+/// The `pagination` of `getProjects`, whose cursor may be a continuation token (vsdk `Pagination1`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub(crate) struct TokenPagination {
+    #[serde(default)]
+    count: Option<u64>,
+    #[serde(default, deserialize_with = "de_token_or_timestamp")]
+    next: Option<Cursor>,
+}
+
+impl From<TokenPagination> for Pagination {
+    fn from(p: TokenPagination) -> Self {
+        Pagination { count: p.count, next: p.next, prev: None }
+    }
 }
 
 /// Which query parameter carries the cursor of the next page.

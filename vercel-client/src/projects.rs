@@ -252,13 +252,13 @@ pub(crate) struct ProjectsPage {
     // environment, make generated secrets look absent and have them replaced).
     projects: Vec<Project>,
     #[serde(default)]
-    pagination: Option<Pagination>,
+    pagination: Option<crate::pagination::TokenPagination>,
 }
 
 impl Page for ProjectsPage {
     type Item = Project;
     fn into_parts(self) -> (Vec<Project>, Option<Pagination>) {
-        (self.projects, self.pagination)
+        (self.projects, self.pagination.map(Pagination::from))
     }
     fn item_id(item: &Project) -> String {
         item.id.clone()

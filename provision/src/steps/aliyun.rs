@@ -671,12 +671,12 @@ async fn delete_key(ctx: &Ctx<'_>, id: &str, step: &str) -> Result<()> {
 /// After the deployment with the new key is READY: deletes the retired keys, and — when a create's outcome was
 /// unknown in this run — every key of the user that appeared meanwhile and is not the one in use (an attempt
 /// whose answer was lost, or landed late, made it; its secret was never seen, so nothing can use it).
-pub async fn retire_after_deploy(ctx: &Ctx<'_>, decision: &KeyDecision) -> Result<()> {
-    retire_keys(ctx, &decision.retire_after_deploy).await?;
-    if let Some(keep) = &decision.orphan_scan {
+pub async fn retire_after_deploy(ctx: &Ctx<'_>, retire: &[String], orphan_scan: Option<&[String]>) -> Result<()> {
+    retire_keys(ctx, retire).await?;
+    if let Some(keep) = orphan_scan {
         let user = ctx.config.aliyun.ram_user.clone();
         let now = ctx.services.ram.access_keys(user).list().send().await.step("ram: list access keys")?;
-        for k in now.iter().filter(|k| !keep.contains(&k.access_key_id)) {
+        for k in now.iter().filter(|k| !keep.iter().any(|id| *id == k.access_key_id)) {
             delete_key(ctx, &k.access_key_id, "ram: delete orphaned access key").await?;
         }
     }

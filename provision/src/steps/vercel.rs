@@ -6,10 +6,11 @@ use super::Ctx;
 use crate::desired::DesiredVar;
 use crate::error::{Error, Result, StepContext};
 use crate::plan::{Action, EnvChange, Plan};
+use std::collections::BTreeMap;
 use std::time::Duration;
 use vercel_client::{
-    DnsRecord, EnvTarget, EnvVar, ErrorKind, GitRepository, GitSource, NewEnvVar, Project, ReadyState, SyncReport,
-    WaitOptions,
+    DeploymentSummary, DnsRecord, ENV_FINGERPRINT_META, EnvTarget, EnvVar, ErrorKind, GitRepository, GitSource,
+    NewEnvVar, Project, SyncReport, WaitOptions,
 };
 
 /// What the project chain learned.
@@ -110,6 +111,23 @@ pub async fn project(ctx: &Ctx<'_>) -> Result<(Plan, ProjectOutcome)> {
             ctx.state.update(|s| s.vercel_project_id = Some(p.id.clone()))?;
         }
         outcome.env = vercel.env(p.id.clone()).list_decrypted().await.step("vercel: list environment")?;
+        if ctx.config.database_source == crate::config::DatabaseSource::VercelIntegration {
+            if integration_owned(&outcome.env, "DATABASE_URL") {
+                plan.note("DATABASE_URL: kept as the Vercel integration (Neon) set it; never written or deleted here");
+            } else {
+                let problem = format!(
+                    "`[database] url = \"vercel-integration\"`, but project {name} has no integration-owned DATABASE_URL"
+                );
+                let fix = format!(
+                    "connect the Neon integration to project {name} in Vercel (Storage → Connect Database), then run apply again; or remove `[database] url` and give DATABASE_URL to this tool"
+                );
+                if ctx.applying() {
+                    step.fail("no integration DATABASE_URL");
+                    return Err(Error::blocked("vercel: environment", problem, fix));
+                }
+                plan.note(format!("{problem}: {fix}"));
+            }
+        }
     }
 
     outcome.project = project.clone();
@@ -214,6 +232,17 @@ pub async fn sync_env(
             Ok(report) => break report,
             Err(e) => e,
         };
+        if matches!(error.kind(), ErrorKind::EnvConflict) && integration_owned(&current, "DATABASE_URL") {
+            step.fail("DATABASE_URL is the integration's");
+            return Err(Error::blocked(
+                "vercel: environment",
+                format!(
+                    "DATABASE_URL is owned by a Vercel integration (the Neon Marketplace integration), so this tool cannot write it ({})",
+                    error.detail().unwrap_or_default()
+                ),
+                "keep the integration's database: set `[database] url = \"vercel-integration\"` in the configuration; or disconnect the integration in Vercel to use the DATABASE_URL given to this tool",
+            ));
+        }
         let failure = classify_create(&error);
         if !ctx.applying() || failure == super::unknown::Failure::Final || attempt >= super::unknown::CREATE_ATTEMPTS {
             step.fail("error");
@@ -262,6 +291,11 @@ pub async fn sync_env(
         report.unchanged.len()
     ));
     Ok((plan, report))
+}
+
+/// Whether an integration owns a production variable `key` (its `configurationId` is set).
+pub fn integration_owned(env: &[EnvVar], key: &str) -> bool {
+    env.iter().any(|v| v.key == key && v.configuration_id.is_some() && v.target.contains(&EnvTarget::Production))
 }
 
 /// Records a sync report in a plan, with values for non-secret variables.
@@ -326,71 +360,192 @@ impl Default for DeployOptions {
     }
 }
 
-/// Deploys production when `needed` (the environment changed) or when no READY production deployment exists,
-/// and waits until READY. Returns the deployment id and URL when one was made or found.
+/// The fingerprint of the managed environment, stored in each deployment's `meta` under
+/// [`vercel_client::ENV_FINGERPRINT_META`] so that a later run can tell which environment the live deployment was
+/// built from (Vercel reads the environment at build time: "changes to environment variables are not applied to
+/// previous deployments", vercel.md §3).
+///
+/// Shape: `v1:` then, in key order, `KEY=<16 hex>` joined by `,`, where the hex is the start of
+/// SHA-256(key, targets as written, SHA-256(value)). Per variable, so that a run which cannot know a value (a
+/// `sensitive` secret Vercel holds whose copy the state file lost) still compares the others. Values never
+/// appear in clear.
+///
+/// ```
+/// use provision::desired::DesiredVar;
+/// use provision::steps::vercel::env_fingerprint;
+/// let a = env_fingerprint(&[DesiredVar::new("APP_URL", "https://a.example.com")]);
+/// let b = env_fingerprint(&[DesiredVar::new("APP_URL", "https://b.example.com")]);
+/// assert!(a.starts_with("v1:APP_URL="));
+/// assert_ne!(a, b);
+/// assert!(!a.contains("example"));
+/// ```
+pub fn env_fingerprint(desired: &[DesiredVar]) -> String {
+    let entries: Vec<String> = fingerprint_entries(desired).into_iter().map(|(k, h)| format!("{k}={h}")).collect();
+    format!("v1:{}", entries.join(","))
+}
+
+fn fingerprint_entries(desired: &[DesiredVar]) -> BTreeMap<String, String> {
+    use secrecy::ExposeSecret;
+    use sha2::{Digest, Sha256};
+    desired
+        .iter()
+        .map(|d| {
+            let v = to_vercel(d);
+            let targets: Vec<&str> = v.targets.iter().map(|t| t.as_str()).collect();
+            let mut h = Sha256::new();
+            for part in [
+                v.key.as_bytes(),
+                b"\0",
+                targets.join(",").as_bytes(),
+                b"\0",
+                crate::state::fingerprint(v.value.expose_secret()).as_bytes(),
+            ] {
+                h.update(part);
+            }
+            let digest = hex::encode(h.finalize());
+            (v.key.clone(), digest[..16].to_string())
+        })
+        .collect()
+}
+
+/// Parses a recorded fingerprint; `None` for another format.
+fn parse_fingerprint(recorded: &str) -> Option<BTreeMap<String, String>> {
+    let body = recorded.strip_prefix("v1:")?;
+    body.split(',')
+        .filter(|e| !e.is_empty())
+        .map(|e| e.split_once('=').map(|(k, h)| (k.to_string(), h.to_string())))
+        .collect()
+}
+
+/// Whether a recorded fingerprint matches the current environment: every desired variable recorded with the
+/// same hash, and every recorded variable either desired or still present for production (a variable whose
+/// value this run cannot know is left out of `desired`; one that was deleted makes the build stale).
+fn fingerprint_matches(recorded: &str, desired: &BTreeMap<String, String>, env: &[EnvVar]) -> bool {
+    let Some(rec) = parse_fingerprint(recorded) else { return false };
+    desired.iter().all(|(k, h)| rec.get(k) == Some(h))
+        && rec.keys().all(|k| {
+            desired.contains_key(k) || env.iter().any(|v| &v.key == k && v.target.contains(&EnvTarget::Production))
+        })
+}
+
+/// Whether a production deployment was built from the current environment: its recorded fingerprint matches;
+/// a deployment without one (made by a git push or by hand) counts when it was created after the last change of
+/// every managed variable (`updatedAt` of the listing, Vercel's clock on both sides).
+fn built_from(d: &DeploymentSummary, desired: &BTreeMap<String, String>, env: &[EnvVar]) -> bool {
+    match d.meta.get(ENV_FINGERPRINT_META) {
+        Some(f) => fingerprint_matches(f, desired, env),
+        None => d.created.is_some_and(|c| {
+            env.iter().filter(|v| desired.contains_key(&v.key)).all(|v| v.updated_at.is_some_and(|u| u < c))
+        }),
+    }
+}
+
+/// Ensures the live production deployment was built from the current environment, and waits until READY.
+///
+/// - `env_changed` (this run wrote the environment): a new deployment.
+/// - Else the newest live production deployment (READY and not `STAGED`) built from the current environment
+///   ([`env_fingerprint`]) is kept as it is.
+/// - Else a deployment of the current fingerprint still QUEUED/INITIALIZING/BUILDING (an earlier run's, killed
+///   while waiting) is awaited rather than duplicated.
+/// - Else a new deployment is made, carrying the fingerprint in `meta`.
+///
+/// `env` is the project's listing from this run (for deployments made outside this tool). Returns the id of the
+/// READY deployment (none in a plan that would deploy).
 pub async fn deploy(
     ctx: &Ctx<'_>,
     project: &Project,
-    needed: bool,
+    env_changed: bool,
+    desired: &[DesiredVar],
+    env: &[EnvVar],
     options: DeployOptions,
 ) -> Result<(Plan, Option<String>)> {
     let mut plan = Plan::default();
     let vercel = &ctx.services.vercel;
-    if !needed {
-        let latest =
-            vercel.deployments().latest(&project.id, Some("production")).await.step("vercel: latest deployment")?;
-        if let Some(d) = latest.filter(|d| d.state() == ReadyState::Ready) {
-            plan.resource("vercel", "production deployment", Action::Unchanged, "READY with the current environment");
-            return Ok((plan, Some(d.uid)));
-        }
+    let fingerprint = env_fingerprint(desired);
+    let entries = fingerprint_entries(desired);
+    let recent = vercel
+        .deployments()
+        .list(Some(&project.id), Some("production"), 20)
+        .await
+        .step("vercel: production deployments")?;
+    let live = recent.iter().find(|d| d.is_live());
+    if !env_changed && let Some(d) = live.filter(|d| built_from(d, &entries, env)) {
+        plan.resource("vercel", "production deployment", Action::Unchanged, "READY with the current environment");
+        return Ok((plan, Some(d.uid.clone())));
     }
-    let why = if needed { "the environment changed" } else { "no READY production deployment" };
-    plan.resource("vercel", "production deployment", Action::Create, format!("{why}; wait for READY"));
+    let in_progress = (!env_changed)
+        .then(|| {
+            recent.iter().find(|d| {
+                d.state().is_in_progress()
+                    && d.meta.get(ENV_FINGERPRINT_META).is_some_and(|f| fingerprint_matches(f, &entries, env))
+            })
+        })
+        .flatten();
+    let why = if env_changed {
+        "the environment changed"
+    } else if in_progress.is_some() {
+        "a build of the current environment is under way"
+    } else if live.is_some() {
+        "the live deployment was built from an older environment"
+    } else {
+        "no live production deployment"
+    };
+    let action = if in_progress.is_some() { Action::Unchanged } else { Action::Create };
+    plan.resource("vercel", "production deployment", action, format!("{why}; wait for READY"));
     if !ctx.applying() {
         return Ok((plan, None));
     }
     let step = ctx.progress.start("vercel: deploy production");
-    let branch = project
-        .link
-        .as_ref()
-        .and_then(|l| l.production_branch.clone())
-        .unwrap_or_else(|| ctx.config.vercel.production_branch.clone());
-    let source = match project.link.as_ref().and_then(|l| l.numeric_repo_id()) {
-        Some(id) => GitSource::github_repo_id(id, branch),
-        None => GitSource::github(ctx.config.vercel.git_repository.clone(), branch),
-    };
-    // A deployment has no natural key: after an unknown outcome, a production deployment of the project newer than
-    // the one before this create is the one it made (or one a git push made meanwhile, built from the same
-    // environment): either serves.
-    let before =
-        vercel.deployments().latest(&project.id, Some("production")).await.step("vercel: latest deployment")?;
-    let before = before.map(|d| d.uid);
-    let created_id = super::unknown::create_or_find(
-        ctx,
-        "vercel: create deployment",
-        classify_create,
-        || async {
-            vercel
-                .deployments()
-                .create(project.name.clone())
-                .project(project.id.clone())
-                .production()
-                .git_source(source.clone())
-                .send()
-                .await
-                .map(|d| d.id)
-        },
-        || async {
-            let latest =
+    let id = match in_progress {
+        Some(d) => d.uid.clone(),
+        None => {
+            let branch = project
+                .link
+                .as_ref()
+                .and_then(|l| l.production_branch.clone())
+                .unwrap_or_else(|| ctx.config.vercel.production_branch.clone());
+            let source = match project.link.as_ref().and_then(|l| l.numeric_repo_id()) {
+                Some(id) => GitSource::github_repo_id(id, branch),
+                None => GitSource::github(ctx.config.vercel.git_repository.clone(), branch),
+            };
+            // A deployment has no natural key: after an unknown outcome, a production deployment of the project
+            // newer than the one before this create is the one it made (or one a git push made meanwhile): either
+            // serves, and the next run compares its environment fingerprint again.
+            let before =
                 vercel.deployments().latest(&project.id, Some("production")).await.step("vercel: latest deployment")?;
-            Ok(latest.map(|d| d.uid).filter(|uid| Some(uid) != before.as_ref()))
-        },
-    )
-    .await?;
+            let before = before.map(|d| d.uid);
+            super::unknown::create_or_find(
+                ctx,
+                "vercel: create deployment",
+                classify_create,
+                || async {
+                    vercel
+                        .deployments()
+                        .create(project.name.clone())
+                        .project(project.id.clone())
+                        .production()
+                        .git_source(source.clone())
+                        .meta(ENV_FINGERPRINT_META, fingerprint.clone())
+                        .send()
+                        .await
+                        .map(|d| d.id)
+                },
+                || async {
+                    let latest = vercel
+                        .deployments()
+                        .latest(&project.id, Some("production"))
+                        .await
+                        .step("vercel: latest deployment")?;
+                    Ok(latest.map(|d| d.uid).filter(|uid| Some(uid) != before.as_ref()))
+                },
+            )
+            .await?
+        }
+    };
     let waited = vercel
         .deployments()
         .wait_until_ready(
-            &created_id,
+            &id,
             WaitOptions::default()
                 .poll_interval(options.poll_interval)
                 .max_poll_interval(options.max_poll_interval)
