@@ -467,7 +467,11 @@ async fn upload_path(
     };
     report.add(
         "oss: presign PUT (S3 SigV4)",
-        Ok(format!("{} region {region}, host only, UNSIGNED-PAYLOAD, 3600 s", put_url.host_str().unwrap_or_default())),
+        Ok(format!(
+            "AWS SigV4 on {} (S3_ENDPOINT {}, S3_REGION {region}), host only, UNSIGNED-PAYLOAD, 3600 s",
+            put_url.host_str().unwrap_or_default(),
+            s3.endpoint
+        )),
     );
 
     // The browser's preflight: PUT with a Content-Type from the APP_URL origin.
