@@ -119,7 +119,9 @@ fn current_env_with(changes: &[(&str, &str)]) -> String {
 #[tokio::test]
 async fn doctor_env_file_follows_lobehubs_own_rules() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: &[(&str, &[(&str, &str)], i32)] = &[
+    /// (what, the changed variables, the expected exit code)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], i32);
+    let cases: &[Case] = &[
         ("trailing slash on APP_URL", &[("APP_URL", "https://chat.example.com/")], cli::EXIT_PROBLEMS),
         ("AUTH_SECRET of 31 characters", &[("AUTH_SECRET", "0123456789012345678901234567890")], cli::EXIT_PROBLEMS),
         ("KEY_VAULTS_SECRET of 36 bytes", &[("KEY_VAULTS_SECRET", &"A".repeat(48))], cli::EXIT_PROBLEMS),
