@@ -63,12 +63,24 @@ async fn setup(p: Params, sequential: bool) -> Setup {
 /// [`setup`], with `JWKS_KEY` already in the state file when `jwks` is given (as if it had been generated while
 /// the first phase's requests were in flight instead of after them).
 async fn setup_with(p: Params, sequential: bool, jwks: Option<&SecretString>) -> Setup {
-    let cloud = SimulatedCloud::start(CloudOptions { build_duration: p.build, ..Default::default() })
-        .await
-        .expect("simulators start");
+    setup_full(p, sequential, jwks, false).await
+}
+
+/// [`setup_with`]; with `taken`, `lobehub.vercel.app` belongs to another project and the configuration names the
+/// fallback `lobehub-alice` (the app host is then claimed by adding that name to the project).
+async fn setup_full(p: Params, sequential: bool, jwks: Option<&SecretString>, taken: bool) -> Setup {
+    let taken_names = if taken { vec!["lobehub".to_string()] } else { Vec::new() };
+    let cloud = SimulatedCloud::start(CloudOptions {
+        build_duration: p.build,
+        vercel_taken_names: taken_names,
+        ..Default::default()
+    })
+    .await
+    .expect("simulators start");
     cloud.set_faults(Faults::none().with_latency(p.latency));
     let dir = tempfile::tempdir().expect("temp dir");
-    let text = common::config_text(&cloud, &dir.path().join("state.json"), "");
+    let extra = if taken { "[app]\nvercel_app_fallbacks = [\"lobehub-alice\"]" } else { "" };
+    let text = common::config_text(&cloud, &dir.path().join("state.json"), extra);
     let config = provision::config::Config::from_toml(&text, &cloud.credentials_env()).expect("valid config");
     let options = ProvisionerOptions {
         deploy: DeployOptions { poll_interval: p.poll, timeout: Duration::from_secs(60), ..DeployOptions::default() },
@@ -86,10 +98,13 @@ async fn setup_with(p: Params, sequential: bool, jwks: Option<&SecretString>) ->
 }
 
 /// The chain of the engine's dependency graph a logged request belongs to. The engine runs
-/// `bucket ∥ auth0 ∥ ((ram_user ∥ project) → key)`, then `env → deploy → retire`; every request inside one of
-/// these steps waits for the previous one.
+/// `bucket ∥ ((ram_user ∥ project) → host → (auth0 ∥ key))`, then `cors → probe → env → deploy → retire`; every
+/// request inside one of these steps waits for the previous one (`host`: the app host confirmed among the
+/// project's domains before anything names it).
 fn chain_of(e: &LoggedRequest, first_key_seq: Option<usize>, first_deploy_seq: Option<usize>) -> &'static str {
     match e.service {
+        "oss" if e.query.split('&').any(|q| q == "cors" || q.starts_with("cors=")) => "cors",
+        "oss" if e.path.contains(".provision-probe") => "probe",
         "oss" => "bucket",
         "auth0" if e.path.starts_with("/api/v2/users") || e.path.starts_with("/api/v2/tickets") => "auth0_users",
         "auth0" => "auth0",
@@ -100,6 +115,7 @@ fn chain_of(e: &LoggedRequest, first_key_seq: Option<usize>, first_deploy_seq: O
             _ => "ram_user",
         },
         _ if e.path.contains("/deployments") => "deploy",
+        _ if e.path.contains("/domains") => "host",
         _ if first_key_seq.is_some_and(|k| e.seq > k) => "env",
         _ => "project",
     }
@@ -110,11 +126,23 @@ fn chain_of(e: &LoggedRequest, first_key_seq: Option<usize>, first_deploy_seq: O
 fn chains(entries: &[LoggedRequest]) -> BTreeMap<&'static str, usize> {
     let first_key = entries.iter().find(|e| e.action == "CreateAccessKey").map(|e| e.seq);
     let first_deploy = entries.iter().find(|e| e.path.contains("/deployments")).map(|e| e.seq);
-    let mut out: BTreeMap<&'static str, usize> =
-        ["bucket", "auth0", "auth0_users", "ram_user", "project", "key", "env", "deploy", "retire"]
-            .iter()
-            .map(|c| (*c, 0))
-            .collect();
+    let mut out: BTreeMap<&'static str, usize> = [
+        "bucket",
+        "auth0",
+        "auth0_users",
+        "ram_user",
+        "project",
+        "host",
+        "key",
+        "cors",
+        "probe",
+        "env",
+        "deploy",
+        "retire",
+    ]
+    .iter()
+    .map(|c| (*c, 0))
+    .collect();
     for e in entries {
         *out.entry(chain_of(e, first_key, first_deploy)).or_default() += 1;
     }
@@ -136,20 +164,22 @@ fn critical_path(c: &BTreeMap<&'static str, usize>, p: Params) -> (Duration, Str
         "auth0" => count("auth0") + count("auth0_users").div_ceil(TRUSTED_USERS),
         _ => count(k),
     };
-    let key_chain = n("ram_user").max(n("project")) + n("key");
-    let phase1 = n("bucket").max(n("auth0")).max(key_chain);
-    let label = if phase1 == n("auth0") {
-        "auth0"
-    } else if phase1 == key_chain {
-        if n("ram_user") >= n("project") { "ram_user+key" } else { "project+key" }
+    let main = n("ram_user").max(n("project")) + n("host") + n("auth0").max(n("key"));
+    let phase1 = n("bucket").max(main);
+    let label = if phase1 == main {
+        format!(
+            "{}+host+{}",
+            if n("ram_user") >= n("project") { "ram_user" } else { "project" },
+            if n("auth0") >= n("key") { "auth0" } else { "key" }
+        )
     } else {
-        "bucket"
+        "bucket".to_string()
     };
     let deploy = if n("deploy") > 0 { l + p.build.max(l) } else { Duration::ZERO };
-    let bound = l * (phase1 + n("env")) + deploy + l * n("retire");
+    let after = n("cors") + n("probe") + n("env");
+    let bound = l * (phase1 + after) + deploy + l * n("retire");
     let path = format!(
-        "{label} ({phase1}) + env ({}) + deploy (create, then ≥ build {} ms, then one GET) + retire ({})",
-        n("env"),
+        "{label} ({phase1}) + cors, probe, env ({after}) + deploy (create, then ≥ build {} ms, then one GET) + retire ({})",
         p.build.as_millis(),
         n("retire")
     );
@@ -191,8 +221,8 @@ fn measured_depth(times: &[Duration], latency: Duration) -> usize {
 }
 
 /// One instrumented run: prints what the run did and where the time went.
-async fn report(name: &str, p: Params, sequential: bool, converged: bool, jwks: Option<&SecretString>) {
-    let s = setup_with(p, sequential, jwks).await;
+async fn report(name: &str, p: Params, sequential: bool, converged: bool, jwks: Option<&SecretString>, taken: bool) {
+    let s = setup_full(p, sequential, jwks, taken).await;
     if converged {
         s.provisioner.apply().await.expect("first apply");
         s.cloud.log.clear();
@@ -207,7 +237,16 @@ async fn report(name: &str, p: Params, sequential: bool, converged: bool, jwks: 
     let writes = s.cloud.log.mutating().len();
     let c = chains(&entries);
     let (bound, path) = critical_path(&c, p);
-    println!("\n== {name}: {} requests ({writes} mutating), wall {:.0} ms", entries.len(), wall.as_secs_f64() * 1e3);
+    let builds = s.cloud.vercel.deployments("lobehub").len();
+    println!(
+        "\n== {name}: {} requests ({writes} mutating), wall {:.0} ms, builds {builds} (app host {})",
+        entries.len(),
+        wall.as_secs_f64() * 1e3,
+        outcome.app_url
+    );
+    if !converged {
+        assert_eq!(builds, 1, "a fresh apply with no custom domain builds exactly once");
+    }
     let per_service: BTreeMap<&str, usize> = entries.iter().fold(BTreeMap::new(), |mut m, e| {
         *m.entry(e.service).or_default() += 1;
         m
@@ -273,10 +312,12 @@ fn bench(c: &mut Criterion) {
     );
     let jwks = provision::secrets::generate_jwks_key().expect("JWKS key");
     rt.block_on(async {
-        report("fresh apply (concurrent graph)", p, false, false, None).await;
-        report("fresh apply (sequential)", p, true, false, None).await;
-        report("converged apply", p, false, true, None).await;
-        report("fresh apply (concurrent graph), JWKS_KEY generated beforehand", p, false, false, Some(&jwks)).await;
+        report("fresh apply (concurrent graph)", p, false, false, None, false).await;
+        report("fresh apply (sequential)", p, true, false, None, false).await;
+        report("converged apply", p, false, true, None, false).await;
+        report("fresh apply (concurrent graph), JWKS_KEY generated beforehand", p, false, false, Some(&jwks), false)
+            .await;
+        report("fresh apply, lobehub.vercel.app taken (fallback claimed)", p, false, false, None, true).await;
     });
 
     let mut group = c.benchmark_group("apply");

@@ -1,12 +1,15 @@
-//! The showcase: a whole LobeHub deployment — Aliyun OSS bucket and RAM key, Auth0 application with sign-ups
-//! disabled and invited users, Vercel project with its environment, domain and a READY deployment — from code.
+//! The showcase: a whole LobeHub deployment — a private Aliyun OSS bucket and RAM key, Auth0 application with
+//! sign-ups disabled and invited users, Vercel project with its environment, an app host the project owns and a
+//! READY deployment — from code.
 //!
 //! ```sh
 //! cargo run --example full_setup
 //! ```
 //!
 //! With none of the credential variables set, it runs everything against the in-process simulators (labelled as
-//! such): plan, apply, verify, then a second apply that changes nothing. With all of them set (VERCEL_TOKEN,
+//! such): plan, apply, verify, then a second apply that changes nothing. In the simulated cloud
+//! `lobehub.vercel.app` belongs to someone else (as it does on the real Vercel), so the app is served from the
+//! fallback name `lobehub-alice.vercel.app`, which Vercel grants to the project. With all of them set (VERCEL_TOKEN,
 //! AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
 //! DATABASE_URL) it runs against the real services with the configuration in `provision.toml` (or the file
 //! named by PROVISION_CONFIG).
@@ -44,8 +47,12 @@ bucket = "alice-lobehub-files"
 ram_user = "lobehub-oss"
 policy = "least-privilege"
 
+# The default: Block Public Access on, private ACL, S3_SET_ACL=0, files served by presigned GET.
+access = "private"
+
 [app]
-domain = "chat.example.com"
+# No custom domain: the first of <project>.vercel.app and these names that Vercel grants the project.
+vercel_app_fallbacks = ["lobehub-alice"]
 "#;
 
 fn print_outcome(title: &str, outcome: &Outcome) {
@@ -80,9 +87,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 async fn simulated() -> Result<(), Box<dyn std::error::Error>> {
     println!("No credentials in the environment: running against the IN-PROCESS SIMULATORS of Aliyun OSS + RAM,");
     println!("Auth0 and Vercel (nothing leaves this machine). Set the documented credentials to run for real.\n");
-    let cloud =
-        SimulatedCloud::start(CloudOptions { build_duration: Duration::from_millis(500), ..Default::default() })
-            .await?;
+    let cloud = SimulatedCloud::start(CloudOptions {
+        build_duration: Duration::from_millis(500),
+        // As on the real Vercel: `lobehub.vercel.app` is another project's.
+        vercel_taken_names: vec!["lobehub".into()],
+        ..Default::default()
+    })
+    .await?;
     let dir = tempfile::tempdir()?;
     let text = format!(
         "state_file = \"{}\"\n{DEMO_CONFIG}\n{}",
@@ -90,7 +101,6 @@ async fn simulated() -> Result<(), Box<dyn std::error::Error>> {
         cloud.endpoints_toml()
     );
     let config = Config::from_toml(&text, &cloud.credentials_env())?;
-    let domain = config.domain.clone().unwrap_or_default();
     let options = ProvisionerOptions {
         progress: ProgressMode::Lines,
         deploy: provision::steps::vercel::DeployOptions {
@@ -110,16 +120,20 @@ async fn simulated() -> Result<(), Box<dyn std::error::Error>> {
         &applied,
     );
 
-    // The DNS records the apply printed are created by the user; the simulator is told they now exist.
-    cloud.vercel.set_txt_record_created(&domain);
-    cloud.vercel.set_dns_configured(&domain, true);
-    let dns = p.apply().await?;
     println!(
-        "\n== DNS records created; apply again to verify the domain: {}",
-        if dns.plan.has_changes() { "changed" } else { "unchanged" }
+        "\n== builds: {} (lobehub.vercel.app is taken; APP_URL = {})",
+        cloud.vercel.deployments("lobehub").len(),
+        applied.app_url
     );
+    if let Some(bucket) = cloud.oss.bucket("alice-lobehub-files") {
+        println!(
+            "== bucket alice-lobehub-files: ACL {}, Block Public Access {}",
+            bucket.acl,
+            if bucket.block_public_access { "on" } else { "off" }
+        );
+    }
 
-    println!("\n== resulting LobeHub environment (production + preview; secrets masked)");
+    println!("\n== resulting LobeHub environment (production only; secrets masked)");
     print!("{}", Provisioner::masked_env(&applied));
 
     let report = provision::verify::verify(&p).await?;

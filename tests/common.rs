@@ -132,8 +132,9 @@ pub fn convergence_problems(fx: &Fixture) -> Vec<String> {
         problems.push(format!("buckets: {buckets:?}"));
     }
     let bucket = cloud.oss.bucket("alice-lobehub-files");
+    // The default access mode: private, Block Public Access on (as OSS creates the bucket; never touched).
     if let Some(b) = &bucket
-        && (b.acl != "public-read" || b.block_public_access)
+        && (b.acl != "private" || !b.block_public_access)
     {
         problems.push(format!("bucket ACL {} with Block Public Access {}", b.acl, b.block_public_access));
     }

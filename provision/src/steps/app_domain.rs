@@ -159,3 +159,23 @@ async fn claim_vercel_app(
         "add free names to app.vercel_app_fallbacks (e.g. [\"lobehub-yourname\"]), or set app.domain to a custom domain you own",
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn domain(json: &str) -> ProjectDomain {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn a_host_is_owned_only_when_verified_on_this_project() {
+        let ours = domain(r#"{"name":"lobehub-alice.vercel.app","projectId":"prj_1","verified":true}"#);
+        assert!(owned(&ours, "lobehub-alice.vercel.app", "prj_1"));
+        assert!(owned(&ours, "LOBEHUB-ALICE.vercel.app", "prj_1"));
+        assert!(!owned(&ours, "lobehub-alice.vercel.app", "prj_2"), "another project's");
+        assert!(!owned(&ours, "lobehub.vercel.app", "prj_1"), "another name");
+        let pending = domain(r#"{"name":"lobehub.vercel.app","projectId":"prj_1","verified":false}"#);
+        assert!(!owned(&pending, "lobehub.vercel.app", "prj_1"), "not verified");
+    }
+}
