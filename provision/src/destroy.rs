@@ -32,6 +32,10 @@ pub async fn destroy(p: &Provisioner, options: DestroyOptions) -> Result<Plan> {
     let s = p.services();
     let apply = !options.dry_run;
     let created = |kind: &str| state.created.get(kind).cloned().unwrap_or_default();
+    if apply {
+        // Before any write: a missing scope (e.g. delete:users) must not stop destroy halfway.
+        crate::steps::auth0::preflight(&s.auth0, auth0_client::scopes::Command::Destroy).await?;
+    }
 
     // Vercel: domain → environment → project.
     if let Some(project_id) = &state.vercel_project_id {
@@ -92,27 +96,8 @@ pub async fn destroy(p: &Provisioner, options: DestroyOptions) -> Result<Plan> {
         }
     }
 
-    // Auth0: users → application.
-    for user_id in created("auth0-user") {
-        plan.resource("auth0", format!("user {user_id}"), Action::Delete, "");
-        if apply {
-            not_found(s.auth0.users().delete(&user_id).await, |e| e.is_not_found()).step("destroy: delete user")?;
-            p.state().update(|st| st.forget("auth0-user", &user_id))?;
-        }
-    }
-    for client_id in created("auth0-client") {
-        plan.resource("auth0", format!("application {client_id}"), Action::Delete, "");
-        if apply {
-            not_found(s.auth0.clients().delete(&client_id).await, |e| e.is_not_found())
-                .step("destroy: delete application")?;
-            p.state().update(|st| {
-                st.forget("auth0-client", &client_id);
-                st.forget_all("auth0-invited");
-                st.pending_invites.clear();
-                st.auth0_client_id = None;
-            })?;
-        }
-    }
+    // Auth0: users → application → the sign-up setting it changed → the dedicated connection.
+    crate::steps::auth0::destroy(p, apply, &mut plan).await?;
 
     // RAM: keys → attachments → policy → user.
     let user = config.aliyun.ram_user.clone();

@@ -86,6 +86,9 @@ pub struct State {
     pub pending_invites: BTreeMap<String, StoredSecret>,
     /// Resources the tool created (kind → names), so `destroy` removes those and nothing else.
     pub created: BTreeMap<String, Vec<String>>,
+    /// When the last invite link issued to each trusted user expires (Unix seconds), by e-mail: `apply` issues a
+    /// new one once it has expired and the user never signed in.
+    pub invite_expires: BTreeMap<String, i64>,
 }
 
 /// The fingerprint of a secret value as kept in [`State::pushed`].
