@@ -256,9 +256,12 @@ pub async fn verify(p: &Provisioner) -> crate::Result<VerifyReport> {
         Err(e) => report.add("auth0: OIDC discovery", Err(e.to_string())),
     }
     let client_id = env_value("AUTH_AUTH0_ID").or(state.auth0_client_id.clone());
-    let client = match &client_id {
-        Some(id) => auth0.clients().get(id).await.ok(),
-        None => None,
+    let (client, client_unavailable) = match &client_id {
+        Some(id) => match auth0.clients().get(id).await {
+            Ok(c) => (Some(c), None),
+            Err(e) => (None, Some(format!("reading the Auth0 application {id} failed: {e}"))),
+        },
+        None => (None, Some("no Auth0 application id (AUTH_AUTH0_ID unset, none in the state file)".to_string())),
     };
     match &client {
         None => {
@@ -332,6 +335,7 @@ pub async fn verify(p: &Provisioner) -> crate::Result<VerifyReport> {
         profile: config.profile,
         auth0_domain: Url::parse(&auth0.issuer()).ok().and_then(|u| u.host_str().map(str::to_string)),
         auth0_callbacks: client.as_ref().map(|c| c.callbacks.clone()),
+        auth0_callbacks_unavailable: client_unavailable,
     };
     let diagnosis = doctor::diagnose(&snapshot, &ctx);
     let fatal: Vec<String> = diagnosis
