@@ -184,6 +184,51 @@ impl CreateUserRequestContent {
         self
     }
 
+    /// Checks the body against the connection it names ([spec] `POST /users`): `username` is valid only when
+    /// the connection has `options.requires_username`, and then it is required; `password` only for strategy
+    /// `auth0`. Needs the connection read with its options (`read:connections_options`); without them only the
+    /// strategy is checked.
+    ///
+    /// ```
+    /// use auth0_client::{Connection, CreateUserRequestContent};
+    /// let conn: Connection = serde_json::from_value(serde_json::json!({
+    ///     "id": "con_1", "name": "db", "strategy": "auth0", "options": {"requires_username": true}
+    /// })).unwrap();
+    /// let body = CreateUserRequestContent::with_random_password("db", "ada@example.com");
+    /// assert!(body.check_for_connection(&conn).is_err());
+    /// ```
+    pub fn check_for_connection(&self, connection: &crate::Connection) -> Result<()> {
+        const OP: &str = "CreateUser";
+        if connection.name != self.connection {
+            return Err(Error::invalid_input(OP, format!("the body names connection `{}`", self.connection)));
+        }
+        if self.password.is_some() && connection.strategy != "auth0" {
+            return Err(Error::invalid_input(OP, "password is only valid for the auth0 (database) strategy (spec)"));
+        }
+        if let Some(options) = &connection.options {
+            let requires = options.get("requires_username").and_then(Value::as_bool) == Some(true);
+            match (&self.username, requires) {
+                (Some(_), false) => {
+                    return Err(Error::invalid_input(
+                        OP,
+                        format!(
+                            "connection `{}` has no requires_username: do not send username (spec)",
+                            connection.name
+                        ),
+                    ));
+                }
+                (None, true) => {
+                    return Err(Error::invalid_input(
+                        OP,
+                        format!("connection `{}` requires a username (spec)", connection.name),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     fn validate(&self, operation: &'static str) -> Result<()> {
         if self.connection.trim().is_empty() {
             return Err(Error::invalid_input(operation, "the connection is required"));

@@ -155,6 +155,7 @@ async fn captured_bodies() -> Vec<(String, String, Value)> {
         ),
         ("PATCH", "^/api/v2/clients/app$", ResponseTemplate::new(200).set_body_json(json!({"client_id": "app"}))),
         ("GET", "^/api/v2/connections$", ResponseTemplate::new(200).set_body_json(json!([db_connection()]))),
+        ("POST", "^/api/v2/connections$", ResponseTemplate::new(201).set_body_json(db_connection())),
         ("GET", "^/api/v2/connections/con_db$", ResponseTemplate::new(200).set_body_json(db_connection())),
         ("PATCH", "^/api/v2/connections/con_db$", ResponseTemplate::new(200).set_body_json(patched)),
         ("PATCH", "^/api/v2/connections/[^/]+/clients$", ResponseTemplate::new(204)),
@@ -236,6 +237,12 @@ async fn captured_bodies() -> Vec<(String, String, Value)> {
         .await
         .unwrap();
     auth0.tickets().password_change(&ChangePasswordTicketRequestContent::invite("auth0|1", "app")).await.unwrap();
+    // The dedicated database connection provisioning creates.
+    auth0
+        .connections()
+        .create(&auth0_client::CreateConnectionRequestContent::dedicated_database("lobehub-users"))
+        .await
+        .unwrap();
     assert!(auth0.tenant_settings().set_enable_client_connections(false).await.unwrap());
     auth0
         .tickets()

@@ -181,16 +181,22 @@ struct FileAuth0 {
     application_name: String,
     #[serde(default)]
     trusted_users: Vec<String>,
-    #[serde(default = "default_db_connection")]
-    database_connection: String,
+    /// The database connection trusted users live in (`connection`; `database_connection` is the old name).
+    #[serde(default = "default_db_connection", alias = "database_connection")]
+    connection: String,
+    /// Opt-in: `connection` is an existing connection other applications share.
+    #[serde(default)]
+    shared_connection: bool,
 }
 
 fn default_app_name() -> String {
     "LobeHub".into()
 }
 
+/// A dedicated database connection by default: `disable_signup` on a shared connection would change every other
+/// application of the tenant (field-truth §3.4).
 fn default_db_connection() -> String {
-    "Username-Password-Authentication".into()
+    "lobehub-users".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -264,8 +270,12 @@ pub struct Auth0Config {
     pub application_name: String,
     /// E-mail addresses of the users to create.
     pub trusted_users: Vec<String>,
-    /// The database connection users live in.
+    /// The database connection users live in (`auth0.connection`, default `lobehub-users`): created by
+    /// `apply` with sign-ups disabled and enabled only for the LobeHub application, unless it already exists.
     pub database_connection: String,
+    /// `auth0.shared_connection = true`: using an existing connection that other applications share is allowed
+    /// (the plan then lists every other application the sign-up setting affects).
+    pub shared_connection: bool,
     /// The M2M application's client id.
     pub m2m_client_id: String,
     /// The M2M application's client secret.
@@ -522,7 +532,11 @@ impl Config {
             validate_hostname(&file.auth0.domain).map_err(|e| format!("{e} (a bare host like tenant.eu.auth0.com)")),
         );
         check("auth0.application_name", validate_app_name(&file.auth0.application_name));
-        check("auth0.database_connection", non_empty(&file.auth0.database_connection));
+        check(
+            "auth0.connection",
+            auth0_client::connections::validate_connection_name(&file.auth0.connection)
+                .map_err(|e| e.message().to_string()),
+        );
         for (i, email) in file.auth0.trusted_users.iter().enumerate() {
             check(&format!("auth0.trusted_users[{i}]"), validate_email(email));
         }
@@ -651,7 +665,8 @@ impl Config {
                 domain: file.auth0.domain.to_ascii_lowercase(),
                 application_name: file.auth0.application_name,
                 trusted_users: file.auth0.trusted_users.iter().map(|e| e.trim().to_ascii_lowercase()).collect(),
-                database_connection: file.auth0.database_connection,
+                database_connection: file.auth0.connection,
+                shared_connection: file.auth0.shared_connection,
                 m2m_client_id: m2m_id,
                 m2m_client_secret: m2m_secret,
             },

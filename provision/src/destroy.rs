@@ -139,6 +139,10 @@ fn not_found<E>(result: std::result::Result<(), E>, is_not_found: impl Fn(&E) ->
 /// finishes the job.
 pub async fn destroy(p: &Provisioner, options: DestroyOptions) -> Result<DestroyReport> {
     let _lock = if options.dry_run { None } else { Some(p.lock_state("destroy").await?) };
+    if !options.dry_run {
+        // Before any write: a missing scope (e.g. delete:users) must not stop destroy halfway.
+        crate::steps::auth0::preflight(&p.services().auth0, auth0_client::scopes::Command::Destroy).await?;
+    }
     let mut run =
         Run { p, state: p.state().snapshot(), options, report: DestroyReport::default(), failures: Vec::new() };
     vercel(&mut run).await;
@@ -243,6 +247,7 @@ async fn vercel(run: &mut Run<'_>) {
 
 /// Auth0: the users the tool created → the application it created.
 async fn auth0(run: &mut Run<'_>) {
+    use crate::steps::auth0::{KIND_CONNECTION, KIND_SIGNUP_DISABLED};
     let s = run.p.services();
     for user_id in run.created("auth0-user") {
         run.resource("auth0", format!("user {user_id}"), Action::Delete, "");
@@ -266,8 +271,39 @@ async fn auth0(run: &mut Run<'_>) {
                     // Invite links point at the application: without it they are dead.
                     st.forget_all("auth0-invited");
                     st.pending_invites.clear();
+                    st.invite_expires.clear();
                     st.auth0_client_id = None;
                 });
+            }
+        }
+    }
+    // A tenant-wide setting the tool changed (sign-ups on a shared connection) is put back.
+    for conn_id in run.created(KIND_SIGNUP_DISABLED) {
+        run.resource(
+            "auth0",
+            format!("connection {conn_id}"),
+            Action::Update,
+            "disable_signup back to false (it was turned on by provision)",
+        );
+        if run.applying() {
+            let restored = not_found(
+                s.auth0.connections().set_option(&conn_id, "disable_signup", serde_json::Value::Bool(false)).await,
+                |e| e.is_not_found(),
+            )
+            .step("destroy: restore sign-ups");
+            if run.attempt(restored).is_some() {
+                run.forget(|st| st.forget(KIND_SIGNUP_DISABLED, &conn_id));
+            }
+        }
+    }
+    for conn_id in run.created(KIND_CONNECTION) {
+        run.resource("auth0", format!("database connection {conn_id}"), Action::Delete, "dedicated, with its users");
+        run.irreversible(format!("Auth0 database connection {conn_id} and every user in it"));
+        if run.applying() {
+            let deleted = not_found(s.auth0.connections().delete(&conn_id).await, |e| e.is_not_found())
+                .step("destroy: delete the database connection");
+            if run.attempt(deleted).is_some() {
+                run.forget(|st| st.forget(KIND_CONNECTION, &conn_id));
             }
         }
     }

@@ -150,6 +150,18 @@ pub struct DoctorContext {
     pub auth0_domain: Option<String>,
     /// The Auth0 application's allowed callback URLs, to check `APP_URL` against.
     pub auth0_callbacks: Option<Vec<String>>,
+    /// Why `auth0_callbacks` could not be read (the application was not found, reading it failed): the check is
+    /// then reported as not checked, with this reason, instead of being skipped silently.
+    pub auth0_callbacks_unavailable: Option<String>,
+}
+
+/// A check the doctor could not run, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotChecked {
+    /// The check.
+    pub check: String,
+    /// Why it could not run.
+    pub reason: String,
 }
 
 /// The doctor's report.
@@ -161,6 +173,8 @@ pub struct DoctorReport {
     pub findings: Vec<Finding>,
     /// The variables that were checked and found fine.
     pub ok: Vec<String>,
+    /// Checks that could not run (shown as "not checked" with the reason).
+    pub not_checked: Vec<NotChecked>,
 }
 
 impl DoctorReport {
@@ -185,6 +199,9 @@ impl DoctorReport {
                 (Severity::Warning, _) => "WARNING   ",
             };
             out.push_str(&format!("  {tag} {:<28} {}\n             fix: {}\n", f.key, f.message, f.fix));
+        }
+        for n in &self.not_checked {
+            out.push_str(&format!("  NOT CHECKED {}: {}\n", n.check, n.reason));
         }
         out.push_str(&format!("  ok: {}\n", if self.ok.is_empty() { "-".to_string() } else { self.ok.join(", ") }));
         out.push_str(if self.is_fatal() {
@@ -290,7 +307,17 @@ pub fn diagnose(env: &EnvSnapshot, ctx: &DoctorContext) -> DoctorReport {
     findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.key.cmp(&b.key)));
     findings.dedup_by(|a, b| a.key == b.key && a.message == b.message);
     let ok = env.keys().filter(|k| !findings.iter().any(|f| f.key == *k)).map(str::to_string).collect();
-    DoctorReport { profile: profile.to_string(), findings, ok }
+    let mut not_checked = Vec::new();
+    if ctx.auth0_callbacks.is_none()
+        && env.contains("APP_URL")
+        && let Some(reason) = &ctx.auth0_callbacks_unavailable
+    {
+        not_checked.push(NotChecked {
+            check: "APP_URL among the Auth0 application's callback URLs".into(),
+            reason: reason.clone(),
+        });
+    }
+    DoctorReport { profile: profile.to_string(), findings, ok, not_checked }
 }
 
 /// The environment variable that points `doctor --env-file`'s Auth0 look-up at another base URL (a simulator or a
@@ -885,5 +912,21 @@ mod tests {
         assert_eq!(env.value("APP_URL"), Some("https://chat.example.com"));
         assert_eq!(env.value("S3_BUCKET"), Some("files"));
         assert!(EnvSnapshot::from_env_file(&dir.path().join("nope")).is_err());
+    }
+
+    #[test]
+    fn a_check_that_cannot_run_is_reported_as_not_checked() {
+        let env = EnvSnapshot::new().with("APP_URL", "https://chat.example.com");
+        let ctx = DoctorContext {
+            auth0_callbacks_unavailable: Some("reading the Auth0 application abc failed: HTTP 500".into()),
+            ..Default::default()
+        };
+        let report = diagnose(&env, &ctx);
+        assert_eq!(report.not_checked.len(), 1);
+        assert!(report.render_text().contains("NOT CHECKED APP_URL among the Auth0 application's callback URLs"));
+        assert!(report.render_text().contains("HTTP 500"));
+        // With the callbacks known, the check runs.
+        let known = DoctorContext { auth0_callbacks: Some(vec![]), ..ctx };
+        assert!(diagnose(&env, &known).not_checked.is_empty());
     }
 }

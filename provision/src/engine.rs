@@ -467,14 +467,19 @@ impl Provisioner {
             }
         }
         let client_id = snapshot.value("AUTH_AUTH0_ID").map(str::to_string).or(self.state.snapshot().auth0_client_id);
-        let callbacks = match client_id {
-            Some(id) => services.auth0.clients().get(&id).await.ok().map(|c| c.callbacks),
-            None => None,
+        // A check that cannot run is reported as "not checked" with the reason, never skipped silently.
+        let (callbacks, unavailable) = match client_id {
+            Some(id) => match services.auth0.clients().get(&id).await {
+                Ok(c) => (Some(c.callbacks), None),
+                Err(e) => (None, Some(format!("reading the Auth0 application {id} failed: {e}"))),
+            },
+            None => (None, Some("no Auth0 application id (AUTH_AUTH0_ID unset, none in the state file)".to_string())),
         };
         let ctx = crate::doctor::DoctorContext {
             profile: self.config.profile,
             auth0_domain: url::Url::parse(&services.auth0.issuer()).ok().and_then(|u| u.host_str().map(str::to_string)),
             auth0_callbacks: callbacks,
+            auth0_callbacks_unavailable: unavailable,
         };
         Ok(crate::doctor::diagnose(&snapshot, &ctx))
     }

@@ -65,7 +65,6 @@ impl Services {
         let mut auth0 = auth0_client::Auth0Client::builder()
             .domain(config.auth0.domain.clone())
             .client_credentials_secret(config.auth0.m2m_client_id.clone(), config.auth0.m2m_client_secret.clone())
-            .required_scopes(auth0_client::scopes::LOBEHUB_PROVISIONING.iter().copied())
             .retry_policy(options.retry)
             .timeout(options.timeout);
         let loopback_auth0 = config.endpoints.auth0.is_some();

@@ -91,6 +91,9 @@ pub struct State {
     /// environment that no longer uses them is READY (recorded before that deployment is made, so a run killed
     /// in between leaves the retirement to whichever later run sees the deployment READY).
     pub retire_access_keys: Vec<String>,
+    /// When the last invite link issued to each trusted user expires (Unix seconds), by e-mail: `apply` issues a
+    /// new one once it has expired and the user never signed in.
+    pub invite_expires: BTreeMap<String, i64>,
 }
 
 /// The fingerprint of a secret value as kept in [`State::pushed`].

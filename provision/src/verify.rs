@@ -162,6 +162,9 @@ pub async fn verify(p: &Provisioner) -> crate::Result<VerifyReport> {
 
     // Auth0.
     let auth0 = &services.auth0;
+    if let Err(e) = crate::steps::auth0::preflight(auth0, auth0_client::scopes::Command::Verify).await {
+        report.add("auth0: scopes", Err(e.to_string()));
+    }
     let issuer_env = env_value("AUTH_AUTH0_ISSUER");
     match auth0.oidc().discovery().await {
         Ok(d) => {
@@ -178,9 +181,12 @@ pub async fn verify(p: &Provisioner) -> crate::Result<VerifyReport> {
         Err(e) => report.add("auth0: OIDC discovery", Err(e.to_string())),
     }
     let client_id = env_value("AUTH_AUTH0_ID").or(state.auth0_client_id.clone());
-    let client = match &client_id {
-        Some(id) => auth0.clients().get(id).await.ok(),
-        None => None,
+    let (client, client_unavailable) = match &client_id {
+        Some(id) => match auth0.clients().get(id).await {
+            Ok(c) => (Some(c), None),
+            Err(e) => (None, Some(format!("reading the Auth0 application {id} failed: {e}"))),
+        },
+        None => (None, Some("no Auth0 application id (AUTH_AUTH0_ID unset, none in the state file)".to_string())),
     };
     match &client {
         None => {
@@ -277,6 +283,7 @@ pub async fn verify(p: &Provisioner) -> crate::Result<VerifyReport> {
         profile: config.profile,
         auth0_domain: Url::parse(&auth0.issuer()).ok().and_then(|u| u.host_str().map(str::to_string)),
         auth0_callbacks: client.as_ref().map(|c| c.callbacks.clone()),
+        auth0_callbacks_unavailable: client_unavailable,
     };
     let diagnosis = doctor::diagnose(&snapshot, &ctx);
     let fatal: Vec<String> = diagnosis
@@ -611,41 +618,71 @@ async fn upload_path(
     report.add("oss: clean-up (batch delete)", cleanup);
 }
 
-/// Tries a public sign-up through the database connection; it must be refused. A sign-up that goes through is
-/// a failure, and the user it made is deleted again.
+/// Tries a public sign-up through the database connection for the application. Passes only on Auth0's specific
+/// sign-up-disabled answer (`400 {"code": "operation_not_allowed", "description": "public signup is disabled"}`,
+/// auth0.md §3; any other refusal — a 400 for a bad body, 404, 429, 5xx — proves nothing) **and** when the
+/// application's enabled connections are exactly the configured one (`GET /clients/{id}/connections`), since a
+/// social connection left on would still sign people up. A probe user that got created is deleted, and reported
+/// when it cannot be.
 async fn signup_refused(p: &Provisioner, http: &reqwest::Client, client_id: &str) -> Result<String, String> {
     let config = p.config();
+    let auth0 = &p.services().auth0;
+    let db = &config.auth0.database_connection;
+    let enabled = auth0
+        .clients()
+        .connections(client_id)
+        .await
+        .map_err(|e| format!("cannot read the application's connections: {e}"))?;
+    let names: Vec<&str> = enabled.iter().map(|c| c.name.as_str()).collect();
+    if names != [db.as_str()] {
+        return Err(format!("the application's enabled connections are [{}], not exactly [{db}]", names.join(", ")));
+    }
     let base = config.endpoints.auth0.clone().unwrap_or_else(|| format!("https://{}", config.auth0.domain));
     let url = format!("{}/dbconnections/signup", base.trim_end_matches('/'));
     let email = format!("provision-verify-{}@example.invalid", uuid::Uuid::new_v4().simple());
     let password = auth0_client::users::random_password();
     let body = serde_json::json!({
         "client_id": client_id,
-        "connection": config.auth0.database_connection,
+        "connection": db,
         "email": email,
         "password": password.expose_secret(),
     });
-    let res = http
-        .post(&url)
-        .json(&body)
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await
-        .map_err(|e| format!("request failed: {}", e.without_url()))?;
-    let status = res.status();
-    if status.is_success() {
-        if let Ok(users) = p.services().auth0.users().by_email(&email).await {
-            for u in users {
-                let _ = p.services().auth0.users().delete(&u.user_id).await;
-            }
+    let answer = http.post(&url).json(&body).timeout(Duration::from_secs(30)).send().await;
+    let (status, code) = match answer {
+        Ok(res) => {
+            let status = res.status().as_u16();
+            let body: serde_json::Value = res.json().await.unwrap_or(serde_json::Value::Null);
+            let code = body.get("code").and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+            (Some(status), code)
         }
-        return Err(format!(
-            "a public sign-up through {} succeeded (HTTP {}); sign-ups are open",
-            config.auth0.database_connection,
-            status.as_u16()
-        ));
+        Err(e) => (None, e.without_url().to_string()),
+    };
+    if status == Some(400) && code == "operation_not_allowed" {
+        return Ok(format!("public sign-up through {db} refused (operation_not_allowed); only {db} is enabled"));
     }
-    Ok(format!("public sign-up refused (HTTP {})", status.as_u16()))
+    // Anything else: the probe may have created a user. Remove it, or say it is left behind.
+    let cleanup = match auth0.users().by_email(&email).await {
+        Ok(users) => {
+            let mut left = Vec::new();
+            for u in users {
+                if let Err(e) = auth0.users().delete(&u.user_id).await {
+                    left.push(format!("probe user {} ({email}) could not be deleted: {e}", u.user_id));
+                }
+            }
+            left
+        }
+        Err(e) => vec![format!("could not look for the probe user {email}: {e}")],
+    };
+    let what = match status {
+        Some(s) if (200..300).contains(&s) => {
+            format!("a public sign-up through {db} succeeded (HTTP {s}); sign-ups are open")
+        }
+        Some(s) => format!(
+            "the sign-up probe got HTTP {s} `{code}`, not Auth0's sign-up-disabled answer (400 operation_not_allowed)"
+        ),
+        None => format!("the sign-up probe got no answer ({code})"),
+    };
+    Err(if cleanup.is_empty() { what } else { format!("{what}; {}", cleanup.join("; ")) })
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ pub const M2M_SECRET: &str = "m2m-very-secret-value-42";
 /// Every scope the crate may ask for.
 pub const ALL: &str = "read:clients create:clients update:clients delete:clients read:client_keys update:client_keys \
 read:connections update:connections read:connections_options update:connections_options read:users create:users \
-delete:users create:user_tickets read:tenant_settings update:tenant_settings";
+delete:users create:user_tickets read:tenant_settings update:tenant_settings create:connections delete:connections";
 
 /// A JWT-shaped token (not signed: the client never verifies its own token) with `exp` and `scope`.
 pub fn fake_jwt(exp: i64, scope: &str) -> String {
