@@ -73,6 +73,10 @@ struct ServeArgs {
     /// public endpoints answer 400 PublicEndpointForbidden.
     #[arg(long)]
     aliyun_new_account: bool,
+    /// A `*.vercel.app` name held by someone outside the simulated account (repeatable): a project of that name
+    /// gets a suffixed production domain, and adding `<name>.vercel.app` to a project answers 409.
+    #[arg(long = "vercel-taken-name", value_name = "NAME")]
+    vercel_taken_names: Vec<String>,
 }
 
 impl ServeArgs {
@@ -87,6 +91,7 @@ impl ServeArgs {
             // ---- account-scenario fields go here ----
             oss_allow_v1: self.oss_allow_v1,
             aliyun_new_account: self.aliyun_new_account,
+            vercel_taken_names: self.vercel_taken_names.clone(),
             ..CloudOptions::default()
         }
     }
