@@ -287,7 +287,11 @@ async fn auth0(run: &mut Run<'_>) {
         );
         if run.applying() {
             let restored = not_found(
-                s.auth0.connections().set_option(&conn_id, "disable_signup", serde_json::Value::Bool(false)).await,
+                s.auth0
+                    .connections()
+                    .set_option(&conn_id, "disable_signup", serde_json::Value::Bool(false))
+                    .await
+                    .map(|_| ()),
                 |e| e.is_not_found(),
             )
             .step("destroy: restore sign-ups");

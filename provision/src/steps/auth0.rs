@@ -10,7 +10,6 @@
 //! connection; Auth0 recommends a dedicated connection).
 
 use super::Ctx;
-use crate::engine::Provisioner;
 use crate::error::{Error, Result, StepContext};
 use crate::plan::{Action, Plan};
 use auth0_client::clients::{AppUrls, CreateClientRequestContent, UpdateClientRequestContent};
