@@ -73,8 +73,9 @@ struct ServeArgs {
     /// public endpoints answer 400 PublicEndpointForbidden.
     #[arg(long)]
     aliyun_new_account: bool,
-    /// A `*.vercel.app` name held by someone outside the simulated account (repeatable): a project of that name
-    /// gets a suffixed production domain, and adding `<name>.vercel.app` to a project answers 409.
+    /// A `*.vercel.app` name held by someone outside the simulated account (`lobehub` or
+    /// `lobehub.vercel.app`): a project of that name gets a suffixed production domain, and adding the host
+    /// answers 409. Repeatable.
     #[arg(long = "vercel-taken-name", value_name = "NAME")]
     vercel_taken_names: Vec<String>,
 }
