@@ -676,7 +676,7 @@ pub async fn retire_after_deploy(ctx: &Ctx<'_>, retire: &[String], orphan_scan: 
     if let Some(keep) = orphan_scan {
         let user = ctx.config.aliyun.ram_user.clone();
         let now = ctx.services.ram.access_keys(user).list().send().await.step("ram: list access keys")?;
-        for k in now.iter().filter(|k| !keep.iter().any(|id| *id == k.access_key_id)) {
+        for k in now.iter().filter(|k| !keep.contains(&k.access_key_id)) {
             delete_key(ctx, &k.access_key_id, "ram: delete orphaned access key").await?;
         }
     }
