@@ -63,6 +63,9 @@ pub enum Command {
         /// The LobeHub profile to check against when using --env-file.
         #[arg(long, default_value = "current")]
         profile: crate::lobehub::Profile,
+        /// With --env-file: also connect with its DATABASE_URL and run `select 1`.
+        #[arg(long)]
+        check_database: bool,
     },
     /// End-to-end checks with the real credentials; prints a pass/fail table.
     Verify,
@@ -77,6 +80,9 @@ pub enum Command {
         /// Only print what would be removed.
         #[arg(long)]
         dry_run: bool,
+        /// Also delete the Neon project (and all its data): give its name, typed back, to confirm.
+        #[arg(long, value_name = "NEON_PROJECT_NAME")]
+        delete_database: Option<String>,
     },
 }
 
@@ -109,7 +115,7 @@ fn report_error(e: &Error) -> i32 {
 
 /// Runs a parsed command line and returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
-    if let Command::Doctor { env_file: Some(path), profile } = &cli.command {
+    if let Command::Doctor { env_file: Some(path), profile, check_database } = &cli.command {
         let env = match crate::doctor::EnvSnapshot::from_env_file(path) {
             Ok(env) => env,
             Err(e) => {
@@ -117,8 +123,12 @@ pub async fn run(cli: Cli) -> i32 {
                 return EXIT_CONFIG;
             }
         };
-        let report =
+        let mut report =
             crate::doctor::diagnose(&env, &crate::doctor::DoctorContext { profile: *profile, ..Default::default() });
+        // With --check-database, also check that the file's DATABASE_URL answers.
+        let url =
+            env.value("DATABASE_URL").filter(|_| *check_database).map(|v| secrecy::SecretString::from(v.to_string()));
+        crate::steps::database::doctor_reachability(&mut report, url).await;
         if cli.json {
             println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
         } else {
@@ -188,12 +198,16 @@ pub async fn run_with(cli: Cli, config: Config, options: ProvisionerOptions) -> 
             }
             Err(e) => report_error(&e),
         },
-        Command::Destroy { yes, delete_bucket_contents, dry_run } => {
+        Command::Destroy { yes, delete_bucket_contents, dry_run, delete_database } => {
             let options = crate::destroy::DestroyOptions { delete_bucket_contents, dry_run: true };
-            let preview = match crate::destroy::destroy(&p, options).await {
+            let mut preview = match crate::destroy::destroy(&p, options).await {
                 Ok(plan) => plan,
                 Err(e) => return report_error(&e),
             };
+            match crate::steps::database::destroy_database(&p, delete_database.as_deref(), true).await {
+                Ok(plan) => preview.extend(plan),
+                Err(e) => return report_error(&e),
+            }
             print!("{}", preview.render_text());
             if dry_run {
                 return EXIT_OK;
@@ -205,10 +219,13 @@ pub async fn run_with(cli: Cli, config: Config, options: ProvisionerOptions) -> 
             match crate::destroy::destroy(&p, crate::destroy::DestroyOptions { delete_bucket_contents, dry_run: false })
                 .await
             {
-                Ok(_) => {
-                    println!("removed.");
-                    EXIT_OK
-                }
+                Ok(_) => match crate::steps::database::destroy_database(&p, delete_database.as_deref(), false).await {
+                    Ok(_) => {
+                        println!("removed.");
+                        EXIT_OK
+                    }
+                    Err(e) => report_error(&e),
+                },
                 Err(e) => report_error(&e),
             }
         }

@@ -151,6 +151,20 @@ impl Provisioner {
         let ctx = self.ctx(mode, domain);
         let config = &self.config;
 
+        // The guide's first two steps: the fork (the Vercel project links it) and the database (its URL goes into
+        // the environment). Both do nothing without `[github]` / with `provider = "url"`.
+        let (fork, database) = futures::join!(crate::steps::github::fork(&ctx), crate::steps::database::database(&ctx));
+        let (fork, database) = match (fork, database) {
+            (Ok(f), Ok(d)) => (f, d),
+            (f, d) => {
+                let errors = [f.err(), d.err()].into_iter().flatten().collect();
+                return Err(Error::combine(errors)
+                    .err()
+                    .unwrap_or_else(|| Error::blocked("apply", "a step ended without a result", "run apply again")));
+            }
+        };
+        let ((fork_plan, _fork), (database_plan, database_out)) = (fork, database);
+
         // Independent chains, concurrently: the bucket; the Auth0 application; and (RAM user ∥ Vercel project)
         // followed by the access key decision, which needs both. With `sequential`, one after another (for
         // measuring what the concurrency buys).
@@ -203,6 +217,8 @@ impl Provisioner {
             return Err(Error::blocked("apply", "a step ended without a result", "run apply again"));
         };
         let mut plan = Plan::default();
+        plan.extend(fork_plan);
+        plan.extend(database_plan);
         plan.extend(bucket_plan);
         plan.extend(auth0_plan);
         plan.extend(key_chain_plan);
@@ -223,6 +239,7 @@ impl Provisioner {
             generated: generated.iter().filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v))).collect(),
         };
         let desired_env = desired::desired_env(config, ctx.domain.as_deref(), &facts);
+        let desired_env = crate::steps::database::adjust_env(desired_env, &database_out);
         let remove = desired::variables_to_remove(config.profile, project_out.env.iter().map(|v| v.key.as_str()));
         let mut overwrite = Vec::new();
         if key.overwrite_secret && key.secret.is_some() {
@@ -394,6 +411,16 @@ impl Provisioner {
             auth0_domain: url::Url::parse(&services.auth0.issuer()).ok().and_then(|u| u.host_str().map(str::to_string)),
             auth0_callbacks: callbacks,
         };
-        Ok(crate::doctor::diagnose(&snapshot, &ctx))
+        let mut report = crate::doctor::diagnose(&snapshot, &ctx);
+        let url = crate::steps::database::deployment_url(
+            &self.config,
+            services,
+            snapshot.value("DATABASE_URL").map(str::to_string),
+        )
+        .await;
+        if self.config.database.explicit {
+            crate::steps::database::doctor_reachability(&mut report, url).await;
+        }
+        Ok(report)
     }
 }

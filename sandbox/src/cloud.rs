@@ -5,6 +5,8 @@
 
 use crate::aliyun_identity::AliyunIdentity;
 use crate::auth0::{self, Auth0Simulator};
+use crate::github::GithubSim;
+use crate::neon::NeonSim;
 use crate::oss::OssSimulator;
 use crate::ram::RamSimulator;
 use crate::server::{Faults, RequestLog, SimServer};
@@ -27,11 +29,13 @@ pub struct CloudOptions {
     pub region: String,
     /// How long a Vercel deployment takes to build.
     pub build_duration: Duration,
+    /// Whether the Neon simulator starts a real PostgreSQL server for each project (when one is installed).
+    pub neon_postgres: bool,
 }
 
 impl Default for CloudOptions {
     fn default() -> Self {
-        Self { region: "cn-hangzhou".into(), build_duration: Duration::from_millis(300) }
+        Self { region: "cn-hangzhou".into(), build_duration: Duration::from_millis(300), neon_postgres: true }
     }
 }
 
@@ -66,6 +70,14 @@ pub struct SimulatedCloud {
     pub vercel_server: SimServer,
     /// Every request to any of them.
     pub log: RequestLog,
+    /// The GitHub simulator (the fork of `lobehub/lobehub`).
+    pub github: GithubSim,
+    /// The GitHub server.
+    pub github_server: SimServer,
+    /// The Neon simulator (projects whose connection URIs reach a real PostgreSQL).
+    pub neon: NeonSim,
+    /// The Neon server (clients use `<base_url>/api/v2`).
+    pub neon_server: SimServer,
 }
 
 impl std::fmt::Debug for SimulatedCloud {
@@ -93,7 +105,26 @@ impl SimulatedCloud {
         let ram_server = ram.start(log.clone()).await?;
         let auth0_server = auth0.start(log.clone()).await?;
         let vercel_server = vercel.clone().start(log.clone()).await?;
-        Ok(Self { identity, oss, ram, auth0, vercel, oss_server, ram_server, auth0_server, vercel_server, log })
+        let github = GithubSim::new();
+        let github_server = github.clone().start(log.clone()).await?;
+        let neon = if options.neon_postgres { NeonSim::new() } else { NeonSim::without_postgres() };
+        let neon_server = neon.clone().start(log.clone()).await?;
+        Ok(Self {
+            identity,
+            oss,
+            ram,
+            auth0,
+            vercel,
+            oss_server,
+            ram_server,
+            auth0_server,
+            vercel_server,
+            log,
+            github,
+            github_server,
+            neon,
+            neon_server,
+        })
     }
 
     /// The credentials a provisioning run reads from its environment, for this cloud: the Vercel token, the
@@ -107,6 +138,8 @@ impl SimulatedCloud {
             ("ALIBABA_CLOUD_ACCESS_KEY_ID", ADMIN_ACCESS_KEY_ID.to_string()),
             ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ADMIN_ACCESS_KEY_SECRET.to_string()),
             ("DATABASE_URL", "postgresql://lobehub:simulated-db-password@127.0.0.1:5432/lobehub".to_string()),
+            ("GITHUB_TOKEN", self.github.token()),
+            ("NEON_API_KEY", self.neon.api_key()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -121,6 +154,10 @@ impl SimulatedCloud {
             self.auth0_server.base_url(),
             self.oss_server.base_url(),
             self.ram_server.base_url()
+        ) + &format!(
+            "github = \"{}\"\nneon = \"{}/api/v2\"\n",
+            self.github_server.base_url(),
+            self.neon_server.base_url()
         )
     }
 
@@ -128,6 +165,9 @@ impl SimulatedCloud {
     pub fn set_faults(&self, faults: Faults) {
         for (i, server) in self.servers().into_iter().enumerate() {
             server.set_faults(faults.clone().with_seed(faults.seed.wrapping_mul(31).wrapping_add(i as u64)));
+        }
+        for (i, server) in [&self.github_server, &self.neon_server].into_iter().enumerate() {
+            server.set_faults(faults.clone().with_seed(faults.seed.wrapping_mul(37).wrapping_add(i as u64)));
         }
     }
 

@@ -3,6 +3,8 @@
 
 pub mod aliyun;
 pub mod auth0;
+pub mod database;
+pub mod github;
 pub mod vercel;
 
 use crate::config::Config;
