@@ -112,7 +112,7 @@ pub async fn database(ctx: &Ctx<'_>) -> Result<(Plan, DatabaseOutcome)> {
                     } else {
                         format!("{} in {} (adopted; database.neon_region says {region})", p.id, p.region_id)
                     };
-                    plan.resource("neon", &format!("project {name}"), Action::Unchanged, detail);
+                    plan.resource("neon", format!("project {name}"), Action::Unchanged, detail);
                     let url = neon
                         .projects()
                         .default_connection_uri(&p.id, false)
@@ -123,7 +123,7 @@ pub async fn database(ctx: &Ctx<'_>) -> Result<(Plan, DatabaseOutcome)> {
                 None if !ctx.applying() => {
                     plan.resource(
                         "neon",
-                        &format!("project {name}"),
+                        format!("project {name}"),
                         Action::Create,
                         format!("in {region}; DATABASE_URL = its direct connection URI"),
                     );
@@ -169,7 +169,7 @@ pub async fn database(ctx: &Ctx<'_>) -> Result<(Plan, DatabaseOutcome)> {
                     };
                     plan.resource(
                         "neon",
-                        &format!("project {name}"),
+                        format!("project {name}"),
                         Action::Create,
                         format!("{} in {region}", created.0),
                     );
@@ -333,7 +333,7 @@ pub async fn destroy_database(
     let mut plan = Plan::default();
     let config = p.config();
     if let Some(full) = p.state().snapshot().created.get("github-fork").and_then(|v| v.first().cloned()) {
-        plan.resource("github", &format!("fork {full}"), Action::Unchanged, "kept: destroy never deletes a repository");
+        plan.resource("github", format!("fork {full}"), Action::Unchanged, "kept: destroy never deletes a repository");
     }
     if config.database.provider != DatabaseProvider::Neon {
         if delete_confirmed_name.is_some() {
@@ -357,7 +357,7 @@ pub async fn destroy_database(
         None => {
             plan.resource(
                 "neon",
-                &format!("project {name}"),
+                format!("project {name}"),
                 Action::Unchanged,
                 format!("kept with all its data; to delete it pass --delete-database {name}"),
             );
@@ -374,7 +374,7 @@ pub async fn destroy_database(
         Some(_) => {
             plan.resource(
                 "neon",
-                &format!("project {name}"),
+                format!("project {name}"),
                 Action::Delete,
                 format!("{} and all its data", project.id),
             );

@@ -136,13 +136,13 @@ pub async fn fork(ctx: &Ctx<'_>) -> Result<(Plan, GithubOutcome)> {
     let full = match &fork {
         Some(repo) => {
             let full = full_name(repo);
-            plan.resource("github", &format!("fork {full}"), Action::Unchanged, format!("fork of {}", cfg.upstream));
+            plan.resource("github", format!("fork {full}"), Action::Unchanged, format!("fork of {}", cfg.upstream));
             Some(full)
         }
         None if !ctx.applying() => {
             plan.resource(
                 "github",
-                &format!("fork {owner}/{wanted}"),
+                format!("fork {owner}/{wanted}"),
                 Action::Create,
                 format!("fork {} into {owner}; wait until its default branch can be read", cfg.upstream),
             );
@@ -160,7 +160,7 @@ pub async fn fork(ctx: &Ctx<'_>) -> Result<(Plan, GithubOutcome)> {
             let repo = create.send().await.map_err(|e| failed("create fork", &e))?;
             let full = full_name(&repo);
             ctx.state.update(|s| s.mark_created("github-fork", &full))?;
-            plan.resource("github", &format!("fork {full}"), Action::Create, format!("forked {}", cfg.upstream));
+            plan.resource("github", format!("fork {full}"), Action::Create, format!("forked {}", cfg.upstream));
             let branch = repo.default_branch.clone().unwrap_or_else(|| "main".into());
             wait_until_ready(octo, &full, &branch).await?;
             fork = Some(repo);
