@@ -6,7 +6,10 @@
 //! ```
 //!
 //! With none of the credential variables set, it runs everything against the in-process simulators (labelled as
-//! such): plan, apply, verify, then a second apply that changes nothing. With all of them set (VERCEL_TOKEN,
+//! such): plan, apply — the GitHub fork and the Neon database first (the Neon project gets a real PostgreSQL
+//! server when PostgreSQL is installed, and the demo says so when it is not), then bucket, RAM, Auth0, Vercel and
+//! the deployment — verify (with the database checks against that real PostgreSQL), then a second apply that
+//! changes nothing. With all of them set (VERCEL_TOKEN,
 //! AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
 //! DATABASE_URL) it runs against the real services with the configuration in `provision.toml` (or the file
 //! named by PROVISION_CONFIG).

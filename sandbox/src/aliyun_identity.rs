@@ -72,6 +72,10 @@ pub struct RamUser {
     pub create_date: String,
     /// Last update, ISO 8601.
     pub update_date: String,
+    /// The e-mail address (`Email`; empty when not set).
+    pub email: String,
+    /// The mobile phone, `<country code>-<number>` (`MobilePhone`; empty when not set).
+    pub mobile_phone: String,
 }
 
 /// System or custom policy.

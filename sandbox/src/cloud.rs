@@ -29,13 +29,32 @@ pub struct CloudOptions {
     pub region: String,
     /// How long a Vercel deployment takes to build.
     pub build_duration: Duration,
+    /// Fixed loopback ports: OSS on `port_base`, RAM on `+1`, Auth0 on `+2`, Vercel on `+3`, GitHub on `+4`, Neon
+    /// on `+5`. `None` (the
+    /// default) lets the OS choose free ports.
+    pub port_base: Option<u16>,
+    // Account-scenario knobs of the other simulators go below (one field each, with its
+    // `lobehub-sandbox serve` flag in sandbox/src/bin/lobehub-sandbox.rs).
+    /// An old Aliyun account that may still sign OSS requests with V1 (`--oss-allow-v1`); V1 is refused for
+    /// accounts created from 2025-03-01 (field-truth §2.1).
+    pub oss_allow_v1: bool,
+    /// An account that activated OSS after 2025-03-20 (`--aliyun-new-account`): data calls to mainland buckets
+    /// through the default public endpoints get 400 `PublicEndpointForbidden` (field-truth §2.2).
+    pub aliyun_new_account: bool,
     /// Whether the Neon simulator starts a real PostgreSQL server for each project (when one is installed).
     pub neon_postgres: bool,
 }
 
 impl Default for CloudOptions {
     fn default() -> Self {
-        Self { region: "cn-hangzhou".into(), build_duration: Duration::from_millis(300), neon_postgres: true }
+        Self {
+            region: "cn-hangzhou".into(),
+            build_duration: Duration::from_millis(300),
+            port_base: None,
+            oss_allow_v1: false,
+            aliyun_new_account: false,
+            neon_postgres: true,
+        }
     }
 }
 
@@ -70,6 +89,8 @@ pub struct SimulatedCloud {
     pub vercel_server: SimServer,
     /// Every request to any of them.
     pub log: RequestLog,
+    /// The OSS region (from [`CloudOptions::region`]).
+    pub region: String,
     /// The GitHub simulator (the fork of `lobehub/lobehub`).
     pub github: GithubSim,
     /// The GitHub server.
@@ -98,17 +119,27 @@ impl SimulatedCloud {
         let identity = Arc::new(AliyunIdentity::new(ACCOUNT_ID));
         identity.register_account_key(ADMIN_ACCESS_KEY_ID, ADMIN_ACCESS_KEY_SECRET);
         let oss = OssSimulator::new(identity.clone(), &options.region);
+        oss.set_v1_signatures_allowed(options.oss_allow_v1);
+        oss.set_new_account(options.aliyun_new_account);
         let ram = RamSimulator::new(identity.clone());
         let auth0 = Arc::new(Auth0Simulator::new());
         let vercel = VercelSim::builder().build_duration(options.build_duration).build();
-        let oss_server = oss.start(log.clone()).await?;
-        let ram_server = ram.start(log.clone()).await?;
-        let auth0_server = auth0.start(log.clone()).await?;
-        let vercel_server = vercel.clone().start(log.clone()).await?;
+        let port = |offset: u16| match options.port_base {
+            Some(base) => base.checked_add(offset).ok_or_else(|| {
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("port base {base} + {offset} > 65535"))
+            }),
+            None => Ok(0),
+        };
+        let oss_server = SimServer::start_on_port(oss.clone(), log.clone(), port(0)?).await?;
+        let ram_server = SimServer::start_on_port(ram.clone(), log.clone(), port(1)?).await?;
+        let auth0_server = SimServer::start_on_port(auth0.clone(), log.clone(), port(2)?).await?;
+        let vercel_server = SimServer::start_on_port(vercel.clone(), log.clone(), port(3)?).await?;
+        // GitHub on `port_base + 4`, Neon on `+5`.
         let github = GithubSim::new();
-        let github_server = github.clone().start(log.clone()).await?;
+        let github_server = SimServer::start_on_port(Arc::new(github.clone()), log.clone(), port(4)?).await?;
         let neon = if options.neon_postgres { NeonSim::new() } else { NeonSim::without_postgres() };
-        let neon_server = neon.clone().start(log.clone()).await?;
+        let neon_server = SimServer::start_on_port(Arc::new(neon.clone()), log.clone(), port(5)?).await?;
+        let region = options.region.clone();
         Ok(Self {
             identity,
             oss,
@@ -120,6 +151,7 @@ impl SimulatedCloud {
             auth0_server,
             vercel_server,
             log,
+            region,
             github,
             github_server,
             neon,
@@ -144,6 +176,41 @@ impl SimulatedCloud {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect()
+    }
+
+    /// The variables of the conformance contract (`conformance/run`, `lobehub-sandbox serve`), in print order:
+    /// `SANDBOX_OSS_ENDPOINT`, `SANDBOX_OSS_PORT`, `SANDBOX_OSS_REGION`, the Aliyun account id and admin key,
+    /// `SANDBOX_RAM_ENDPOINT`, the Auth0 base URL and M2M application, the Vercel base URL, token and team.
+    /// Every value is simulated (no real credential).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> std::io::Result<()> {
+    /// let cloud = sandbox::cloud::SimulatedCloud::start(Default::default()).await?;
+    /// for (key, value) in cloud.sandbox_env() {
+    ///     println!("{key}={value}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn sandbox_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("SANDBOX_OSS_ENDPOINT", self.oss_server.base_url()),
+            ("SANDBOX_OSS_PORT", self.oss_server.addr().port().to_string()),
+            ("SANDBOX_OSS_REGION", self.region.clone()),
+            ("SANDBOX_ALIYUN_ACCOUNT_ID", ACCOUNT_ID.to_string()),
+            ("SANDBOX_ALIYUN_ACCESS_KEY_ID", ADMIN_ACCESS_KEY_ID.to_string()),
+            ("SANDBOX_ALIYUN_ACCESS_KEY_SECRET", ADMIN_ACCESS_KEY_SECRET.to_string()),
+            ("SANDBOX_RAM_ENDPOINT", self.ram_server.base_url()),
+            ("SANDBOX_AUTH0_BASE_URL", self.auth0_server.base_url()),
+            ("SANDBOX_AUTH0_CLIENT_ID", auth0::M2M_CLIENT_ID.to_string()),
+            ("SANDBOX_AUTH0_CLIENT_SECRET", auth0::M2M_CLIENT_SECRET.to_string()),
+            ("SANDBOX_VERCEL_BASE_URL", self.vercel_server.base_url()),
+            ("SANDBOX_VERCEL_TOKEN", self.vercel.token().to_string()),
+            ("SANDBOX_VERCEL_TEAM_ID", self.vercel.team_id().to_string()),
+            ("SANDBOX_GITHUB_BASE_URL", self.github_server.base_url()),
+            ("SANDBOX_GITHUB_TOKEN", self.github.token()),
+            ("SANDBOX_NEON_BASE_URL", format!("{}/api/v2", self.neon_server.base_url())),
+            ("SANDBOX_NEON_API_KEY", self.neon.api_key()),
+        ]
     }
 
     /// The `[endpoints]` section of a provisioning config pointing at these simulators.

@@ -501,7 +501,15 @@ impl std::fmt::Debug for SimServer {
 impl SimServer {
     /// Starts serving `simulator` on a free loopback port, recording into `log`.
     pub async fn start(simulator: Arc<dyn Simulator>, log: RequestLog) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        Self::start_on_port(simulator, log, 0).await
+    }
+
+    /// Starts serving `simulator` on `127.0.0.1:port` (`0` = a free port chosen by the OS), recording into `log`.
+    ///
+    /// # Errors
+    /// The bind error, e.g. `AddrInUse` when the port is taken.
+    pub async fn start_on_port(simulator: Arc<dyn Simulator>, log: RequestLog, port: u16) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             simulator,

@@ -32,7 +32,12 @@ async fn make_public_bucket(oss: &OssClient) -> oss_client::Result<()> {
 async fn readme_example_runs_against_the_simulator_and_is_idempotent() {
     let sim = OssSimulator::standalone("cn-hangzhou", "LTAI5tDEMO", "demo-secret");
     let server = sim.start(RequestLog::new()).await.unwrap();
-    let oss = sim.client_builder(&server).credentials(Credentials::new("LTAI5tDEMO", "demo-secret")).build().unwrap();
+    let oss = oss_client::OssClient::builder()
+        .region(sim.region())
+        .connect_to(server.base_url())
+        .credentials(Credentials::new("LTAI5tDEMO", "demo-secret"))
+        .build()
+        .unwrap();
     sim.set_account_public_access_block(Some(true));
     make_public_bucket(&oss).await.unwrap();
     make_public_bucket(&oss).await.unwrap();

@@ -23,7 +23,9 @@ async fn setup() -> (Arc<OssSimulator>, SimServer, OssClient) {
 }
 
 fn client(sim: &OssSimulator, server: &SimServer, creds: Credentials, version: SignatureVersion) -> OssClient {
-    sim.client_builder(server)
+    oss_client::OssClient::builder()
+        .region(sim.region())
+        .connect_to(server.base_url())
         .credentials(creds)
         .signature_version(version)
         .retry_policy(
@@ -385,8 +387,9 @@ async fn clock_skew_is_detected_and_the_client_corrects_it() {
 
     // Without retries the skew surfaces as an error.
     sim.set_clock_offset(chrono::Duration::minutes(16));
-    let strict = sim
-        .client_builder(&server)
+    let strict = oss_client::OssClient::builder()
+        .region(sim.region())
+        .connect_to(server.base_url())
         .credentials(Credentials::new(AK, SK))
         .clock(Arc::new(cloud_http::FixedClock(chrono::Utc::now())))
         .retry_policy(cloud_http::RetryPolicy::never())
@@ -476,8 +479,9 @@ async fn presigned_urls_work_and_expire() {
     assert!(response.text().await.unwrap().contains("SignatureDoesNotMatch"));
 
     // Expired: signed two minutes ago for one minute.
-    let past = sim
-        .client_builder(&server)
+    let past = oss_client::OssClient::builder()
+        .region(sim.region())
+        .connect_to(server.base_url())
         .credentials(Credentials::new(AK, SK))
         .clock(Arc::new(cloud_http::FixedClock(chrono::Utc::now() - chrono::Duration::minutes(2))))
         .build()

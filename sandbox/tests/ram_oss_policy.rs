@@ -38,8 +38,8 @@ async fn account() -> Account {
     let oss_sim = OssSimulator::new(identity, "cn-hangzhou");
     let ram_server = ram_sim.start(log.clone()).await.unwrap();
     let oss_server = oss_sim.start(log.clone()).await.unwrap();
-    let ram = ram_sim
-        .client_builder(&ram_server)
+    let ram = RamClient::builder()
+        .endpoint(ram_server.base_url())
         .credentials(Credentials::new(ADMIN_ID, ADMIN_SECRET))
         .retry_policy(fast())
         .build()
@@ -49,7 +49,13 @@ async fn account() -> Account {
 
 impl Account {
     fn oss(&self, creds: Credentials) -> OssClient {
-        self.oss_sim.client_builder(&self.oss_server).credentials(creds).retry_policy(fast()).build().unwrap()
+        oss_client::OssClient::builder()
+            .region(self.oss_sim.region())
+            .connect_to(self.oss_server.base_url())
+            .credentials(creds)
+            .retry_policy(fast())
+            .build()
+            .unwrap()
     }
 }
 
