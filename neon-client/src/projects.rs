@@ -45,9 +45,19 @@ pub struct Branch {
     pub id: String,
     /// The branch name (`main`).
     pub name: String,
-    /// Whether it is the project's default branch (older answers call it `primary`).
-    #[serde(default, alias = "primary")]
+    /// Whether it is the project's default branch.
+    #[serde(default)]
     pub default: bool,
+    /// The older name of `default`; Neon still sends both.
+    #[serde(default)]
+    pub primary: bool,
+}
+
+impl Branch {
+    /// Whether it is the project's default branch (`default`, or the older `primary`).
+    pub fn is_default(&self) -> bool {
+        self.default || self.primary
+    }
 }
 
 /// A database on a branch.
@@ -427,7 +437,7 @@ impl<'c> ProjectsHandler<'c> {
     /// called `neondb` if there are several), owned by its owner role. Three reads.
     pub async fn default_connection_uri(&self, project_id: &str, pooled: bool) -> Result<SecretString> {
         let branches = self.branches(project_id).await?;
-        let branch = branches.iter().find(|b| b.default).or_else(|| branches.first()).ok_or_else(|| {
+        let branch = branches.iter().find(|b| b.is_default()).or_else(|| branches.first()).ok_or_else(|| {
             Error::new(ErrorKind::NotFound, "listProjectBranches")
                 .with_detail(format!("project {project_id} has no branch"))
         })?;

@@ -33,7 +33,7 @@ async fn create_sends_the_documented_body_and_keeps_the_uri_secret() {
         .and(body_json(serde_json::json!({"project": {"name": "lobehub", "region_id": "aws-eu-central-1"}})))
         .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!({
             "project": project("p-1", "lobehub"),
-            "branch": {"id": "br-1", "name": "main", "default": true},
+            "branch": {"id": "br-1", "name": "main", "default": true, "primary": true},
             "databases": [{"id": 1, "branch_id": "br-1", "name": "neondb", "owner_name": "neondb_owner"}],
             "endpoints": [{"id": "ep-1", "host": "ep-1.eu-central-1.aws.neon.tech", "branch_id": "br-1", "type": "read_write"}],
             "roles": [{"branch_id": "br-1", "name": "neondb_owner", "password": "pw-secret"}],
@@ -49,7 +49,7 @@ async fn create_sends_the_documented_body_and_keeps_the_uri_secret() {
         .await;
     let created = client(&server).projects().create("lobehub").region("aws-eu-central-1").send().await.unwrap();
     assert_eq!(created.project.id, "p-1");
-    assert_eq!(created.branch.as_ref().map(|b| b.default), Some(true));
+    assert_eq!(created.branch.as_ref().map(|b| b.is_default()), Some(true));
     assert_eq!(created.databases[0].owner_name, "neondb_owner");
     let uri = &created.connection_uris[0];
     assert!(uri.connection_uri.expose_secret().contains("pw-secret"));

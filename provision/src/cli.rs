@@ -63,6 +63,9 @@ pub enum Command {
         /// The LobeHub profile to check against when using --env-file.
         #[arg(long, default_value = "current")]
         profile: crate::lobehub::Profile,
+        /// With --env-file: also connect with its DATABASE_URL and run `select 1`.
+        #[arg(long)]
+        check_database: bool,
     },
     /// End-to-end checks with the real credentials; prints a pass/fail table.
     Verify,
@@ -81,6 +84,9 @@ pub enum Command {
         /// KEY_VAULTS_SECRET, the API keys users stored in the database can no longer be decrypted.
         #[arg(long)]
         forget_secrets: bool,
+        /// Also delete the Neon project (and all its data): give its name, typed back, to confirm.
+        #[arg(long, value_name = "NEON_PROJECT_NAME")]
+        delete_database: Option<String>,
     },
 }
 
@@ -173,7 +179,7 @@ fn report_error(e: &Error) -> i32 {
 
 /// Runs a parsed command line and returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
-    if let Command::Doctor { env_file: Some(path), profile } = &cli.command {
+    if let Command::Doctor { env_file: Some(path), profile, check_database } = &cli.command {
         let env = match crate::doctor::EnvSnapshot::from_env_file(path) {
             Ok(env) => env,
             Err(e) => {
@@ -181,7 +187,11 @@ pub async fn run(cli: Cli) -> i32 {
                 return EXIT_CONFIG;
             }
         };
-        let report = crate::doctor::diagnose(&env, &crate::doctor::env_file_context(&env, *profile).await);
+        let mut report = crate::doctor::diagnose(&env, &crate::doctor::env_file_context(&env, *profile).await);
+        // With --check-database, also check that the file's DATABASE_URL answers.
+        let url =
+            env.value("DATABASE_URL").filter(|_| *check_database).map(|v| secrecy::SecretString::from(v.to_string()));
+        crate::steps::database::doctor_reachability(&mut report, url).await;
         let text = if cli.json { json_text(&report) } else { report.render_text() };
         if let Err(code) = emit(&mut std::io::stdout(), &text) {
             return code;
@@ -256,12 +266,16 @@ pub async fn run_with_output(
             }
             Err(e) => report_error(&e),
         },
-        Command::Destroy { yes, delete_bucket_contents, dry_run, forget_secrets } => {
+        Command::Destroy { yes, delete_bucket_contents, dry_run, forget_secrets, delete_database } => {
             let options = crate::destroy::DestroyOptions { delete_bucket_contents, dry_run: true, forget_secrets };
-            let preview = match crate::destroy::destroy(&p, options).await {
+            let mut preview = match crate::destroy::destroy(&p, options).await {
                 Ok(report) => report,
                 Err(e) => return report_error(&e),
             };
+            match crate::steps::database::destroy_database(&p, delete_database.as_deref(), true).await {
+                Ok(plan) => preview.plan.extend(plan),
+                Err(e) => return report_error(&e),
+            }
             if let Err(code) = emit(out, &preview.render_text()) {
                 return code;
             }
@@ -275,9 +289,12 @@ pub async fn run_with_output(
                 return EXIT_NOT_CONFIRMED;
             }
             let options = crate::destroy::DestroyOptions { delete_bucket_contents, dry_run: false, forget_secrets };
-            match crate::destroy::destroy(&p, options).await {
-                Ok(_) => printed(out, "removed.\n".to_string(), EXIT_OK),
-                Err(e) => {
+            let destroyed = crate::destroy::destroy(&p, options).await;
+            // The database is its own question (`--delete-database NAME`): tried even when another part failed.
+            let database = crate::steps::database::destroy_database(&p, delete_database.as_deref(), false).await;
+            match (destroyed, database) {
+                (Ok(_), Ok(_)) => printed(out, "removed.\n".to_string(), EXIT_OK),
+                (Err(e), _) | (Ok(_), Err(e)) => {
                     let code = report_error(&e);
                     let _ = writeln!(std::io::stderr(), "run `provision destroy` again to finish removing the rest");
                     code

@@ -28,6 +28,10 @@ pub mod env_names {
     /// The Postgres connection string for preview deployments (only with `[previews] enabled = true`): every
     /// preview build runs LobeHub's migrations against it (field-truth §1.7).
     pub const PREVIEW_DATABASE_URL: &str = "PREVIEW_DATABASE_URL";
+    /// A GitHub token that may fork into the account and manage its Actions workflows (`[github]`).
+    pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
+    /// A Neon API key (`[database] provider = "neon"`).
+    pub const NEON_API_KEY: &str = "NEON_API_KEY";
 }
 
 /// Where environment values come from (the process environment, or a map in tests).
@@ -126,17 +130,83 @@ struct FileConfig {
     endpoints: FileEndpoints,
     #[serde(default)]
     previews: FilePreviews,
-    #[serde(default)]
-    database: FileDatabase,
+    github: Option<FileGithub>,
+    database: Option<FileDatabase>,
 }
 
-/// `[database]`: where `DATABASE_URL` comes from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileGithub {
+    owner: Option<String>,
+    repository: Option<String>,
+    #[serde(default)]
+    auto_sync: bool,
+    #[serde(default = "default_upstream")]
+    upstream: String,
+}
+
+fn default_upstream() -> String {
+    "lobehub/lobehub".into()
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileDatabase {
-    /// `"vercel-integration"`: the Neon integration of the Vercel Marketplace owns `DATABASE_URL`.
+    #[serde(default)]
+    provider: DatabaseProvider,
+    neon_project: Option<String>,
+    neon_region: Option<String>,
+    neon_org_id: Option<String>,
+    /// `url = "vercel-integration"` (issue 13's spelling of `provider = "vercel-integration"`).
     url: Option<String>,
 }
+
+/// Where LobeHub's Postgres database comes from (`[database] provider`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatabaseProvider {
+    /// `DATABASE_URL` from the environment, as given (the default).
+    #[default]
+    Url,
+    /// A Neon project created or adopted by name through the Neon API (`NEON_API_KEY`).
+    Neon,
+    /// The Vercel–Neon integration's variable, kept as the integration wrote it.
+    VercelIntegration,
+}
+
+/// The GitHub fork (`[github]`).
+#[derive(Clone)]
+pub struct GithubConfig {
+    /// The account or organization to fork into; the token's user when `None`.
+    pub owner: Option<String>,
+    /// The fork's name when one is created (default: the upstream's name). An existing fork is adopted whatever
+    /// its name.
+    pub repository: Option<String>,
+    /// Keep LobeHub's `Upstream Sync` workflow enabled in the fork (default false: it is disabled).
+    pub auto_sync: bool,
+    /// The repository to fork (`lobehub/lobehub`).
+    pub upstream: String,
+    /// `GITHUB_TOKEN`.
+    pub token: SecretString,
+}
+
+/// The database (`[database]`).
+#[derive(Clone, Debug)]
+pub struct DatabaseConfig {
+    /// The provider.
+    pub provider: DatabaseProvider,
+    /// The Neon project's name (default: the Vercel project's name).
+    pub neon_project: String,
+    /// The Neon region (`aws-eu-central-1`); required for `neon`.
+    pub neon_region: Option<String>,
+    /// The Neon organization to create the project in, if the key needs one.
+    pub neon_org_id: Option<String>,
+    /// `NEON_API_KEY` (empty unless `neon`).
+    pub neon_api_key: SecretString,
+    /// Whether the configuration has a `[database]` section. Without one, provision behaves as before it had
+    /// one: `DATABASE_URL` as given, `DATABASE_DRIVER` only from `app.database_driver`, and `verify`/`doctor`
+    /// do not connect to the database (they say so).
+    pub explicit: bool,
 
 /// Where LobeHub's `DATABASE_URL` comes from (`[database] url`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -244,6 +314,8 @@ struct FileEndpoints {
     auth0: Option<String>,
     oss: Option<String>,
     ram: Option<String>,
+    github: Option<String>,
+    neon: Option<String>,
 }
 
 /// Vercel settings.
@@ -316,6 +388,10 @@ pub struct Endpoints {
     pub oss: Option<String>,
     /// RAM endpoint.
     pub ram: Option<String>,
+    /// GitHub API base URL override (a simulator).
+    pub github: Option<String>,
+    /// Neon API base URL override, with its `/api/v2` path (a simulator).
+    pub neon: Option<String>,
 }
 
 /// Preview deployments (opt-in, `[previews]`): they get LobeHub's variables only with their own database and
@@ -361,6 +437,10 @@ pub struct Config {
     pub database_source: DatabaseSource,
     /// Endpoint overrides.
     pub endpoints: Endpoints,
+    /// The fork, when `[github]` is present.
+    pub github: Option<GithubConfig>,
+    /// The database.
+    pub database: DatabaseConfig,
 }
 
 impl fmt::Debug for Config {
@@ -386,6 +466,8 @@ impl fmt::Debug for Config {
             .field("domain", &self.domain)
             .field("database_url", &"[REDACTED]")
             .field("endpoints", &self.endpoints)
+            .field("github", &self.github.as_ref().map(|g| (&g.owner, &g.repository, g.auto_sync)))
+            .field("database", &self.database)
             .finish()
     }
 }
@@ -492,23 +574,81 @@ impl Config {
             secret(env_names::AUTH0_CLIENT_SECRET, "the Auth0 M2M application's client secret", &mut creds);
         let aliyun_secret =
             secret(env_names::ALIYUN_ACCESS_KEY_SECRET, "the Aliyun admin AccessKey secret", &mut creds);
-        let database_source = match file.database.url.as_deref() {
-            None | Some("env") => DatabaseSource::Env,
-            Some("vercel-integration") => DatabaseSource::VercelIntegration,
-            Some(other) => {
-                creds.push(ConfigProblem {
-                    field: "database.url".into(),
-                    message: format!(
-                        "`{other}` is not a source: use \"vercel-integration\" (the Neon integration's DATABASE_URL) or leave it out (the DATABASE_URL environment variable)"
-                    ),
-                });
-                DatabaseSource::Env
+        let db_explicit = file.database.is_some();
+        let mut db_file = file.database.clone().unwrap_or_default();
+        match db_file.url.as_deref() {
+            None | Some("env") => {}
+            Some("vercel-integration") => db_file.provider = DatabaseProvider::VercelIntegration,
+            Some(other) => creds.push(ConfigProblem {
+                field: "database.url".into(),
+                message: format!(
+                    "`{other}` is not a source: use \"vercel-integration\" (the Neon integration's DATABASE_URL) or leave it out (the DATABASE_URL environment variable)"
+                ),
+            }),
+        }
+        let database_source = if db_file.provider == DatabaseProvider::VercelIntegration {
+            DatabaseSource::VercelIntegration
+        } else {
+            DatabaseSource::Env
+        };
+        let database_url = if db_file.provider == DatabaseProvider::Url {
+            secret(env_names::DATABASE_URL, "LobeHub's Postgres connection string", &mut creds)
+        } else {
+            SecretString::from(env.get(env_names::DATABASE_URL).unwrap_or_default())
+        };
+        let github_token = match &file.github {
+            Some(_) => secret(env_names::GITHUB_TOKEN, "a GitHub token that can fork and manage workflows", &mut creds),
+            None => SecretString::from(String::new()),
+        };
+        let neon_api_key = if db_file.provider == DatabaseProvider::Neon {
+            secret(env_names::NEON_API_KEY, "the Neon API key", &mut creds)
+        } else {
+            SecretString::from(String::new())
+        };
+        if db_file.provider == DatabaseProvider::Neon {
+            match &db_file.neon_region {
+                None => creds.push(ConfigProblem {
+                    field: "database.neon_region".into(),
+                    message: "is required with provider = \"neon\" (a Neon region such as aws-eu-central-1)".into(),
+                }),
+                Some(r)
+                    if !(r.starts_with("aws-") || r.starts_with("azure-"))
+                        || !r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') =>
+                {
+                    creds.push(ConfigProblem {
+                        field: "database.neon_region".into(),
+                        message: format!("`{r}` is not a Neon region id such as aws-eu-central-1"),
+                    })
+                }
+                Some(_) => {}
             }
-        };
-        let database_url = match database_source {
-            DatabaseSource::Env => secret(env_names::DATABASE_URL, "LobeHub's Postgres connection string", &mut creds),
-            DatabaseSource::VercelIntegration => SecretString::from(String::new()),
-        };
+        }
+        if let Some(g) = &file.github {
+            let gh_name = |v: &str| {
+                !v.is_empty()
+                    && v.len() <= 100
+                    && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            };
+            if let Some(o) = &g.owner
+                && !gh_name(o)
+            {
+                creds.push(ConfigProblem {
+                    field: "github.owner".into(),
+                    message: format!("`{o}` is not a GitHub account name"),
+                });
+            }
+            if let Some(r) = &g.repository
+                && !gh_name(r)
+            {
+                creds.push(ConfigProblem {
+                    field: "github.repository".into(),
+                    message: format!("`{r}` is not a repository name"),
+                });
+            }
+            if validate_git_repository(&g.upstream).is_err() {
+                creds.push(ConfigProblem { field: "github.upstream".into(), message: "must be owner/name".into() });
+            }
+        }
         let m2m_id = env.get(env_names::AUTH0_CLIENT_ID).unwrap_or_default();
         if m2m_id.is_empty() {
             creds.push(ConfigProblem {
@@ -632,6 +772,8 @@ impl Config {
             ("endpoints.auth0", &file.endpoints.auth0),
             ("endpoints.oss", &file.endpoints.oss),
             ("endpoints.ram", &file.endpoints.ram),
+            ("endpoints.github", &file.endpoints.github),
+            ("endpoints.neon", &file.endpoints.neon),
         ] {
             if let Some(url) = url {
                 check(field, cloud_http::validate_base_url(url).map(|_| ()).map_err(|e| e.to_string()));
@@ -651,6 +793,7 @@ impl Config {
         if !problems.is_empty() {
             return Err(ConfigError { problems });
         }
+        let neon_project = db_file.neon_project.clone().unwrap_or_else(|| file.vercel.project.clone());
         Ok(Config {
             profile: file.profile,
             state_file: file.state_file.unwrap_or_else(|| PathBuf::from(".provision-state.json")),
@@ -693,6 +836,23 @@ impl Config {
                 auth0: file.endpoints.auth0,
                 oss: file.endpoints.oss,
                 ram: file.endpoints.ram,
+                github: file.endpoints.github,
+                neon: file.endpoints.neon,
+            },
+            github: file.github.map(|g| GithubConfig {
+                owner: g.owner,
+                repository: g.repository,
+                auto_sync: g.auto_sync,
+                upstream: g.upstream,
+                token: github_token,
+            }),
+            database: DatabaseConfig {
+                provider: db_file.provider,
+                neon_project,
+                neon_region: db_file.neon_region,
+                neon_org_id: db_file.neon_org_id,
+                neon_api_key,
+                explicit: db_explicit,
             },
         })
     }

@@ -169,6 +169,20 @@ impl Provisioner {
         let ctx = self.ctx(mode, domain);
         let config = &self.config;
 
+        // The guide's first two steps: the fork (the Vercel project links it) and the database (its URL goes into
+        // the environment). Both do nothing without `[github]` / with `provider = "url"`.
+        let (fork, database) = futures::join!(crate::steps::github::fork(&ctx), crate::steps::database::database(&ctx));
+        let (fork, database) = match (fork, database) {
+            (Ok(f), Ok(d)) => (f, d),
+            (f, d) => {
+                let errors = [f.err(), d.err()].into_iter().flatten().collect();
+                return Err(Error::combine(errors)
+                    .err()
+                    .unwrap_or_else(|| Error::blocked("apply", "a step ended without a result", "run apply again")));
+            }
+        };
+        let ((fork_plan, _fork), (database_plan, database_out)) = (fork, database);
+
         // Independent chains, concurrently (with `sequential`, one after another, for measuring what the
         // concurrency buys).
         // RSA key generation takes 50-250 ms of CPU: when a JWKS_KEY may be needed, start it now on a blocking
@@ -247,6 +261,8 @@ impl Provisioner {
         };
         let ctx = Ctx { hosts: hosts.clone(), ..self.ctx(mode, ctx.domain.clone()) };
         let mut plan = Plan::default();
+        plan.extend(fork_plan);
+        plan.extend(database_plan);
         plan.extend(bucket_plan);
         plan.extend(main_plan);
         plan.extend(aliyun::cors(&ctx, bucket_created).await?);
@@ -273,6 +289,7 @@ impl Provisioner {
             generated: generated.iter().filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v))).collect(),
         };
         let desired_env = desired::desired_env(config, &ctx.app_url(), &facts);
+        let desired_env = crate::steps::database::adjust_env(desired_env, &database_out);
         let remove = desired::variables_to_remove(
             config,
             project_out.env.iter().map(|v| (v.key.as_str(), v.readable_value().map(|s| s.expose_secret()))),
@@ -481,6 +498,16 @@ impl Provisioner {
             auth0_callbacks: callbacks,
             auth0_callbacks_unavailable: unavailable,
         };
-        Ok(crate::doctor::diagnose(&snapshot, &ctx))
+        let mut report = crate::doctor::diagnose(&snapshot, &ctx);
+        let url = crate::steps::database::deployment_url(
+            &self.config,
+            services,
+            snapshot.value("DATABASE_URL").map(str::to_string),
+        )
+        .await;
+        if self.config.database.explicit {
+            crate::steps::database::doctor_reachability(&mut report, url).await;
+        }
+        Ok(report)
     }
 }

@@ -40,6 +40,10 @@ pub struct Services {
     pub oss_connect_to: Option<String>,
     /// The options used.
     pub options: ClientOptions,
+    /// GitHub (octocrab), when `[github]` is configured.
+    pub github: Option<octocrab::Octocrab>,
+    /// The Neon API, when `[database] provider = "neon"`.
+    pub neon: Option<neon_client::NeonClient>,
 }
 
 impl Services {
@@ -87,7 +91,38 @@ impl Services {
             vercel = vercel.base_url(url.clone());
         }
         let vercel = vercel.build().step("vercel client")?;
-        Ok(Self { oss, ram, auth0, vercel, oss_connect_to: config.endpoints.oss.clone(), options })
+        let github = match &config.github {
+            Some(g) => {
+                let mut b = octocrab::Octocrab::builder()
+                    .personal_token(g.token.expose_secret().to_string())
+                    .set_connect_timeout(Some(options.timeout))
+                    .set_read_timeout(Some(options.timeout));
+                if let Some(url) = &config.endpoints.github {
+                    b = b.base_uri(url.as_str()).map_err(|e| {
+                        Error::blocked("github client", format!("endpoints.github: {e}"), "fix endpoints.github")
+                    })?;
+                }
+                Some(b.build().map_err(|e| Error::blocked("github client", e.to_string(), "check GITHUB_TOKEN"))?)
+            }
+            None => None,
+        };
+        let neon = match config.database.provider {
+            crate::config::DatabaseProvider::Neon => {
+                let mut b = neon_client::NeonClient::builder()
+                    .api_key(config.database.neon_api_key.clone())
+                    .retry_policy(options.retry)
+                    .timeout(options.timeout);
+                if let Some(org) = &config.database.neon_org_id {
+                    b = b.org_id(org.clone());
+                }
+                if let Some(url) = &config.endpoints.neon {
+                    b = b.base_url(url.clone());
+                }
+                Some(b.build().map_err(|e| Error::blocked("neon client", e.to_string(), "check NEON_API_KEY"))?)
+            }
+            _ => None,
+        };
+        Ok(Self { oss, ram, auth0, vercel, oss_connect_to: config.endpoints.oss.clone(), options, github, neon })
     }
 
     /// An OSS client signing with another key (the RAM sub-user's), same endpoint and options.

@@ -22,6 +22,9 @@ pub struct Check {
     pub passed: bool,
     /// Why (never a secret).
     pub detail: String,
+    /// The check could not be run here (the detail says why); neither passed nor failed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_run: bool,
 }
 
 /// The verify report.
@@ -37,12 +40,17 @@ impl VerifyReport {
             Ok(d) => (true, d),
             Err(d) => (false, d),
         };
-        self.checks.push(Check { name: name.to_string(), passed, detail });
+        self.checks.push(Check { name: name.to_string(), passed, detail, not_run: false });
+    }
+
+    /// Records a check that was not run, with the reason (it does not count as passed).
+    pub fn add_not_run(&mut self, name: &str, reason: impl Into<String>) {
+        self.checks.push(Check { name: name.to_string(), passed: false, detail: reason.into(), not_run: true });
     }
 
     /// Whether every check passed.
     pub fn passed(&self) -> bool {
-        self.checks.iter().all(|c| c.passed)
+        self.checks.iter().all(|c| c.passed || c.not_run)
     }
 
     /// The table as text.
@@ -54,10 +62,22 @@ impl VerifyReport {
     pub fn render_text(&self) -> String {
         let mut out = String::new();
         for c in &self.checks {
-            out.push_str(&format!("  {} {:<38} {}\n", if c.passed { "PASS" } else { "FAIL" }, c.name, c.detail));
+            let mark = if c.not_run {
+                "SKIP"
+            } else if c.passed {
+                "PASS"
+            } else {
+                "FAIL"
+            };
+            out.push_str(&format!("  {mark} {:<38} {}\n", c.name, c.detail));
         }
         let ok = self.checks.iter().filter(|c| c.passed).count();
-        out.push_str(&format!("{ok}/{} checks passed\n", self.checks.len()));
+        let not_run = self.checks.iter().filter(|c| c.not_run).count();
+        if not_run == 0 {
+            out.push_str(&format!("{ok}/{} checks passed\n", self.checks.len()));
+        } else {
+            out.push_str(&format!("{ok}/{} checks passed, {not_run} not run\n", self.checks.len() - not_run));
+        }
         out
     }
 }
@@ -293,6 +313,9 @@ pub async fn verify(p: &Provisioner) -> crate::Result<VerifyReport> {
         .map(|f| format!("{} {}", f.key, f.message))
         .collect();
     report.add("env: doctor", if fatal.is_empty() { Ok("no fatal problem".into()) } else { Err(fatal.join("; ")) });
+
+    // The database, with the URL the deployment uses.
+    database_checks(p, &mut report, env_value("DATABASE_URL")).await;
     Ok(report)
 }
 
@@ -616,6 +639,47 @@ async fn upload_path(
             },
         };
     report.add("oss: clean-up (batch delete)", cleanup);
+}
+
+/// `select 1` with the deployment's `DATABASE_URL`; then, once the deployment is READY, LobeHub's migration
+/// record. Against simulated Vercel no LobeHub build runs `db:migrate`: that check is reported as not run.
+async fn database_checks(p: &Provisioner, report: &mut VerifyReport, vercel_value: Option<String>) {
+    use crate::steps::database;
+    let config = p.config();
+    if !config.database.explicit {
+        report.add_not_run(
+            "database: select 1",
+            "not run: the configuration has no [database] section (add `[database] provider = \"url\"` to check DATABASE_URL)",
+        );
+        return;
+    }
+    let Some(url) = database::deployment_url(config, p.services(), vercel_value).await else {
+        report.add(
+            "database: select 1",
+            Err("no DATABASE_URL to connect with (not readable in Vercel, and none configured)".into()),
+        );
+        return;
+    };
+    let reachable = database::select_one(&url).await;
+    let ok = reachable.is_ok();
+    report.add("database: select 1", reachable);
+    let ready = report.checks.iter().any(|c| c.name == "vercel: deployment READY" && c.passed);
+    const NAME: &str = "database: LobeHub migrations ran";
+    if let Some(sim) = &config.endpoints.vercel {
+        report.add_not_run(
+            NAME,
+            format!(
+                "not run: Vercel is simulated ({sim}); no LobeHub build ran db:migrate, so {} has nothing to show",
+                database::MIGRATIONS_TABLE
+            ),
+        );
+    } else if !ready {
+        report.add(NAME, Err("the deployment is not READY (its build runs db:migrate)".into()));
+    } else if !ok {
+        report.add(NAME, Err("the database is unreachable".into()));
+    } else {
+        report.add(NAME, database::migrations_recorded(&url).await);
+    }
 }
 
 /// Tries a public sign-up through the database connection for the application. Passes only on Auth0's specific

@@ -5,6 +5,8 @@
 
 use crate::aliyun_identity::AliyunIdentity;
 use crate::auth0::{self, Auth0Simulator};
+use crate::github::GithubSim;
+use crate::neon::NeonSim;
 use crate::oss::OssSimulator;
 use crate::ram::RamSimulator;
 use crate::server::{Faults, RequestLog, SimServer};
@@ -27,7 +29,8 @@ pub struct CloudOptions {
     pub region: String,
     /// How long a Vercel deployment takes to build.
     pub build_duration: Duration,
-    /// Fixed loopback ports: OSS on `port_base`, RAM on `+1`, Auth0 on `+2`, Vercel on `+3`. `None` (the
+    /// Fixed loopback ports: OSS on `port_base`, RAM on `+1`, Auth0 on `+2`, Vercel on `+3`, GitHub on `+4`, Neon
+    /// on `+5`. `None` (the
     /// default) lets the OS choose free ports.
     pub port_base: Option<u16>,
     // Account-scenario knobs of the other simulators go below (one field each, with its
@@ -42,6 +45,8 @@ pub struct CloudOptions {
     /// a project of such a name gets a suffixed production domain (see
     /// [`VercelSimBuilder::vercel_app_taken`](crate::vercel::VercelSimBuilder::vercel_app_taken)).
     pub vercel_taken_names: Vec<String>,
+    /// Whether the Neon simulator starts a real PostgreSQL server for each project (when one is installed).
+    pub neon_postgres: bool,
 }
 
 impl Default for CloudOptions {
@@ -53,6 +58,7 @@ impl Default for CloudOptions {
             oss_allow_v1: false,
             aliyun_new_account: false,
             vercel_taken_names: Vec::new(),
+            neon_postgres: true,
         }
     }
 }
@@ -90,6 +96,14 @@ pub struct SimulatedCloud {
     pub log: RequestLog,
     /// The OSS region (from [`CloudOptions::region`]).
     pub region: String,
+    /// The GitHub simulator (the fork of `lobehub/lobehub`).
+    pub github: GithubSim,
+    /// The GitHub server.
+    pub github_server: SimServer,
+    /// The Neon simulator (projects whose connection URIs reach a real PostgreSQL).
+    pub neon: NeonSim,
+    /// The Neon server (clients use `<base_url>/api/v2`).
+    pub neon_server: SimServer,
 }
 
 impl std::fmt::Debug for SimulatedCloud {
@@ -131,8 +145,29 @@ impl SimulatedCloud {
         let ram_server = SimServer::start_on_port(ram.clone(), log.clone(), port(1)?).await?;
         let auth0_server = SimServer::start_on_port(auth0.clone(), log.clone(), port(2)?).await?;
         let vercel_server = SimServer::start_on_port(vercel.clone(), log.clone(), port(3)?).await?;
+        // GitHub on `port_base + 4`, Neon on `+5`.
+        let github = GithubSim::new();
+        let github_server = SimServer::start_on_port(Arc::new(github.clone()), log.clone(), port(4)?).await?;
+        let neon = if options.neon_postgres { NeonSim::new() } else { NeonSim::without_postgres() };
+        let neon_server = SimServer::start_on_port(Arc::new(neon.clone()), log.clone(), port(5)?).await?;
         let region = options.region.clone();
-        Ok(Self { identity, oss, ram, auth0, vercel, oss_server, ram_server, auth0_server, vercel_server, log, region })
+        Ok(Self {
+            identity,
+            oss,
+            ram,
+            auth0,
+            vercel,
+            oss_server,
+            ram_server,
+            auth0_server,
+            vercel_server,
+            log,
+            region,
+            github,
+            github_server,
+            neon,
+            neon_server,
+        })
     }
 
     /// The credentials a provisioning run reads from its environment, for this cloud: the Vercel token, the
@@ -146,6 +181,8 @@ impl SimulatedCloud {
             ("ALIBABA_CLOUD_ACCESS_KEY_ID", ADMIN_ACCESS_KEY_ID.to_string()),
             ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ADMIN_ACCESS_KEY_SECRET.to_string()),
             ("DATABASE_URL", "postgresql://lobehub:simulated-db-password@127.0.0.1:5432/lobehub".to_string()),
+            ("GITHUB_TOKEN", self.github.token()),
+            ("NEON_API_KEY", self.neon.api_key()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -180,6 +217,10 @@ impl SimulatedCloud {
             ("SANDBOX_VERCEL_BASE_URL", self.vercel_server.base_url()),
             ("SANDBOX_VERCEL_TOKEN", self.vercel.token().to_string()),
             ("SANDBOX_VERCEL_TEAM_ID", self.vercel.team_id().to_string()),
+            ("SANDBOX_GITHUB_BASE_URL", self.github_server.base_url()),
+            ("SANDBOX_GITHUB_TOKEN", self.github.token()),
+            ("SANDBOX_NEON_BASE_URL", format!("{}/api/v2", self.neon_server.base_url())),
+            ("SANDBOX_NEON_API_KEY", self.neon.api_key()),
         ]
     }
 
@@ -191,6 +232,10 @@ impl SimulatedCloud {
             self.auth0_server.base_url(),
             self.oss_server.base_url(),
             self.ram_server.base_url()
+        ) + &format!(
+            "github = \"{}\"\nneon = \"{}/api/v2\"\n",
+            self.github_server.base_url(),
+            self.neon_server.base_url()
         )
     }
 
@@ -198,6 +243,9 @@ impl SimulatedCloud {
     pub fn set_faults(&self, faults: Faults) {
         for (i, server) in self.servers().into_iter().enumerate() {
             server.set_faults(faults.clone().with_seed(faults.seed.wrapping_mul(31).wrapping_add(i as u64)));
+        }
+        for (i, server) in [&self.github_server, &self.neon_server].into_iter().enumerate() {
+            server.set_faults(faults.clone().with_seed(faults.seed.wrapping_mul(37).wrapping_add(i as u64)));
         }
     }
 

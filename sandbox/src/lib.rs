@@ -6,6 +6,9 @@
 #![warn(missing_docs)]
 
 pub mod aliyun_identity;
+pub mod github;
+pub mod neon;
+pub mod postgres;
 pub mod server;
 
 #[cfg(feature = "auth0")]

@@ -21,6 +21,10 @@ const VARIABLES: &[&str] = &[
     "SANDBOX_VERCEL_BASE_URL",
     "SANDBOX_VERCEL_TOKEN",
     "SANDBOX_VERCEL_TEAM_ID",
+    "SANDBOX_GITHUB_BASE_URL",
+    "SANDBOX_GITHUB_TOKEN",
+    "SANDBOX_NEON_BASE_URL",
+    "SANDBOX_NEON_API_KEY",
 ];
 
 /// A guard against a hung child: generous, only reached when the binary misbehaves.

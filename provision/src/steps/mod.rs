@@ -4,6 +4,8 @@
 pub mod aliyun;
 pub mod app_domain;
 pub mod auth0;
+pub mod database;
+pub mod github;
 pub mod unknown;
 pub mod vercel;
 

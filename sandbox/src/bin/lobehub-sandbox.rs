@@ -1,4 +1,4 @@
-//! `lobehub-sandbox`: the four simulators (Aliyun OSS and RAM, Auth0, Vercel) as one local server that anything
+//! `lobehub-sandbox`: the simulators (Aliyun OSS and RAM, Auth0, Vercel, GitHub, Neon) as one local server that anything
 //! can be pointed at — the official SDKs, Terraform providers, your own code, or the workspace's conformance
 //! suite (`conformance/run`).
 //!
@@ -46,7 +46,8 @@ struct ServeArgs {
     /// Print one JSON object instead of `KEY=VALUE` lines.
     #[arg(long)]
     json: bool,
-    /// Fixed ports: OSS on N, RAM on N+1, Auth0 on N+2, Vercel on N+3 (default: free ports chosen by the OS).
+    /// Fixed ports: OSS on N, RAM on N+1, Auth0 on N+2, Vercel on N+3, GitHub on N+4, Neon on N+5 (default: free
+    /// ports chosen by the OS).
     #[arg(long, value_name = "N")]
     port_base: Option<u16>,
     /// The OSS region id (`oss-<region>.aliyuncs.com`).
