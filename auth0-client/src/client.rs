@@ -381,7 +381,7 @@ impl Auth0Client {
     /// # Ok(()) }
     /// ```
     pub async fn token_info(&self) -> Result<TokenInfo> {
-        Ok(self.inner.tokens.token().await?.0.info)
+        Ok(self.inner.tokens.token_retried().await?.0.info)
     }
 
     /// Fails with [`ErrorKind::MissingScopes`](crate::ErrorKind) naming every scope of `required` that the

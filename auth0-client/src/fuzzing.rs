@@ -59,3 +59,17 @@ pub fn response_body(operation: &str, body: &[u8]) -> Result<(), Error> {
         _ => decode::<crate::token::TokenResponse>("token", body),
     }
 }
+
+/// What a token endpoint answer decodes to: the expiry (Unix seconds), the refresh time with `leeway_secs`, and
+/// the number of scopes; or the decode error's text. Runs the client's own decoding and its saturating expiry
+/// arithmetic, at `now_secs` (clamped to a representable time).
+pub fn token_response(body: &[u8], now_secs: i64, leeway_secs: u64) -> Result<(i64, i64, usize), String> {
+    let now =
+        chrono::DateTime::from_timestamp(now_secs.clamp(-8_000_000_000_000, 8_000_000_000_000), 0).unwrap_or_default();
+    let token = crate::token::parse_token_response(body, now).map_err(|e| e.to_string())?;
+    let refresh = crate::token::refresh_at(token.info.expires_at, std::time::Duration::from_secs(leeway_secs));
+    Ok((token.info.expires_at.timestamp(), refresh.timestamp(), token.info.scopes.len()))
+}
+
+/// The longest token lifetime the client believes, in seconds.
+pub const MAX_TOKEN_LIFETIME_SECS: i64 = crate::token::MAX_TOKEN_LIFETIME_SECS;

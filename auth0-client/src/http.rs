@@ -152,8 +152,14 @@ pub(crate) fn api_error(operation: &'static str, raw: &RawResponse, now: DateTim
 }
 
 impl Inner {
-    /// Checks the token's scopes against the operation's requirement, without sending anything.
+    /// Checks the token's scopes against the operation's requirement, without sending anything but the token
+    /// request (retried within one budget when the token has to be fetched).
     pub(crate) async fn check_operation_scopes(&self, operation: &'static str, scopes: ScopeRequirement) -> Result<()> {
+        self.retry.run(operation, || self.check_scopes_once(operation, scopes)).await
+    }
+
+    /// One check of the token's scopes; fetches the token once when the cache has none (no retry of its own).
+    async fn check_scopes_once(&self, operation: &'static str, scopes: ScopeRequirement) -> Result<()> {
         if scopes.is_empty() {
             return Ok(());
         }
@@ -167,10 +173,18 @@ impl Inner {
     }
 
     /// Sends `request` with retries, returning the raw successful answer.
+    ///
+    /// One retry budget for the whole logical call: fetching the token (when the cached one is missing or about
+    /// to expire), the scope checks and the request itself are one attempt, so a failing token endpoint spends
+    /// the same attempts and the same time budget as a failing API — never a retry loop inside a retry loop.
     pub(crate) async fn send(&self, request: &ApiRequest) -> Result<RawResponse> {
-        self.ensure_required_scopes().await?;
-        self.check_operation_scopes(request.operation, request.scopes).await?;
-        self.retry.run(request.operation, || self.attempt(request)).await
+        self.retry
+            .run(request.operation, || async {
+                self.ensure_required_scopes().await?;
+                self.check_scopes_once(request.operation, request.scopes).await?;
+                self.attempt(request).await
+            })
+            .await
     }
 
     /// Sends `request` and decodes the answer.

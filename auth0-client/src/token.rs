@@ -82,6 +82,51 @@ struct OAuthError {
     error_description: Option<String>,
 }
 
+/// The longest lifetime believed for a token: 30 days, the largest "Token Expiration" Auth0 allows for an API
+/// (Auth0 docs, "Update Access Token Lifetime": maximum 2592000 seconds). A longer `expires_in` or a later `exp`
+/// is capped, so server data can neither overflow the arithmetic nor keep a token cached for ever.
+pub(crate) const MAX_TOKEN_LIFETIME_SECS: i64 = 2_592_000;
+
+/// When a token fetched at `now` expires: its JWT `exp` claim when it is a representable time, else
+/// `now + expires_in` (RFC 6749 §5.1: "the lifetime in seconds of the access token"). Saturating: a time in the
+/// past means expired now; anything beyond [`MAX_TOKEN_LIFETIME_SECS`] is capped there. `None` when the answer
+/// gives neither.
+pub(crate) fn expires_at(now: DateTime<Utc>, exp: Option<i64>, expires_in: Option<i64>) -> Option<DateTime<Utc>> {
+    let cap = now.checked_add_signed(chrono::Duration::seconds(MAX_TOKEN_LIFETIME_SECS)).unwrap_or(now);
+    let from_claim = exp.and_then(|exp| DateTime::from_timestamp(exp, 0));
+    let from_lifetime = || {
+        let secs = expires_in?.clamp(0, MAX_TOKEN_LIFETIME_SECS);
+        Some(now.checked_add_signed(chrono::Duration::seconds(secs)).unwrap_or(cap))
+    };
+    let at = from_claim.or_else(from_lifetime)?;
+    Some(at.min(cap))
+}
+
+/// When a token expiring at `expires_at` is refreshed: `leeway` earlier, saturating at the earliest time.
+pub(crate) fn refresh_at(expires_at: DateTime<Utc>, leeway: Duration) -> DateTime<Utc> {
+    let leeway = chrono::Duration::from_std(leeway).unwrap_or(chrono::Duration::MAX);
+    expires_at.checked_sub_signed(leeway).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// Decodes a token endpoint answer received at `now`: the token, its expiry ([`expires_at`]) and its scopes
+/// (`scope`, else the JWT's `scope` claim, plus its `permissions`). Decode errors name the operation and never
+/// quote the token.
+pub(crate) fn parse_token_response(body: &[u8], now: DateTime<Utc>) -> Result<CachedToken> {
+    let parsed: TokenResponse = crate::http::decode_json(OPERATION, body)?;
+    let claims =
+        jsonwebtoken::dangerous::insecure_decode_claims::<TokenClaims>(parsed.access_token.expose_secret()).ok();
+    let expires_at = expires_at(now, claims.as_ref().and_then(|c| c.exp), parsed.expires_in)
+        .ok_or_else(|| Error::decode(OPERATION, "the token has no `exp` claim and the response no `expires_in`"))?;
+    let mut scopes = BTreeSet::new();
+    let scope_text = parsed.scope.or_else(|| claims.as_ref().and_then(|c| c.scope.clone())).unwrap_or_default();
+    scopes.extend(scope_text.split_whitespace().map(str::to_string));
+    if let Some(permissions) = claims.and_then(|c| c.permissions) {
+        scopes.extend(permissions);
+    }
+    tracing::debug!(%expires_at, scopes = scopes.len(), "Management API token obtained");
+    Ok(CachedToken { value: parsed.access_token, info: TokenInfo { expires_at, scopes } })
+}
+
 /// Fetches and caches the Management API token.
 pub(crate) struct TokenProvider {
     pub(crate) http: reqwest::Client,
@@ -109,21 +154,26 @@ impl std::fmt::Debug for TokenProvider {
 
 impl TokenProvider {
     /// The cached token, or a new one when there is none or it expires within the leeway. `fresh` says whether
-    /// it was fetched by this call.
+    /// it was fetched by this call. One request at most: the caller's retry loop (one budget per logical call)
+    /// decides whether a failed fetch is tried again — see `Inner::send`.
     pub(crate) async fn token(&self) -> Result<(CachedToken, bool)> {
         let mut cache = self.cache.lock().await;
         let now = self.clock.now();
         if let Some(cached) = cache.as_ref() {
-            let refresh_at = cached.info.expires_at
-                - chrono::Duration::from_std(self.refresh_leeway).unwrap_or(chrono::Duration::zero());
+            let refresh_at = refresh_at(cached.info.expires_at, self.refresh_leeway);
             if now < refresh_at {
                 return Ok((cached.clone(), false));
             }
             tracing::debug!(expires_at = %cached.info.expires_at, "Management API token expires soon; refreshing");
         }
-        let fetched = self.retry.run(OPERATION, || self.fetch()).await?;
+        let fetched = self.fetch().await?;
         *cache = Some(fetched.clone());
         Ok((fetched, true))
+    }
+
+    /// [`token`](Self::token) as a logical call of its own (for `token_info`): retried within the policy.
+    pub(crate) async fn token_retried(&self) -> Result<(CachedToken, bool)> {
+        self.retry.run(OPERATION, || self.token()).await
     }
 
     /// Forgets the cached token (after a 401 from the Management API).
@@ -152,24 +202,7 @@ impl TokenProvider {
         if !raw.status.is_success() {
             return Err(self.map_oauth_error(&raw));
         }
-        let parsed: TokenResponse = crate::http::decode_json(OPERATION, &raw.body)?;
-        let claims =
-            jsonwebtoken::dangerous::insecure_decode_claims::<TokenClaims>(parsed.access_token.expose_secret()).ok();
-        let now = self.clock.now();
-        let expires_at = claims
-            .as_ref()
-            .and_then(|c| c.exp)
-            .and_then(|exp| DateTime::from_timestamp(exp, 0))
-            .or_else(|| parsed.expires_in.map(|secs| now + chrono::Duration::seconds(secs)))
-            .ok_or_else(|| Error::decode(OPERATION, "the token has no `exp` claim and the response no `expires_in`"))?;
-        let mut scopes = BTreeSet::new();
-        let scope_text = parsed.scope.or_else(|| claims.as_ref().and_then(|c| c.scope.clone())).unwrap_or_default();
-        scopes.extend(scope_text.split_whitespace().map(str::to_string));
-        if let Some(permissions) = claims.and_then(|c| c.permissions) {
-            scopes.extend(permissions);
-        }
-        tracing::debug!(%expires_at, scopes = scopes.len(), "Management API token obtained");
-        Ok(CachedToken { value: parsed.access_token, info: TokenInfo { expires_at, scopes } })
+        parse_token_response(&raw.body, self.clock.now())
     }
 
     fn map_oauth_error(&self, raw: &RawResponse) -> Error {
@@ -213,5 +246,49 @@ impl TokenProvider {
             ),
         };
         Error::new(OPERATION, kind, message).with_metadata(meta).retryable(retryable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_735_689_600, 0).unwrap()
+    }
+
+    #[test]
+    fn out_of_range_lifetimes_saturate() {
+        let cap = now() + chrono::Duration::seconds(MAX_TOKEN_LIFETIME_SECS);
+        assert_eq!(expires_at(now(), None, Some(i64::MAX)), Some(cap));
+        assert_eq!(expires_at(now(), None, Some(i64::MIN)), Some(now()));
+        assert_eq!(expires_at(now(), None, Some(86_400)), Some(now() + chrono::Duration::seconds(86_400)));
+        assert_eq!(expires_at(now(), Some(i64::MAX), None), None, "an unrepresentable exp is not believed");
+        assert_eq!(expires_at(now(), Some(i64::MAX), Some(60)), Some(now() + chrono::Duration::seconds(60)));
+        assert_eq!(expires_at(now(), Some(4_000_000_000), None), Some(cap));
+        assert_eq!(expires_at(now(), None, None), None);
+        assert_eq!(refresh_at(DateTime::<Utc>::MIN_UTC, Duration::from_secs(60)), DateTime::<Utc>::MIN_UTC);
+        assert_eq!(refresh_at(now(), Duration::MAX), DateTime::<Utc>::MIN_UTC);
+    }
+
+    proptest! {
+        /// Any `exp` and `expires_in` give an expiry within [now, now + 30 days] (or none), without panicking.
+        #[test]
+        fn expiry_is_always_within_bounds(exp in proptest::option::of(any::<i64>()), expires_in in proptest::option::of(any::<i64>()), leeway in any::<u64>()) {
+            if let Some(at) = expires_at(now(), exp, expires_in) {
+                prop_assert!(at >= DateTime::<Utc>::MIN_UTC);
+                prop_assert!(at <= now() + chrono::Duration::seconds(MAX_TOKEN_LIFETIME_SECS));
+                let _ = refresh_at(at, Duration::from_secs(leeway));
+            }
+        }
+
+        /// Any body, and any JSON token answer, decodes or fails with a decode error: never a panic.
+        #[test]
+        fn any_token_answer_decodes_without_panicking(expires_in in any::<i64>(), token in ".{0,80}", raw in proptest::collection::vec(any::<u8>(), 0..120)) {
+            let body = serde_json::json!({"access_token": token, "expires_in": expires_in, "token_type": "Bearer"}).to_string();
+            let _ = parse_token_response(body.as_bytes(), now());
+            let _ = parse_token_response(&raw, now());
+        }
     }
 }

@@ -7,7 +7,7 @@ use cloud_http::{Clock, FixedClock};
 use common::*;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -134,6 +134,15 @@ async fn token_endpoint_errors_say_what_is_wrong() {
     assert!(err.message().contains("Missing audience"));
 }
 
+/// The delay a 429 asks for, as the retry loop sees it (that the loop sleeps exactly that long is tested with a
+/// paused clock in `cloud_http::retry`; no wall clock here).
+fn asked_delay(e: &auth0_client::Error) -> Option<Duration> {
+    match cloud_http::Retryable::retry_decision(e) {
+        cloud_http::RetryDecision::RetryAfter(d) => Some(d),
+        _ => None,
+    }
+}
+
 #[tokio::test]
 async fn retry_after_then_success() {
     let server = MockServer::start().await;
@@ -144,7 +153,7 @@ async fn retry_after_then_success() {
             auth0_error(429, "Too Many Requests", "Global limit has been reached", None)
                 .insert_header("retry-after", "1"),
         )
-        .up_to_n_times(1)
+        .up_to_n_times(2)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -152,10 +161,19 @@ async fn retry_after_then_success() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"client_id": "abc"})))
         .mount(&server)
         .await;
-    let started = Instant::now();
+    let never = Auth0Client::builder()
+        .base_url(server.uri())
+        .client_credentials(M2M_ID, M2M_SECRET)
+        .no_rate_limit()
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let e = never.clients().get("abc").await.unwrap_err();
+    assert_eq!(asked_delay(&e), Some(Duration::from_secs(1)), "Retry-After: 1 is what the retry loop waits");
     client(&server).clients().get("abc").await.unwrap();
-    let waited = started.elapsed();
-    assert!(waited >= Duration::from_millis(950), "Retry-After: 1 was honoured ({waited:?})");
+    let api_calls =
+        server.received_requests().await.unwrap().iter().filter(|r| r.url.path() == "/api/v2/clients/abc").count();
+    assert_eq!(api_calls, 3, "one refused, then refused and retried once");
 }
 
 #[tokio::test]
@@ -172,7 +190,7 @@ async fn ratelimit_reset_is_honoured_when_there_is_no_retry_after() {
             auth0_error(429, "Too Many Requests", "Global limit has been reached", None)
                 .insert_header("x-ratelimit-reset", reset.to_string().as_str()),
         )
-        .up_to_n_times(1)
+        .up_to_n_times(2)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -180,19 +198,45 @@ async fn ratelimit_reset_is_honoured_when_there_is_no_retry_after() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"client_id": "abc", "client_secret": "new"})))
         .mount(&server)
         .await;
+    let build = |policy: RetryPolicy| {
+        Auth0Client::builder()
+            .base_url(server.uri())
+            .client_credentials(M2M_ID, M2M_SECRET)
+            .no_rate_limit()
+            .retry_policy(policy)
+            .clock(clock.clone())
+            .build()
+            .unwrap()
+    };
+    let e = build(RetryPolicy::never()).clients().rotate_secret("abc").await.unwrap_err();
+    assert_eq!(asked_delay(&e), Some(Duration::from_millis(300)), "the wait runs to the reset second");
+    // A 429 on a POST is safe to repeat: it was not processed.
+    build(fast_retry()).clients().rotate_secret("abc").await.unwrap();
+}
+
+/// One retry budget per logical call: a token endpoint that always fails is tried as often as the policy allows
+/// for the call — not once per attempt of the call (the token fetch has no retry loop of its own).
+#[tokio::test]
+async fn a_failing_token_endpoint_spends_the_callers_budget() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(json!({"error": "temporarily_unavailable"})))
+        .mount(&server)
+        .await;
     let auth0 = Auth0Client::builder()
         .base_url(server.uri())
         .client_credentials(M2M_ID, M2M_SECRET)
         .no_rate_limit()
-        .retry_policy(fast_retry())
-        .clock(clock)
+        .retry_policy(fast_retry().with_max_retries(3))
         .build()
         .unwrap();
-    let started = Instant::now();
-    // A 429 on a POST is safe to repeat: it was not processed.
-    auth0.clients().rotate_secret("abc").await.unwrap();
-    let waited = started.elapsed();
-    assert!(waited >= Duration::from_millis(280) && waited < Duration::from_secs(10), "{waited:?}");
+    let e = auth0.clients().get("abc").await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::ServerError, "{e}");
+    let requests = server.received_requests().await.unwrap();
+    let token_requests = requests.iter().filter(|r| r.url.path() == "/oauth/token").count();
+    assert_eq!(token_requests, 4, "1 attempt + 3 retries in all (a nested loop would make 16)");
+    assert!(requests.iter().all(|r| r.url.path() == "/oauth/token"), "no API request without a token");
 }
 
 #[tokio::test]

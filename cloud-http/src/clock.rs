@@ -88,6 +88,8 @@ impl SkewCorrectedClock {
 
 impl Clock for SkewCorrectedClock {
     fn now(&self) -> DateTime<Utc> {
-        self.inner.now() + chrono::Duration::milliseconds(self.offset_millis())
+        // Saturating: an offset learned from a server can never make `now` panic.
+        let now = self.inner.now();
+        now.checked_add_signed(chrono::Duration::milliseconds(self.offset_millis().max(-i64::MAX))).unwrap_or(now)
     }
 }

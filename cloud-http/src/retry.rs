@@ -223,6 +223,36 @@ mod tests {
         assert_eq!(count_attempts(policy, RetryDecision::RetryAfter(Duration::from_secs(30))).await, 1);
     }
 
+    /// One budget per logical call under continuous faults: each attempt is a token fetch that times out after
+    /// 10 s and then the request; the fetch is part of the attempt (no loop of its own), so the number of fetches
+    /// is bounded by the retry count and the whole call by the time budget plus one attempt. Tokio's paused clock:
+    /// the 10 s timeouts cost no wall time, and the bound is checked on tokio's clock.
+    #[tokio::test(start_paused = true)]
+    async fn the_budget_holds_under_continuous_faults() {
+        let policy = RetryPolicy::default().with_max_retries(5).with_max_elapsed(Duration::from_secs(60));
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let started = Instant::now();
+        let f = fetches.clone();
+        let result: Result<(), E> = policy
+            .run("GetThing", || {
+                let f = f.clone();
+                async move {
+                    // The token fetch times out; the request itself is never reached.
+                    f.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_secs(10)).await;
+                    Err(E(RetryDecision::Retry))
+                }
+            })
+            .await;
+        assert!(result.is_err());
+        let fetches = fetches.load(Ordering::SeqCst);
+        assert!(fetches <= 6, "{fetches} token fetches for one call: at most 1 + 5 retries");
+        // Each attempt takes 10 s: the budget (60 s) stops the retries; the call never runs past it by more than
+        // the attempt that was under way.
+        assert!(started.elapsed() <= Duration::from_secs(60 + 10), "{:?}", started.elapsed());
+        assert!(started.elapsed() >= Duration::from_secs(10 * fetches as u64));
+    }
+
     #[tokio::test]
     async fn succeeds_after_transient_failures() {
         let calls = Arc::new(AtomicUsize::new(0));

@@ -169,6 +169,59 @@ pub fn auth0_json(data: &[u8]) {
     }
 }
 
+/// The Auth0 token endpoint's answer: `expires_in`, the JWT's `exp` claim and the scopes are server data; the
+/// expiry arithmetic must saturate (never panic, never overflow) and stay within the longest lifetime believed
+/// after the time of the answer; a decode error never quotes the token.
+pub fn auth0_token(data: &[u8]) {
+    use auth0_client::fuzzing as f;
+    let Some(input) = Input::new(data) else { return };
+    let parts = input.parts();
+    let number = |i: usize| -> i64 {
+        let bytes = parts.get(i).map(|p| p.as_bytes()).unwrap_or_default();
+        let mut buf = [0u8; 8];
+        for (b, v) in buf.iter_mut().zip(bytes) {
+            *b = *v;
+        }
+        i64::from_le_bytes(buf)
+    };
+    let now = number(0) % 10_000_000_000;
+    let leeway = number(1).unsigned_abs();
+    let body = match input.selector % 3 {
+        // Raw bytes as the body.
+        0 => input.rest.to_vec(),
+        // A JSON answer with a fuzzed `expires_in` (as a number, or as the raw text).
+        1 => format!(
+            r#"{{"access_token":{},"expires_in":{},"scope":{},"token_type":"Bearer"}}"#,
+            json_string(&input.part(2)),
+            number(3),
+            json_string(&input.part(4))
+        )
+        .into_bytes(),
+        // A JWT whose payload carries a fuzzed `exp` (and perhaps no `expires_in`).
+        _ => {
+            use base64::Engine as _;
+            let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+            let payload = format!(r#"{{"exp":{},"scope":{}}}"#, number(3), json_string(&input.part(4)));
+            let jwt = format!("{}.{}.sig", b64.encode(r#"{"alg":"RS256","typ":"JWT"}"#), b64.encode(payload));
+            let expires_in = if input.selector & 0x80 != 0 { format!(r#","expires_in":{}"#, number(5)) } else { String::new() };
+            format!(r#"{{"access_token":{}{expires_in}}}"#, json_string(&jwt)).into_bytes()
+        }
+    };
+    match f::token_response(&body, now, leeway) {
+        Ok((expires_at, refresh_at, _)) => {
+            assert!(refresh_at <= expires_at, "refreshed after expiry");
+            let clamped_now = now.clamp(-8_000_000_000_000, 8_000_000_000_000);
+            assert!(expires_at <= clamped_now + f::MAX_TOKEN_LIFETIME_SECS, "expiry beyond the cap: {expires_at}");
+        }
+        Err(text) => {
+            let token = input.part(2);
+            if token.len() >= 12 {
+                assert!(!text.contains(&token), "the decode error quotes the token: {text}");
+            }
+        }
+    }
+}
+
 /// Vercel JSON: the error answers (the secrets of the request must not come out) and the answers decoded into
 /// models.
 pub fn vercel_json(data: &[u8]) {
@@ -400,6 +453,8 @@ mod tests {
         #[test]
         fn auth0_json_never_panics(data in inputs()) { auth0_json(&data) }
         #[test]
+        fn auth0_token_saturates(data in inputs()) { auth0_token(&data) }
+        #[test]
         fn vercel_json_never_panics(data in inputs()) { vercel_json(&data) }
         #[test]
         fn oss_signing_holds(data in proptest::collection::vec(any::<u8>(), 0..200)) { oss_signing(&data) }
@@ -416,6 +471,7 @@ mod tests {
                 oss_xml(&data);
                 ram_json(&data);
                 auth0_json(&data);
+                auth0_token(&data);
                 vercel_json(&data);
             }
         }
@@ -431,6 +487,14 @@ mod tests {
             0xff, 0x2d, 0x39, 0x34, 0x61, 0x63, 0x3b,
         ];
         auth0_json(crash);
+        // Token answers with `expires_in` / `exp` at the ends of the range (an unchecked `now + expires_in` panics).
+        for n in [i64::MAX, i64::MIN, -1, 0] {
+            let mut data = vec![1u8, 0xFF, 0xFF, b't', b'o', b'k', 0xFF];
+            data.extend_from_slice(&n.to_le_bytes());
+            auth0_token(&data);
+            data[0] = 0x82;
+            auth0_token(&data);
+        }
     }
 
     #[test]

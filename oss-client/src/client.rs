@@ -336,21 +336,27 @@ impl OssClient {
         result.map_err(|e| Error::invalid_input(operation, e.to_string()))
     }
 
-    /// Runs a request through the retry policy; after a clock-skew error, corrects the clock from the server's
-    /// `Date` and tries once more.
+    /// Runs a request through the retry policy — one budget for the whole call. After the first clock-skew error
+    /// (`RequestTimeTooSkewed`, OSS allows 15 minutes of difference), the clock is corrected from the server's
+    /// time and the correction's retry is one more attempt of the same loop, not a second loop.
     pub(crate) async fn execute(&self, request: OssRequest) -> Result<RawResponse> {
-        let mut corrected = false;
-        loop {
-            let result = self.inner.retry.run(request.operation, || self.attempt(&request)).await;
-            match result {
-                Err(e) if *e.kind() == ErrorKind::ClockSkew && !corrected => {
-                    let Some(server_time) = e.server_time() else { return Err(e) };
-                    self.inner.clock.correct_to(server_time);
-                    corrected = true;
+        let corrected = std::sync::atomic::AtomicBool::new(false);
+        self.inner
+            .retry
+            .run(request.operation, || async {
+                match self.attempt(&request).await {
+                    Err(e) if *e.kind() == ErrorKind::ClockSkew => match e.server_time() {
+                        Some(server_time) if !corrected.swap(true, std::sync::atomic::Ordering::SeqCst) => {
+                            self.inner.clock.correct_to(server_time);
+                            Err(Attempt { error: e, retry_now: true })
+                        }
+                        _ => Err(Attempt { error: e, retry_now: false }),
+                    },
+                    other => other.map_err(|error| Attempt { error, retry_now: false }),
                 }
-                other => return other,
-            }
-        }
+            })
+            .await
+            .map_err(|a| a.error)
     }
 
     async fn attempt(&self, request: &OssRequest) -> Result<RawResponse> {
@@ -396,5 +402,24 @@ impl OssClient {
             now: self.now(),
         };
         Err(error_from_response(&ctx, &raw))
+    }
+}
+
+/// One failed attempt of [`OssClient::execute`]: the error, and whether it is retried regardless of its kind (a
+/// clock-skew error right after the clock was corrected).
+struct Attempt {
+    error: Error,
+    retry_now: bool,
+}
+
+impl std::fmt::Display for Attempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl cloud_http::Retryable for Attempt {
+    fn retry_decision(&self) -> cloud_http::RetryDecision {
+        if self.retry_now { cloud_http::RetryDecision::Retry } else { self.error.retry_decision() }
     }
 }

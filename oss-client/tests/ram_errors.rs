@@ -116,12 +116,11 @@ async fn throttling_honours_retry_after_and_gives_up_when_bounded() {
     let server =
         server_answering(ram_error(400, "Throttling.Api", "slow down").insert_header("retry-after", "0.05")).await;
     let ram = client(&server, SignatureVersion::V3, RpcMethod::Post);
-    let started = std::time::Instant::now();
     let e = ram.users().get("u").send().await.unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::Throttled);
+    // The retry loop waits this long between attempts (tested with a paused clock in `cloud_http::retry`).
     assert_eq!(e.retry_after(), Some(Duration::from_millis(50)));
     assert_eq!(server.received_requests().await.unwrap().len(), 4, "1 attempt + 3 retries");
-    assert!(started.elapsed() >= Duration::from_millis(150), "three 50 ms waits");
 }
 
 #[tokio::test]
