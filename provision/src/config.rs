@@ -207,6 +207,7 @@ pub struct DatabaseConfig {
     /// one: `DATABASE_URL` as given, `DATABASE_DRIVER` only from `app.database_driver`, and `verify`/`doctor`
     /// do not connect to the database (they say so).
     pub explicit: bool,
+}
 
 /// Where LobeHub's `DATABASE_URL` comes from (`[database] url`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
