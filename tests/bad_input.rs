@@ -551,7 +551,8 @@ async fn vercel_client_reports_bad_answers() {
                 r#"{"envs": "none"}"#,
                 r#"{"envs": [{"key": 7}]}"#,
                 r#"{"envs": [{"key": "A", "target": "production", "type": 3}]}"#,
-                r#"{"envs": [], "pagination": {"next": "soon"}}"#,
+                // (No pagination case: filterProjectEnvs documents no cursor, so a `pagination` field is not
+                // followed and a malformed one is ignored like any unknown field; field-truth §4.2.)
                 // A 200 without the list is not an empty environment.
                 "{}",
                 r#"{"error": {"code": "internal", "message": "try later"}}"#,

@@ -119,7 +119,8 @@ async fn set_domain_updates_vercel_auth0_cors_and_env_together() {
     let app = fx.cloud.auth0.clients().into_iter().find(|c| c["name"] == "LobeHub").expect("app");
     let callbacks = app["callbacks"].to_string();
     assert!(callbacks.contains("https://chat.example.com/api/auth/callback/auth0"));
-    assert!(callbacks.contains("https://chat.example.com/api/auth/oauth2/callback/auth0"));
+    // LobeHub never sends Better Auth's `/api/auth/oauth2/callback/auth0` (field-truth §1.2): not allowed.
+    assert!(!callbacks.contains("oauth2/callback"));
     let cors = fx.cloud.oss.bucket("alice-lobehub-files").expect("bucket").cors.expect("cors");
     assert!(format!("{cors:?}").contains("https://chat.example.com"));
     assert!(

@@ -307,7 +307,7 @@ impl UpdateClientRequestContent {
 /// ```
 /// let urls = auth0_client::AppUrls::for_origin("https://chat.example.com").unwrap();
 /// assert!(urls.callbacks.contains(&"https://chat.example.com/api/auth/callback/auth0".to_string()));
-/// assert!(urls.callbacks.contains(&"https://chat.example.com/api/auth/oauth2/callback/auth0".to_string()));
+/// assert_eq!(urls.callbacks.len(), 1);
 /// assert_eq!(urls.web_origins, vec!["https://chat.example.com"]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -321,9 +321,10 @@ pub struct AppUrls {
 }
 
 impl AppUrls {
-    /// The URLs LobeHub needs at `origin` (`https://host`, or `http://localhost:port`): both Auth0 callback
-    /// paths (`/api/auth/callback/auth0` and Better Auth's `/api/auth/oauth2/callback/auth0`), the origin as
-    /// logout URL and web origin.
+    /// The URLs LobeHub needs at `origin` (`https://host`, or `http://localhost:port`): the one callback
+    /// LobeHub sends, `/api/auth/callback/auth0` (LobeHub `src/libs/better-auth/sso/index.ts` sets it for generic
+    /// providers; Better Auth's `/api/auth/oauth2/callback/auth0` is never sent, so allowing it would only widen
+    /// the redirect list: field-truth §1.2), and the origin as logout URL and web origin.
     pub fn for_origin(origin: &str) -> Result<Self> {
         let url = url::Url::parse(origin)
             .map_err(|e| Error::invalid_input("AppUrls", format!("`{origin}` is not a URL: {e}")))?;
@@ -332,10 +333,7 @@ impl AppUrls {
         }
         let origin = url.origin().ascii_serialization();
         Ok(Self {
-            callbacks: vec![
-                format!("{origin}/api/auth/callback/auth0"),
-                format!("{origin}/api/auth/oauth2/callback/auth0"),
-            ],
+            callbacks: vec![format!("{origin}/api/auth/callback/auth0")],
             allowed_logout_urls: vec![origin.clone()],
             web_origins: vec![origin],
         })

@@ -65,7 +65,7 @@ async fn create_client_sends_exactly_the_lobehub_body() {
     let expected = json!({
         "name": "LobeHub",
         "app_type": "regular_web",
-        "callbacks": ["https://chat.example.com/api/auth/callback/auth0", "https://chat.example.com/api/auth/oauth2/callback/auth0"],
+        "callbacks": ["https://chat.example.com/api/auth/callback/auth0"],
         "allowed_logout_urls": ["https://chat.example.com"],
         "web_origins": ["https://chat.example.com"],
         "grant_types": ["authorization_code", "refresh_token"],
