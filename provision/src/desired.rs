@@ -43,7 +43,8 @@ pub struct DesiredVar {
 }
 
 impl DesiredVar {
-    fn new(key: &str, value: impl Into<String>) -> Self {
+    /// A production variable `key` = `value`, secret when LobeHub's variable is one ([`lobehub::is_secret`]).
+    pub fn new(key: &str, value: impl Into<String>) -> Self {
         Self {
             key: key.to_string(),
             value: SecretString::from(value.into()),

@@ -535,7 +535,8 @@ async fn application_lifecycle_and_user_errors() {
     let preview = AppUrls::for_origin("https://lobehub-git-main.vercel.app").unwrap();
     assert!(auth0.clients().ensure_urls(&app.client_id, &preview).await.unwrap());
     assert!(!auth0.clients().ensure_urls(&app.client_id, &preview).await.unwrap());
-    assert_eq!(sim.client(&app.client_id).unwrap()["callbacks"].as_array().unwrap().len(), 4);
+    // One callback per origin (LobeHub sends only /api/auth/callback/auth0; field-truth §1.2).
+    assert_eq!(sim.client(&app.client_id).unwrap()["callbacks"].as_array().unwrap().len(), 2);
 
     let old = sim.client(&app.client_id).unwrap()["client_secret"].clone();
     let rotated = auth0.clients().rotate_secret(&app.client_id).await.unwrap();

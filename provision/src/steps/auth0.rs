@@ -451,15 +451,22 @@ async fn database_connection(ctx: &Ctx<'_>, client_id: Option<&str>, plan: &mut 
             return Ok(false);
         }
         let body = CreateConnectionRequestContent::dedicated_database(db.clone());
-        let created = match auth0.connections().create(&body).await {
-            Ok(c) => c,
-            // A lost answer or a concurrent create: the name is unique, so look it up rather than create twice.
-            Err(e) if e.outcome_unknown() || e.is_conflict() => match auth0.connections().find_database(&db).await {
-                Ok(c) if !e.is_conflict() => c,
-                _ => return Err(e).step("auth0: create the database connection"),
+        // A lost answer, a 5xx or a concurrent create: the name is unique in the tenant, so look it up, and create
+        // again only when it is still absent (never twice).
+        let created = super::unknown::create_or_find(
+            ctx,
+            "auth0: create the database connection",
+            unknown_or_final,
+            || async { auth0.connections().create(&body).await },
+            || async {
+                match auth0.connections().find_database(&db).await {
+                    Ok(c) => Ok(Some(c)),
+                    Err(e) if e.is_not_found() => Ok(None),
+                    Err(e) => Err(e).step("auth0: find the database connection"),
+                }
             },
-            Err(e) => return Err(e).step("auth0: create the database connection"),
-        };
+        )
+        .await?;
         ctx.state.update(|s| s.mark_created(KIND_CONNECTION, &created.id))?;
         return Ok(true);
     };
