@@ -276,9 +276,8 @@ fn create(s: &mut State, req: &SimRequest) -> SimResponse {
         let slot = server.clone();
         let password = password.clone();
         std::thread::spawn(move || {
-            let started = PostgresServer::start_on(Some(port)).and_then(|server| {
-                server.create_role_and_database("neondb_owner", &password, "neondb").map(|()| server)
-            });
+            // The role and database exist before the port accepts connections, as on Neon.
+            let started = PostgresServer::start_with_owner(Some(port), "neondb_owner", &password, "neondb");
             *lock(&slot) = match started {
                 Ok(server) => Compute::Ready(server),
                 Err(e) => Compute::Failed(e.to_string()),

@@ -95,6 +95,43 @@ impl PostgresServer {
 
     /// Like [`start`](Self::start), on `port` when given (else a free port found by probing).
     pub fn start_on(port: Option<u16>) -> Result<Self, PostgresError> {
+        Self::start_inner(port, None)
+    }
+
+    /// Like [`start_on`](Self::start_on), with a login role owning a database created **before** the server
+    /// accepts TCP connections (in single-user mode), so no client can connect in between and see "password
+    /// authentication failed" for a role that is about to exist. This is how a Neon compute behaves: the
+    /// project's role and database exist before its endpoint answers (Neon API, "Create project": the answer
+    /// already carries `roles` and `databases`). Names must be simple identifiers; the password must not
+    /// contain `'`.
+    pub fn start_with_owner(
+        port: Option<u16>,
+        role: &str,
+        password: &str,
+        database: &str,
+    ) -> Result<Self, PostgresError> {
+        check_names(role, password, database)?;
+        let setup = format!(
+            "CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'\nCREATE DATABASE \"{database}\" OWNER \"{role}\"\n"
+        );
+        let server = Self::start_inner(port, Some(&setup))?;
+        let found = server.psql(
+            "postgres",
+            &format!(
+                "select count(*) from pg_roles r, pg_database d where r.rolname = '{role}' and d.datname = \
+                 '{database}' and d.datdba = r.oid"
+            ),
+        )?;
+        if found != "1" {
+            return Err(PostgresError::Command {
+                command: "postgres --single".into(),
+                detail: format!("role {role} owning database {database} was not created"),
+            });
+        }
+        Ok(server)
+    }
+
+    fn start_inner(port: Option<u16>, single_user_setup: Option<&str>) -> Result<Self, PostgresError> {
         let bin_dir = Self::find_binaries()?;
         let run_as = is_root().then(|| "postgres".to_string());
         let data = tempfile::Builder::new().prefix("sandbox-pg-").tempdir().map_err(|e| io("create data dir", e))?;
@@ -116,6 +153,25 @@ impl PostgresServer {
             .output()
             .map_err(|e| io("initdb", e))?;
         check("initdb", &out)?;
+        if let Some(sql) = single_user_setup {
+            // Single-user mode: one statement per line, read from stdin; nothing listens meanwhile.
+            use std::io::Write as _;
+            let mut child = server
+                .command("postgres")
+                .args(["--single", "-D"])
+                .arg(server.pgdata())
+                .args(["-F", "-c", "listen_addresses=", "postgres"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .map_err(|e| io("postgres --single", e))?;
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin.write_all(sql.as_bytes()).map_err(|e| io("postgres --single", e))?;
+            }
+            let out = child.wait_with_output().map_err(|e| io("postgres --single", e))?;
+            check("postgres --single", &out)?;
+        }
         // A free port can be taken between the probe and the start: try a few.
         let mut last = None;
         let attempts = if port.is_some() { 1 } else { 3 };
@@ -195,13 +251,7 @@ impl PostgresServer {
     /// Creates a login role with `password` and a database it owns (what Neon makes for a new project).
     /// Names must be simple identifiers (letters, digits, `_`).
     pub fn create_role_and_database(&self, role: &str, password: &str, database: &str) -> Result<(), PostgresError> {
-        let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !ident(role) || !ident(database) || password.contains('\'') {
-            return Err(PostgresError::Command {
-                command: "create role".into(),
-                detail: "role and database must be simple identifiers; the password must not contain `'`".into(),
-            });
-        }
+        check_names(role, password, database)?;
         self.psql("postgres", &format!("CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'"))?;
         self.psql("postgres", &format!("CREATE DATABASE \"{database}\" OWNER \"{role}\""))?;
         Ok(())
@@ -220,6 +270,18 @@ impl Drop for PostgresServer {
                 .output();
         }
     }
+}
+
+fn check_names(role: &str, password: &str, database: &str) -> Result<(), PostgresError> {
+    let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ident(role) || !ident(database) || password.contains('\'') || password.contains('\n') {
+        return Err(PostgresError::Command {
+            command: "create role".into(),
+            detail: "role and database must be simple identifiers; the password must not contain `'` or a newline"
+                .into(),
+        });
+    }
+    Ok(())
 }
 
 fn io(what: &str, e: std::io::Error) -> PostgresError {

@@ -75,3 +75,44 @@ async fn api_behaviour_without_postgres() {
     let e = neon.projects().connection_uri(&a.project.id, None, "neondb", "someone", false).await.expect_err("role");
     assert!(e.is_not_found());
 }
+
+/// A client that connects as soon as the project exists (as `provision verify` does, waiting only while the
+/// connection is refused or the server is starting up) gets in on its first non-refused attempt: the role exists before the port listens.
+/// CI once saw "password authentication failed for user neondb_owner" from a server that listened before its
+/// role was created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_accepted_connection_already_knows_the_role() {
+    if !PostgresServer::is_installed() {
+        eprintln!("PostgreSQL is not installed; skipping (install it with apt-get install -y postgresql)");
+        return;
+    }
+    let sim = NeonSim::new();
+    let (_server, neon) = client(&sim).await;
+    let created = neon.projects().create("lobehub").send().await.expect("create");
+    let uri = created.connection_uris[0].connection_uri.expose_secret().to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut refused = 0u32;
+    loop {
+        match tokio_postgres::connect(&uri, tokio_postgres::NoTls).await {
+            Ok((db, conn)) => {
+                let task = tokio::spawn(conn);
+                let row = db.query_one("select current_user::text", &[]).await.expect("select");
+                assert_eq!(row.get::<_, String>(0), "neondb_owner");
+                drop(db);
+                let _ = task.await;
+                break;
+            }
+            Err(e) => {
+                // Transient while the compute starts: refused, or SQLSTATE 57P03 cannot_connect_now.
+                let text = format!("{e:?}").to_ascii_lowercase();
+                let starting =
+                    text.contains("refused") || e.code() == Some(&tokio_postgres::error::SqlState::CANNOT_CONNECT_NOW);
+                assert!(starting, "the first answer after refusals was an error: {e:?}");
+                assert!(std::time::Instant::now() < deadline, "the server never started");
+                refused += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+    }
+    eprintln!("connected after {refused} refused attempts");
+}

@@ -244,12 +244,19 @@ pub async fn connect_waiting(url: &str) -> std::result::Result<tokio_postgres::C
     loop {
         match connect(url, Duration::from_secs(20)).await {
             Ok(c) => return Ok(c),
-            Err(e) if e.to_ascii_lowercase().contains("refused") && tokio::time::Instant::now() < deadline => {
+            Err(e) if is_starting(&e) && tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Whether a connection error means "not up yet": the port refuses connections, or the server answers SQLSTATE
+/// 57P03 `cannot_connect_now` ("the database system is starting up"; PostgreSQL docs, Appendix A "Error Codes").
+fn is_starting(error: &str) -> bool {
+    let e = error.to_ascii_lowercase();
+    e.contains("refused") || e.contains("the database system is starting up")
 }
 
 /// An error and its causes, `: `-joined (tokio-postgres' own text omits the cause, e.g. "connection refused").
@@ -420,5 +427,18 @@ pub async fn doctor_reachability(report: &mut crate::doctor::DoctorReport, url: 
                     .into(),
             },
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_starting;
+
+    #[test]
+    fn waits_only_while_the_server_is_not_up() {
+        assert!(is_starting("cannot connect: error connecting to server: Connection refused (os error 111)"));
+        assert!(is_starting("cannot connect: db error: FATAL: the database system is starting up"));
+        assert!(!is_starting("cannot connect: db error: FATAL: password authentication failed for user \"x\""));
+        assert!(!is_starting("no answer within 20 s"));
     }
 }
