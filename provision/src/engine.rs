@@ -9,11 +9,12 @@ use crate::error::{Error, Result};
 use crate::lobehub;
 use crate::plan::Plan;
 use crate::progress::Progress;
+use crate::run::{Mode, Run};
 use crate::secrets;
 use crate::services::Services;
 use crate::state::{StateStore, StoredSecret};
 use crate::steps::vercel::DeployOptions;
-use crate::steps::{Ctx, Mode, aliyun, auth0, vercel};
+use crate::steps::{Ctx, aliyun, auth0, vercel};
 use secrecy::{ExposeSecret, SecretString};
 
 /// What an `apply` (or a `plan`) did or would do.
@@ -128,13 +129,14 @@ impl Provisioner {
         Ok(self.state.lock_for_run(command, self.state_lock_wait).await?)
     }
 
-    fn ctx(&self, mode: Mode, domain: Option<String>) -> Ctx<'_> {
+    fn ctx<'a>(&'a self, run: &'a Run, domain: Option<String>) -> Ctx<'a> {
         Ctx {
             config: &self.config,
             services: &self.services,
             state: &self.state,
             progress: &self.progress,
-            mode,
+            mode: run.mode(),
+            run,
             domain,
             hosts: None,
         }
@@ -142,13 +144,13 @@ impl Provisioner {
 
     /// Reads live state everywhere and returns what `apply` would change. Sends no mutating request.
     pub async fn plan(&self) -> Result<Outcome> {
-        self.run(Mode::Plan, self.domain(), false).await
+        self.run(&Run::new(Mode::Plan, None), self.domain(), false).await
     }
 
     /// Converges the deployment. A second run on a converged deployment sends no mutating request.
     pub async fn apply(&self) -> Result<Outcome> {
         let _lock = self.lock_state("apply").await?;
-        self.run(Mode::Apply, self.domain(), false).await
+        self.run(&Run::new(Mode::Apply, None), self.domain(), false).await
     }
 
     /// Seed step 5 as one command: the Vercel domain, `APP_URL` (and `NEXTAUTH_URL` for the legacy profile),
@@ -162,11 +164,11 @@ impl Provisioner {
         let domain = domain.to_ascii_lowercase();
         let _lock = self.lock_state("set-domain").await?;
         self.state.update(|s| s.domain = Some(domain.clone()))?;
-        self.run(Mode::Apply, Some(domain), false).await
+        self.run(&Run::new(Mode::Apply, None), Some(domain), false).await
     }
 
-    async fn run(&self, mode: Mode, domain: Option<String>, force_deploy: bool) -> Result<Outcome> {
-        let ctx = self.ctx(mode, domain);
+    async fn run(&self, run: &Run, domain: Option<String>, force_deploy: bool) -> Result<Outcome> {
+        let ctx = self.ctx(run, domain);
         let config = &self.config;
 
         // The guide's first two steps: the fork (the Vercel project links it) and the database (its URL goes into
@@ -213,7 +215,7 @@ impl Provisioner {
             let (ram_plan, ram_out) = ram_user;
             let (project_plan, project_out) = project;
             let (hosts_plan, hosts) = crate::steps::app_domain::confirm(&ctx, project_out.project.as_ref()).await?;
-            let ctx2 = Ctx { hosts: hosts.clone(), ..self.ctx(mode, ctx.domain.clone()) };
+            let ctx2 = Ctx { hosts: hosts.clone(), ..self.ctx(run, ctx.domain.clone()) };
             let vercel_key = project_out.value("S3_ACCESS_KEY_ID");
             let has_secret = project_out.has("S3_SECRET_ACCESS_KEY");
             let (application, key) = if self.sequential {
@@ -259,7 +261,7 @@ impl Provisioner {
         else {
             return Err(Error::blocked("apply", "a step ended without a result", "run apply again"));
         };
-        let ctx = Ctx { hosts: hosts.clone(), ..self.ctx(mode, ctx.domain.clone()) };
+        let ctx = Ctx { hosts: hosts.clone(), ..self.ctx(run, ctx.domain.clone()) };
         let mut plan = Plan::default();
         plan.extend(fork_plan);
         plan.extend(database_plan);

@@ -51,6 +51,17 @@ pub enum Error {
         /// What to do.
         fix: String,
     },
+    /// `apply PLAN`: the live state (or the configuration) is no longer what the saved plan was made from.
+    /// Nothing of the stage named was sent.
+    #[error(
+        "the saved plan is stale: {stage}: {what}\n  fix: run `provision plan --out PLAN` again, review it, then `provision apply PLAN`"
+    )]
+    StalePlan {
+        /// The stage whose live state changed (`oss.cors`, `vercel.env`, or `config`).
+        stage: String,
+        /// What differs (resources, never secret values).
+        what: String,
+    },
     /// Several independent steps failed.
     #[error("{} steps failed:\n{}", .0.len(), .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
     Several(Vec<Error>),

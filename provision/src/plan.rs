@@ -1,10 +1,16 @@
 //! The plan: what `apply` would change, per resource and per environment variable. Secrets are never shown.
+//!
+//! Each row that changes something carries its typed operation ([`Op`]): what `apply` sends, fully specified
+//! except for values known only once an earlier operation has answered (a created application's client id, a
+//! new access key). A plan is a pure function of the desired state ([`crate::desired`]) and the observed live
+//! state; `provision plan --out plan.json` saves it ([`crate::saved_plan`]) and `provision apply plan.json`
+//! executes exactly it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
 /// What happens to a resource or a variable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     /// It will be created.
@@ -28,21 +34,44 @@ impl Action {
     }
 }
 
+/// The typed operation of a change, by service: what `apply` sends for one row of the plan. Never holds a
+/// secret value (secrets are named, and read from the state journal or the answer that returned them when the
+/// operation runs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "service", content = "op", rename_all = "lowercase")]
+pub enum Op {
+    /// GitHub (the fork).
+    Github(crate::steps::github::GithubOp),
+    /// The database (Neon).
+    Database(crate::steps::database::DatabaseOp),
+    /// OSS (the bucket).
+    Oss(crate::steps::aliyun::OssOp),
+    /// RAM (the sub-user, its policy and key).
+    Ram(crate::steps::aliyun::RamOp),
+    /// Auth0 (application, connection, users).
+    Auth0(crate::steps::auth0::Auth0Op),
+    /// Vercel (project, domains, environment, deployment).
+    Vercel(crate::steps::vercel::VercelOp),
+}
+
 /// A change to one resource.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceChange {
     /// The service (`oss`, `ram`, `auth0`, `vercel`).
-    pub service: &'static str,
+    pub service: String,
     /// The resource (`bucket lobehub-files`, `cors`, `application LobeHub`).
     pub resource: String,
     /// What happens.
     pub action: Action,
     /// Why, or what changes (never a secret value).
     pub detail: String,
+    /// What `apply` sends for this row (`None` for a row that only informs: unchanged, or done by hand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<Op>,
 }
 
 /// A change to one environment variable.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvChange {
     /// The variable.
     pub key: String,
@@ -57,7 +86,7 @@ pub struct EnvChange {
 }
 
 /// The whole plan.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     /// Resource changes, in execution order.
     pub resources: Vec<ResourceChange>,
@@ -68,7 +97,7 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Records a resource change.
+    /// Records a resource row without an operation (unchanged, or informational).
     pub fn resource(
         &mut self,
         service: &'static str,
@@ -76,7 +105,36 @@ impl Plan {
         action: Action,
         detail: impl Into<String>,
     ) {
-        self.resources.push(ResourceChange { service, resource: resource.into(), action, detail: detail.into() });
+        self.resources.push(ResourceChange {
+            service: service.into(),
+            resource: resource.into(),
+            action,
+            detail: detail.into(),
+            op: None,
+        });
+    }
+
+    /// Records a resource change with the typed operation `apply` sends for it.
+    pub fn change(
+        &mut self,
+        service: &'static str,
+        resource: impl Into<String>,
+        action: Action,
+        detail: impl Into<String>,
+        op: Op,
+    ) {
+        self.resources.push(ResourceChange {
+            service: service.into(),
+            resource: resource.into(),
+            action,
+            detail: detail.into(),
+            op: Some(op),
+        });
+    }
+
+    /// The operations of this plan, in order.
+    pub fn ops(&self) -> impl Iterator<Item = &Op> {
+        self.resources.iter().filter_map(|r| r.op.as_ref())
     }
 
     /// Records a variable change.

@@ -719,3 +719,25 @@ mod tests {
         assert!(merged_cors(&merged, &ours).is_none());
     }
 }
+
+/// The OSS operations of a plan (what `apply` sends), one per changing row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OssOp {
+    /// PutBucket, no ACL header (OSS API "PutBucket").
+    CreateBucket {
+        /// The bucket.
+        bucket: String,
+    },
+}
+
+/// The RAM operations of a plan (what `apply` sends), one per changing row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RamOp {
+    /// CreateUser (RAM API "CreateUser").
+    CreateUser {
+        /// The user name.
+        user: String,
+    },
+}

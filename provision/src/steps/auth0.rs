@@ -542,3 +542,14 @@ mod tests {
         }
     }
 }
+
+/// The Auth0 operations of a plan (what `apply` sends), one per changing row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Auth0Op {
+    /// `POST /api/v2/clients` (Management API "Create a client").
+    CreateApplication {
+        /// The application's name.
+        name: String,
+    },
+}

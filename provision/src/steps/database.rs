@@ -442,3 +442,16 @@ mod tests {
         assert!(!is_starting("no answer within 20 s"));
     }
 }
+
+/// The database operations of a plan (what `apply` sends), one per changing row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DatabaseOp {
+    /// `POST /projects` (Neon API "Create project").
+    CreateNeonProject {
+        /// The project name.
+        name: String,
+        /// The Neon region id.
+        region: String,
+    },
+}

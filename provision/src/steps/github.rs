@@ -345,3 +345,14 @@ async fn vercel_can_see(
         format!("add {full} under \"Repository access\" at {page}, then run apply again"),
     ))
 }
+
+/// The GitHub operations of a plan (what `apply` sends), one per changing row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum GithubOp {
+    /// `POST /repos/{owner}/{repo}/forks` (REST "Create a fork").
+    CreateFork {
+        /// The upstream repository (`lobehub/lobehub`).
+        upstream: String,
+    },
+}

@@ -1,5 +1,18 @@
-//! The provisioning steps, one module per service. Every step reads live state first and does the minimum; in
-//! [`Mode::Plan`] it only records what it would do.
+//! The provisioning steps, one module per service. Each stage of a step is three functions:
+//!
+//! * `observe_<stage>(ctx, …) -> Result<…Observed>` — reads the live state the stage needs, and only reads
+//!   (concurrently where the service allows). The observation is `Serialize` and holds no secret value: the
+//!   engine fingerprints it so `apply plan.json` can tell that the live state changed since the plan.
+//! * `plan_<stage>(desired, &observed, …) -> (Plan, …Outcome)` — **pure**: the rows to show, each change with
+//!   its typed operation ([`crate::plan::Op`]), and the outcome later stages see if the plan is carried out
+//!   (values known only after apply are `None`). Unit-tested without a server.
+//! * `apply_<stage>(ctx, &plan, &observed, …) -> Result<…Outcome>` — executes exactly the plan's operations,
+//!   in order, journaling each created resource and secret the moment the service answers
+//!   ([`crate::journal`]). It decides nothing the plan did not (it may still look up a create whose answer was
+//!   lost, see [`unknown`]).
+//!
+//! The engine ([`crate::engine`]) is the only code that knows whether it is planning or applying: it calls
+//! `apply_*` or takes the planned outcome. No step checks a mode.
 
 pub mod aliyun;
 pub mod app_domain;
@@ -14,14 +27,7 @@ use crate::progress::Progress;
 use crate::services::Services;
 use crate::state::StateStore;
 
-/// Whether steps change anything.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Read live state and record the changes; change nothing.
-    Plan,
-    /// Make the changes.
-    Apply,
-}
+pub use crate::run::Mode;
 
 /// What every step can see.
 pub struct Ctx<'a> {
@@ -33,8 +39,10 @@ pub struct Ctx<'a> {
     pub state: &'a StateStore,
     /// Progress output.
     pub progress: &'a Progress,
-    /// Plan or apply.
+    /// Plan or apply (transitional: step code uses [`Ctx::stage`], never this).
     pub mode: Mode,
+    /// The run: stages go through it ([`Ctx::stage`]).
+    pub run: &'a crate::run::Run,
     /// The effective custom domain (configuration, or the one `set-domain` recorded).
     pub domain: Option<String>,
     /// The app hosts the Vercel project is confirmed to own (set once the project chain has confirmed them;
@@ -52,6 +60,23 @@ pub struct AppHosts {
 }
 
 impl Ctx<'_> {
+    /// Runs one stage through the run ([`crate::run::Run::stage`]): fingerprints the observation, checks a saved
+    /// plan, and executes the plan only when the engine is applying.
+    pub async fn stage<Obs, Out, F, Fut>(
+        &self,
+        name: &str,
+        observed: &Obs,
+        planned: (crate::plan::Plan, Out),
+        execute: F,
+    ) -> crate::error::Result<(crate::plan::Plan, Out)>
+    where
+        Obs: serde::Serialize,
+        F: FnOnce(crate::plan::Plan) -> Fut,
+        Fut: std::future::Future<Output = crate::error::Result<Out>>,
+    {
+        self.run.stage(name, observed, planned, execute).await
+    }
+
     /// Whether the step may change things.
     pub fn applying(&self) -> bool {
         self.mode == Mode::Apply

@@ -563,3 +563,14 @@ pub async fn deploy(
         }
     }
 }
+
+/// The Vercel operations of a plan (what `apply` sends), one per changing row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum VercelOp {
+    /// `POST /v11/projects` (REST API "Create a new project").
+    CreateProject {
+        /// The project name.
+        name: String,
+    },
+}
