@@ -181,7 +181,7 @@ impl State {
     /// Whether the tool created `resource`.
     pub fn has(&self, resource: &Created) -> bool {
         let (kind, name) = resource.key();
-        self.created.get(kind).is_some_and(|l| l.iter().any(|n| *n == name))
+        self.created.get(kind).is_some_and(|l| l.contains(&name))
     }
 
     /// The created resources of `kind`, in the order they were recorded.
