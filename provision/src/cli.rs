@@ -2,7 +2,7 @@
 //!
 //! Exit codes: `0` success; `1` a step failed (the message names it and the service's error); `2` invalid
 //! configuration or usage; `3` `doctor` found a fatal problem or `verify` a failed check; `4` `destroy` was not
-//! confirmed.
+//! confirmed; `5` `apply PLAN` refused a stale plan (nothing of it was sent).
 
 use crate::config::Config;
 use crate::engine::{Outcome, Provisioner, ProvisionerOptions};
@@ -22,6 +22,8 @@ pub const EXIT_CONFIG: i32 = 2;
 pub const EXIT_PROBLEMS: i32 = 3;
 /// Exit code: destroy was not confirmed.
 pub const EXIT_NOT_CONFIRMED: i32 = 4;
+/// Exit code: `apply PLAN` refused a stale plan.
+pub const EXIT_STALE_PLAN: i32 = 5;
 
 /// Provision and keep running a private LobeHub deployment on Vercel with Auth0 login and Aliyun OSS storage.
 #[derive(Debug, Parser)]
@@ -42,12 +44,20 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read live state everywhere and print what apply would change. Changes nothing.
-    Plan,
+    Plan {
+        /// Also save the plan to this file (no secrets in it), to review and run with `provision apply FILE`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Converge the deployment: bucket, RAM user and key, Auth0 application and users, Vercel project, env,
     /// domain, deployment. Safe to re-run.
     Apply {
+        /// Execute exactly this saved plan (`provision plan --out FILE`); refused when the live state or the
+        /// configuration changed since it was made.
+        #[arg(value_name = "PLAN")]
+        plan: Option<PathBuf>,
         /// Stop after printing the plan (same as `plan`).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "plan")]
         dry_run: bool,
     },
     /// Move the app to a custom domain: Vercel domain, APP_URL, Auth0 URLs and OSS CORS together, then redeploy.
@@ -173,6 +183,7 @@ fn report_error(e: &Error) -> i32 {
     let _ = writeln!(std::io::stderr(), "error: {e}");
     match e {
         Error::Config(_) => EXIT_CONFIG,
+        Error::StalePlan { .. } => EXIT_STALE_PLAN,
         _ => EXIT_FAILED,
     }
 }
@@ -234,7 +245,30 @@ pub async fn run_with_output(
         Err(failed) => failed,
     };
     match cli.command {
-        Command::Plan | Command::Apply { dry_run: true } => match p.plan().await {
+        Command::Plan { out: Some(file) } => match p.plan_saved().await {
+            Ok((o, saved)) => {
+                if let Err(e) = saved.write(&file) {
+                    return report_error(&e);
+                }
+                match print_outcome(out, &o, json) {
+                    Ok(()) => {
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "plan saved to {}; run `provision apply {}` to execute exactly it",
+                            file.display(),
+                            file.display()
+                        );
+                        EXIT_OK
+                    }
+                    Err(e) => {
+                        let _ = writeln!(std::io::stderr(), "error: could not write the output: {e}");
+                        EXIT_FAILED
+                    }
+                }
+            }
+            Err(e) => report_error(&e),
+        },
+        Command::Plan { out: None } | Command::Apply { dry_run: true, .. } => match p.plan().await {
             Ok(o) => match print_outcome(out, &o, json) {
                 Ok(()) => EXIT_OK,
                 Err(e) => {
@@ -244,7 +278,17 @@ pub async fn run_with_output(
             },
             Err(e) => report_error(&e),
         },
-        Command::Apply { dry_run: false } => match p.apply().await {
+        Command::Apply { plan: Some(file), dry_run: false } => {
+            let saved = match crate::saved_plan::SavedPlan::read(&file) {
+                Ok(s) => s,
+                Err(e) => return report_error(&e),
+            };
+            match p.apply_saved(&saved).await {
+                Ok(o) => show_outcome(&p, out, &o, json),
+                Err(e) => report_error(&e),
+            }
+        }
+        Command::Apply { plan: None, dry_run: false } => match p.apply().await {
             Ok(o) => show_outcome(&p, out, &o, json),
             Err(e) => report_error(&e),
         },

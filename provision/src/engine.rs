@@ -10,6 +10,7 @@ use crate::lobehub;
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::run::{Mode, Run};
+use crate::saved_plan::SavedPlan;
 use crate::secrets;
 use crate::services::Services;
 use crate::state::{StateStore, StoredSecret};
@@ -145,6 +146,55 @@ impl Provisioner {
     /// Reads live state everywhere and returns what `apply` would change. Sends no mutating request.
     pub async fn plan(&self) -> Result<Outcome> {
         self.run(&Run::new(Mode::Plan, None), self.domain(), false).await
+    }
+
+    /// [`plan`](Self::plan), and the plan as a file to review and execute later with
+    /// [`apply_saved`](Self::apply_saved) (`provision plan --out plan.json`). Sends no mutating request.
+    pub async fn plan_saved(&self) -> Result<(Outcome, SavedPlan)> {
+        let domain = self.domain();
+        let run = Run::new(Mode::Plan, None);
+        let outcome = self.run(&run, domain.clone(), false).await?;
+        let saved = SavedPlan {
+            format: crate::saved_plan::FORMAT,
+            tool: crate::saved_plan::tool(),
+            created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            config: crate::saved_plan::config_fingerprint(&self.config),
+            domain,
+            stages: run.records(),
+            plan: outcome.plan.clone(),
+        };
+        Ok((outcome, saved))
+    }
+
+    /// Executes a saved plan (`provision apply plan.json`): exactly its operations, or nothing.
+    ///
+    /// First the live state is planned again without writing; when the configuration, the custom domain or any
+    /// stage's observed state or operations differ from the saved plan, it stops with [`Error::StalePlan`]
+    /// before the first write. While executing, each stage is checked again before it sends anything (see
+    /// [`crate::run`]).
+    ///
+    /// # Errors
+    /// [`Error::StalePlan`], or what [`apply`](Self::apply) returns.
+    pub async fn apply_saved(&self, saved: &SavedPlan) -> Result<Outcome> {
+        let _lock = self.lock_state("apply").await?;
+        if saved.config != crate::saved_plan::config_fingerprint(&self.config) {
+            return Err(Error::StalePlan {
+                stage: "config".into(),
+                what: "the configuration changed since the plan was made".into(),
+            });
+        }
+        let domain = self.domain();
+        if saved.domain != domain {
+            return Err(Error::StalePlan {
+                stage: "config".into(),
+                what: format!("the custom domain is now {domain:?}, the plan was made for {:?}", saved.domain),
+            });
+        }
+        let check = Run::new(Mode::Plan, Some(saved.stages.clone()));
+        self.run(&check, domain.clone(), false).await?;
+        check.check_complete()?;
+        let exec = Run::new(Mode::Apply, Some(saved.stages.clone()));
+        self.run(&exec, domain, false).await
     }
 
     /// Converges the deployment. A second run on a converged deployment sends no mutating request.

@@ -16,6 +16,7 @@ pub mod lobehub;
 pub mod plan;
 pub mod progress;
 pub mod run;
+pub mod saved_plan;
 pub mod secrets;
 pub mod services;
 pub mod state;
