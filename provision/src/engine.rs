@@ -6,6 +6,7 @@
 use crate::config::Config;
 use crate::desired::{self, EnvFacts};
 use crate::error::{Error, Result};
+use crate::journal::Record;
 use crate::lobehub;
 use crate::plan::Plan;
 use crate::progress::Progress;
@@ -16,7 +17,7 @@ use crate::services::Services;
 use crate::state::{StateStore, StoredSecret};
 use crate::steps::vercel::DeployOptions;
 use crate::steps::{Ctx, aliyun, auth0, vercel};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 /// What an `apply` (or a `plan`) did or would do.
 #[derive(Debug, Clone, Default)]
@@ -213,7 +214,7 @@ impl Provisioner {
         })?;
         let domain = domain.to_ascii_lowercase();
         let _lock = self.lock_state("set-domain").await?;
-        self.state.update(|s| s.domain = Some(domain.clone()))?;
+        self.state.record([Record::Domain(Some(domain.clone()))])?;
         self.run(&Run::new(Mode::Apply, None), Some(domain), false).await
     }
 
@@ -330,7 +331,17 @@ impl Provisioner {
             Some(task) => Some(task.await.map_err(|e| e.to_string()).and_then(|r| r)),
             None => None,
         };
-        let generated = self.generated_secrets(&ctx, &project_out, jwks)?;
+        let observed = crate::steps::generated::observe(&ctx, &project_out);
+        let held = self.state.snapshot().generated;
+        let planned = crate::steps::generated::plan(&observed, &held);
+        let base = planned.1.clone();
+        let (secrets_plan, generated) = ctx
+            .stage("secrets", &observed, planned, |p| {
+                let (ctx, project_out) = (&ctx, &project_out);
+                async move { crate::steps::generated::apply(ctx, &p, base, project_out, jwks) }
+            })
+            .await?;
+        plan.extend(secrets_plan);
 
         let facts = EnvFacts {
             auth0_client_id: auth0_out.client_id.clone(),
@@ -438,66 +449,13 @@ impl Provisioner {
         Ok(outcome)
     }
 
-    /// The generated secrets of the profile: (name, value to write). The value is `None` when Vercel already
-    /// holds the variable and the state file has no copy: it is then left exactly as it is.
-    fn generated_secrets(
-        &self,
-        ctx: &Ctx<'_>,
-        project: &vercel::ProjectOutcome,
-        pregenerated_jwks: Option<std::result::Result<SecretString, String>>,
-    ) -> Result<Vec<(String, Option<SecretString>)>> {
-        let mut pregenerated_jwks = pregenerated_jwks;
-        let names = lobehub::generated_secrets(self.config.profile);
-        let mut out = Vec::new();
-        for name in names {
-            if let Some(held) = self.state.snapshot().generated.get(*name) {
-                out.push((name.to_string(), Some(held.0.clone())));
-                continue;
-            }
-            if project.has(name) {
-                // Vercel has it; if it is readable, keep a copy so a later apply can restore it.
-                if let Some(v) = project.value(name)
-                    && ctx.mode == Mode::Apply
-                {
-                    self.state.update(|s| {
-                        s.generated.insert(name.to_string(), StoredSecret::new(v));
-                    })?;
-                }
-                out.push((name.to_string(), None));
-                continue;
-            }
-            if ctx.mode == Mode::Plan {
-                out.push((name.to_string(), Some(SecretString::from("(generated on apply)".to_string()))));
-                continue;
-            }
-            let value = match *name {
-                "JWKS_KEY" => pregenerated_jwks
-                    .take()
-                    .unwrap_or_else(secrets::generate_jwks_key)
-                    .map_err(|e| Error::blocked("secrets: JWKS_KEY", e, "run apply again"))?,
-                _ => secrets::random_base64_32(),
-            };
-            // Write-ahead: stored before it is pushed anywhere, never regenerated afterwards.
-            let stored = StoredSecret(value.clone());
-            self.state.update(|s| {
-                s.generated.insert(name.to_string(), stored);
-            })?;
-            out.push((name.to_string(), Some(value)));
-        }
-        Ok(out)
-    }
-
     /// Removes the invite links of `emails` from the state file: call it once they were shown to the user (written
     /// to the terminal or the `--json` output without error).
     pub fn invites_shown(&self, emails: &[String]) -> Result<()> {
         if emails.is_empty() {
             return Ok(());
         }
-        self.state.update(|s| {
-            for email in emails {
-                s.pending_invites.remove(email);
-            }
-        })?;
+        self.state.record(emails.iter().map(|e| Record::InviteShown(e.clone())))?;
         Ok(())
     }
 

@@ -52,6 +52,8 @@ pub enum Op {
     Auth0(crate::steps::auth0::Auth0Op),
     /// Vercel (project, domains, environment, deployment).
     Vercel(crate::steps::vercel::VercelOp),
+    /// A generated secret, kept in the state file (nothing is sent).
+    Secret(crate::steps::generated::SecretOp),
 }
 
 /// A change to one resource.

@@ -18,6 +18,7 @@ pub mod aliyun;
 pub mod app_domain;
 pub mod auth0;
 pub mod database;
+pub mod generated;
 pub mod github;
 pub mod unknown;
 pub mod vercel;
