@@ -19,6 +19,7 @@
 
 use crate::engine::Provisioner;
 use crate::error::{Error, Result, StepContext};
+use crate::journal::{Created, Kind, Record};
 use crate::plan::{Action, EnvChange, Plan};
 use crate::state::State;
 use oss_client::ram::PolicyType;
@@ -88,8 +89,10 @@ impl Run<'_> {
         !self.options.dry_run
     }
 
-    fn created(&self, kind: &str) -> Vec<String> {
-        self.state.created.get(kind).cloned().unwrap_or_default()
+    /// The names of the resources of one kind the tool created (`kind(Created::VercelDomain)`), in the order
+    /// they were recorded.
+    fn created(&self, make: fn(String) -> Created) -> Vec<String> {
+        self.state.created_of(kind(make)).into_iter().filter_map(name_of).collect()
     }
 
     fn resource(
@@ -117,10 +120,51 @@ impl Run<'_> {
         }
     }
 
-    /// Forgets a removed resource in the state file at once (a re-run then skips it).
-    fn forget(&mut self, f: impl FnOnce(&mut State)) {
-        let result = self.p.state().update(f).map_err(Error::from);
+    /// Journals removed resources at once (a re-run then skips them).
+    fn record(&mut self, records: impl IntoIterator<Item = Record>) {
+        let result = self.p.state().record(records).map_err(Error::from);
         self.attempt(result);
+    }
+
+    /// Forgets removed resources (journal records) together with the state they leave behind (ids, pushed
+    /// fingerprints, invites), in one write.
+    fn forget(&mut self, records: impl IntoIterator<Item = Record>, f: impl FnOnce(&mut State)) {
+        let records: Vec<Record> = records.into_iter().collect();
+        let result = self
+            .p
+            .state()
+            .update(|st| {
+                for r in records {
+                    st.apply_record(r);
+                }
+                f(st)
+            })
+            .map_err(Error::from);
+        self.attempt(result);
+    }
+}
+
+/// The kind of the resources `make` builds (`kind(Created::VercelEnv)`).
+fn kind(make: fn(String) -> Created) -> Kind {
+    make(String::new()).kind()
+}
+
+/// The name of a resource recorded by name (every kind but the RAM attachment).
+fn name_of(c: Created) -> Option<String> {
+    match c {
+        Created::GithubFork(n)
+        | Created::NeonProject(n)
+        | Created::OssBucket(n)
+        | Created::RamUser(n)
+        | Created::RamPolicy(n)
+        | Created::Auth0Client(n)
+        | Created::Auth0Connection(n)
+        | Created::Auth0SignupDisabled(n)
+        | Created::Auth0User(n)
+        | Created::VercelProject(n)
+        | Created::VercelDomain(n)
+        | Created::VercelEnv(n) => Some(n),
+        Created::RamAttachment { .. } => None,
     }
 }
 
@@ -159,7 +203,7 @@ async fn vercel(run: &mut Run<'_>) {
     let Some(project_id) = run.state.vercel_project_id.clone() else { return };
     let s = run.p.services();
     let project_name = run.p.config().vercel.project.clone();
-    for domain in run.created("vercel-domain") {
+    for domain in run.created(Created::VercelDomain) {
         run.resource("vercel", format!("domain {domain}"), Action::Delete, "");
         if run.applying() {
             let removed = not_found(s.vercel.domains(project_id.clone()).remove(&domain).await, |e| {
@@ -167,11 +211,11 @@ async fn vercel(run: &mut Run<'_>) {
             })
             .step("destroy: remove domain");
             if run.attempt(removed).is_some() {
-                run.forget(|st| st.forget("vercel-domain", &domain));
+                run.record([Record::Removed(Created::VercelDomain(domain.clone()))]);
             }
         }
     }
-    if run.state.was_created("vercel-project", &project_id) {
+    if run.state.has(&Created::VercelProject(project_id.clone())) {
         run.resource(
             "vercel",
             format!("project {project_name}"),
@@ -185,18 +229,20 @@ async fn vercel(run: &mut Run<'_>) {
             })
             .step("destroy: delete project");
             if run.attempt(deleted).is_some() {
-                run.forget(|st| {
-                    st.forget("vercel-project", &project_id);
-                    st.forget_all("vercel-env");
-                    st.pushed.clear();
-                    st.vercel_project_id = None;
-                });
+                run.forget(
+                    [
+                        Record::Removed(Created::VercelProject(project_id.clone())),
+                        Record::RemovedAll(kind(Created::VercelEnv)),
+                        Record::VercelProjectId(None),
+                    ],
+                    |st| st.pushed.clear(),
+                );
             }
         }
         return;
     }
     // Adopted: only the variables the tool created go.
-    let ours = run.created("vercel-env");
+    let ours = run.created(Created::VercelEnv);
     run.resource(
         "vercel",
         format!("project {project_name}"),
@@ -236,9 +282,9 @@ async fn vercel(run: &mut Run<'_>) {
                 return;
             }
         }
-        run.forget(|st| {
+        let removed = ours.iter().map(|key| Record::Removed(Created::VercelEnv(key.clone())));
+        run.forget(removed.collect::<Vec<_>>(), |st| {
             for key in &ours {
-                st.forget("vercel-env", key);
                 st.pushed.remove(key);
             }
         });
@@ -247,38 +293,41 @@ async fn vercel(run: &mut Run<'_>) {
 
 /// Auth0: the users the tool created → the application it created.
 async fn auth0(run: &mut Run<'_>) {
-    use crate::steps::auth0::{KIND_CONNECTION, KIND_SIGNUP_DISABLED};
     let s = run.p.services();
-    for user_id in run.created("auth0-user") {
+    for user_id in run.created(Created::Auth0User) {
         run.resource("auth0", format!("user {user_id}"), Action::Delete, "");
         run.irreversible(format!("Auth0 user {user_id}: their password and sign-in history"));
         if run.applying() {
             let deleted =
                 not_found(s.auth0.users().delete(&user_id).await, |e| e.is_not_found()).step("destroy: delete user");
             if run.attempt(deleted).is_some() {
-                run.forget(|st| st.forget("auth0-user", &user_id));
+                run.record([Record::Removed(Created::Auth0User(user_id.clone()))]);
             }
         }
     }
-    for client_id in run.created("auth0-client") {
+    for client_id in run.created(Created::Auth0Client) {
         run.resource("auth0", format!("application {client_id}"), Action::Delete, "");
         if run.applying() {
             let deleted = not_found(s.auth0.clients().delete(&client_id).await, |e| e.is_not_found())
                 .step("destroy: delete application");
             if run.attempt(deleted).is_some() {
-                run.forget(|st| {
-                    st.forget("auth0-client", &client_id);
-                    // Invite links point at the application: without it they are dead.
-                    st.forget_all("auth0-invited");
-                    st.pending_invites.clear();
-                    st.invite_expires.clear();
-                    st.auth0_client_id = None;
-                });
+                run.forget(
+                    [
+                        Record::Removed(Created::Auth0Client(client_id.clone())),
+                        // Invite links point at the application: without it they are dead.
+                        Record::RemovedAll(Kind::LEGACY_AUTH0_INVITED),
+                        Record::Auth0ClientId(None),
+                    ],
+                    |st| {
+                        st.pending_invites.clear();
+                        st.invite_expires.clear();
+                    },
+                );
             }
         }
     }
     // A tenant-wide setting the tool changed (sign-ups on a shared connection) is put back.
-    for conn_id in run.created(KIND_SIGNUP_DISABLED) {
+    for conn_id in run.created(Created::Auth0SignupDisabled) {
         run.resource(
             "auth0",
             format!("connection {conn_id}"),
@@ -296,18 +345,18 @@ async fn auth0(run: &mut Run<'_>) {
             )
             .step("destroy: restore sign-ups");
             if run.attempt(restored).is_some() {
-                run.forget(|st| st.forget(KIND_SIGNUP_DISABLED, &conn_id));
+                run.record([Record::Removed(Created::Auth0SignupDisabled(conn_id.clone()))]);
             }
         }
     }
-    for conn_id in run.created(KIND_CONNECTION) {
+    for conn_id in run.created(Created::Auth0Connection) {
         run.resource("auth0", format!("database connection {conn_id}"), Action::Delete, "dedicated, with its users");
         run.irreversible(format!("Auth0 database connection {conn_id} and every user in it"));
         if run.applying() {
             let deleted = not_found(s.auth0.connections().delete(&conn_id).await, |e| e.is_not_found())
                 .step("destroy: delete the database connection");
             if run.attempt(deleted).is_some() {
-                run.forget(|st| st.forget(KIND_CONNECTION, &conn_id));
+                run.record([Record::Removed(Created::Auth0Connection(conn_id.clone()))]);
             }
         }
     }
@@ -318,7 +367,7 @@ async fn auth0(run: &mut Run<'_>) {
 async fn ram(run: &mut Run<'_>) {
     let s = run.p.services();
     let user = run.p.config().aliyun.ram_user.clone();
-    let user_is_ours = run.state.was_created("ram-user", &user);
+    let user_is_ours = run.state.has(&Created::RamUser(user.clone()));
     let failures_before = run.failures.len();
     let keys: Vec<String> = if user_is_ours {
         let listed = match s.ram.access_keys(user.clone()).list().send().await {
@@ -336,7 +385,7 @@ async fn ram(run: &mut Run<'_>) {
                 not_found(s.ram.access_keys(user.clone()).delete(id.clone()).send().await, |e| e.is_not_found())
                     .step("destroy: delete access key");
             if run.attempt(deleted).is_some() {
-                run.forget(|st| {
+                run.forget([], |st| {
                     if st.access_key.as_ref().is_some_and(|k| k.id == id) {
                         st.access_key = None;
                     }
@@ -344,9 +393,9 @@ async fn ram(run: &mut Run<'_>) {
             }
         }
     }
-    for tag in run.created("ram-attachment") {
-        let (kind, name) = tag.split_once(':').unwrap_or(("Custom", tag.as_str()));
-        let policy_type = if kind == "System" { PolicyType::System } else { PolicyType::Custom };
+    for attachment in run.state.created_of(Created::kind_ram_attachment()) {
+        let Created::RamAttachment { policy_type: stored_type, policy: name } = &attachment else { continue };
+        let policy_type = if stored_type == "System" { PolicyType::System } else { PolicyType::Custom };
         run.resource("ram", format!("attach {name}"), Action::Delete, format!("from {user}"));
         if run.applying() {
             let detached =
@@ -355,18 +404,18 @@ async fn ram(run: &mut Run<'_>) {
                 })
                 .step("destroy: detach policy");
             if run.attempt(detached).is_some() {
-                run.forget(|st| st.forget("ram-attachment", &tag));
+                run.record([Record::Removed(attachment.clone())]);
             }
         }
     }
-    for name in run.created("ram-policy") {
+    for name in run.created(Created::RamPolicy) {
         run.resource("ram", format!("policy {name}"), Action::Delete, "");
         if run.applying() {
             let deleted =
                 not_found(s.ram.policies().delete(name.clone()).cascading(true).send().await, |e| e.is_not_found())
                     .step("destroy: delete policy");
             if run.attempt(deleted).is_some() {
-                run.forget(|st| st.forget("ram-policy", &name));
+                run.record([Record::Removed(Created::RamPolicy(name.clone()))]);
             }
         }
     }
@@ -385,7 +434,7 @@ async fn ram(run: &mut Run<'_>) {
             let deleted = not_found(s.ram.users().delete(user.clone()).send().await, |e| e.is_not_found())
                 .step("destroy: delete user");
             if run.attempt(deleted).is_some() {
-                run.forget(|st| st.forget("ram-user", &user));
+                run.record([Record::Removed(Created::RamUser(user.clone()))]);
             }
         }
     }
@@ -394,13 +443,13 @@ async fn ram(run: &mut Run<'_>) {
 /// OSS: the bucket, only if the tool created it; with its objects only when asked.
 async fn oss(run: &mut Run<'_>) {
     let s = run.p.services();
-    for name in run.created("oss-bucket") {
+    for name in run.created(Created::OssBucket) {
         let bucket = s.oss.bucket(name.clone());
         let objects = match bucket.list_objects().collect_all().await {
             Ok(o) => o,
             Err(e) if *e.kind() == oss_client::ErrorKind::NoSuchBucket => {
                 if run.applying() {
-                    run.forget(|st| st.forget("oss-bucket", &name));
+                    run.record([Record::Removed(Created::OssBucket(name.clone()))]);
                 }
                 continue;
             }
@@ -439,7 +488,7 @@ async fn oss(run: &mut Run<'_>) {
             }
             let deleted = not_found(bucket.delete().send().await, |e| e.is_not_found()).step("destroy: delete bucket");
             if run.attempt(deleted).is_some() {
-                run.forget(|st| st.forget("oss-bucket", &name));
+                run.record([Record::Removed(Created::OssBucket(name.clone()))]);
             }
         }
     }
@@ -469,11 +518,10 @@ fn secrets(run: &mut Run<'_>) {
     }
     if run.applying() && run.failures.is_empty() {
         let forget = run.options.forget_secrets;
-        run.forget(|st| {
+        run.forget([Record::Domain(None)], |st| {
             if forget {
                 st.generated.clear();
             }
-            st.domain = None;
         });
     }
 }

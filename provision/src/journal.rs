@@ -58,6 +58,13 @@ pub enum Created {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Kind(&'static str);
 
+impl Kind {
+    /// `auth0-invited`: a flag earlier versions kept among the created resources (an invite was sent), not a
+    /// resource; `destroy` removes it with the application ([`Record::RemovedAll`]). Never listed in
+    /// [`Created::KINDS`].
+    pub const LEGACY_AUTH0_INVITED: Kind = Kind("auth0-invited");
+}
+
 impl Created {
     /// The RAM attachment kind.
     pub fn kind_ram_attachment() -> Kind {

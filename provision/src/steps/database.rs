@@ -20,7 +20,8 @@ use super::Ctx;
 use crate::config::{Config, DatabaseProvider};
 use crate::desired::DesiredVar;
 use crate::error::{Error, Result};
-use crate::plan::{Action, Plan};
+use crate::journal::{Created, Record};
+use crate::plan::{Action, Op, Plan};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,106 +81,234 @@ fn neon_failed(step: &str, e: &neon_client::Error) -> Error {
     Error::blocked(format!("database: {step}"), e.to_string(), fix)
 }
 
-/// The database step.
-pub async fn database(ctx: &Ctx<'_>) -> Result<(Plan, DatabaseOutcome)> {
-    let mut plan = Plan::default();
-    let config = ctx.config;
-    let driver = if config.database.explicit {
-        driver_for(config.database.provider, config.database_driver.as_deref())
-    } else {
-        config.database_driver.clone()
+/// What the database stage wants, from the configuration ([`DatabaseDesired::from_config`]).
+#[derive(Clone)]
+pub struct DatabaseDesired {
+    /// Where `DATABASE_URL` comes from.
+    pub provider: DatabaseProvider,
+    /// `DATABASE_URL` as given (used with `provider = "url"`; a secret).
+    pub url: SecretString,
+    /// The `DATABASE_DRIVER` to write; `None`: leave it unset ([`driver_for`]).
+    pub driver: Option<String>,
+    /// The Neon project's name (`provider = "neon"`).
+    pub neon_project: String,
+    /// The Neon region to create it in (`aws-eu-central-1`).
+    pub neon_region: String,
+}
+
+impl std::fmt::Debug for DatabaseDesired {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseDesired")
+            .field("provider", &self.provider)
+            .field("url", &"[REDACTED]")
+            .field("driver", &self.driver)
+            .field("neon_project", &self.neon_project)
+            .field("neon_region", &self.neon_region)
+            .finish()
+    }
+}
+
+impl DatabaseDesired {
+    /// The desired database from `[database]` (and `app.database_driver`). Without a `[database]` section the
+    /// driver is only what `app.database_driver` says (provision's behaviour before it had the section).
+    pub fn from_config(config: &Config) -> Self {
+        let driver = if config.database.explicit {
+            driver_for(config.database.provider, config.database_driver.as_deref())
+        } else {
+            config.database_driver.clone()
+        };
+        Self {
+            provider: config.database.provider,
+            url: config.database_url.clone(),
+            driver,
+            neon_project: config.database.neon_project.clone(),
+            neon_region: config.database.neon_region.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// What the database stage observed (fingerprinted for the stale-plan check; holds no secret: the connection
+/// URI of an existing project is returned beside it by [`observe_database`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DatabaseObserved {
+    /// The Neon project of the configured name (`provider = "neon"`); `None`: there is none, or another
+    /// provider.
+    pub neon_project: Option<NeonProjectSeen>,
+}
+
+/// A Neon project found by name (Neon API `listProjects`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NeonProjectSeen {
+    /// Its id.
+    pub id: String,
+    /// Its region id.
+    pub region: String,
+}
+
+/// Reads the Neon project of the configured name and, when it exists, its direct connection URI (Neon API
+/// `listProjects`, then `getConnectionURI`; [`neon_client::ProjectsHandler::default_connection_uri`]). Only
+/// reads. The URI is a secret: it is returned beside the observation, never in it. Other providers read nothing.
+///
+/// # Errors
+/// `blocked` when `provider = "neon"` without a Neon client, or when Neon refuses a read.
+pub async fn observe_database(
+    ctx: &Ctx<'_>,
+    desired: &DatabaseDesired,
+) -> Result<(DatabaseObserved, Option<SecretString>)> {
+    if desired.provider != DatabaseProvider::Neon {
+        return Ok((DatabaseObserved::default(), None));
+    }
+    let Some(neon) = &ctx.services.neon else {
+        return Err(Error::blocked("database: neon", "no Neon client", "set NEON_API_KEY"));
     };
-    match config.database.provider {
+    let found =
+        neon.projects().find_by_name(&desired.neon_project).await.map_err(|e| neon_failed("find project", &e))?;
+    let Some(p) = found else { return Ok((DatabaseObserved::default(), None)) };
+    let url =
+        neon.projects().default_connection_uri(&p.id, false).await.map_err(|e| neon_failed("connection URI", &e))?;
+    Ok((DatabaseObserved { neon_project: Some(NeonProjectSeen { id: p.id, region: p.region_id }) }, Some(url)))
+}
+
+/// The database stage's plan (pure): nothing for `url`, a note for the Vercel integration, the Neon project as
+/// it is or to create. `existing_uri` is the found project's connection URI ([`observe_database`]).
+///
+/// ```
+/// use provision::config::DatabaseProvider;
+/// use provision::steps::database::{plan_database, DatabaseDesired, DatabaseObserved};
+/// let desired = DatabaseDesired {
+///     provider: DatabaseProvider::Neon,
+///     url: String::new().into(),
+///     driver: None,
+///     neon_project: "lobehub".into(),
+///     neon_region: "aws-eu-central-1".into(),
+/// };
+/// let (plan, out) = plan_database(&desired, &DatabaseObserved::default(), None);
+/// assert!(plan.render_text().contains("+ neon    project lobehub"));
+/// assert_eq!(out.neon_project_id, None, "known after apply");
+/// ```
+pub fn plan_database(
+    desired: &DatabaseDesired,
+    observed: &DatabaseObserved,
+    existing_uri: Option<&SecretString>,
+) -> (Plan, DatabaseOutcome) {
+    let mut plan = Plan::default();
+    let driver = desired.driver.clone();
+    match desired.provider {
         DatabaseProvider::Url => {
-            Ok((plan, DatabaseOutcome { url: Some(config.database_url.clone()), driver, neon_project_id: None }))
+            (plan, DatabaseOutcome { url: Some(desired.url.clone()), driver, neon_project_id: None })
         }
         DatabaseProvider::VercelIntegration => {
             plan.note("database: DATABASE_URL is the Vercel–Neon integration's variable; kept as it is");
-            Ok((plan, DatabaseOutcome { url: None, driver, neon_project_id: None }))
+            (plan, DatabaseOutcome { url: None, driver, neon_project_id: None })
         }
         DatabaseProvider::Neon => {
-            let Some(neon) = &ctx.services.neon else {
-                return Err(Error::blocked("database: neon", "no Neon client", "set NEON_API_KEY"));
-            };
-            let name = &config.database.neon_project;
-            let step = ctx.progress.start(&format!("database: Neon project {name}"));
-            let region = config.database.neon_region.clone().unwrap_or_default();
-            let found = neon.projects().find_by_name(name).await.map_err(|e| neon_failed("find project", &e))?;
-            let (id, url) = match found {
+            let (name, region) = (&desired.neon_project, &desired.neon_region);
+            match &observed.neon_project {
                 Some(p) => {
-                    let detail = if p.region_id == region {
-                        format!("{} in {}", p.id, p.region_id)
+                    let detail = if p.region == *region {
+                        format!("{} in {}", p.id, p.region)
                     } else {
-                        format!("{} in {} (adopted; database.neon_region says {region})", p.id, p.region_id)
+                        format!("{} in {} (adopted; database.neon_region says {region})", p.id, p.region)
                     };
                     plan.resource("neon", format!("project {name}"), Action::Unchanged, detail);
-                    let url = neon
-                        .projects()
-                        .default_connection_uri(&p.id, false)
-                        .await
-                        .map_err(|e| neon_failed("connection URI", &e))?;
-                    (Some(p.id), url)
+                    (plan, DatabaseOutcome { url: existing_uri.cloned(), driver, neon_project_id: Some(p.id.clone()) })
                 }
-                None if !ctx.applying() => {
-                    plan.resource(
+                None => {
+                    plan.change(
                         "neon",
                         format!("project {name}"),
                         Action::Create,
                         format!("in {region}; DATABASE_URL = its direct connection URI"),
+                        Op::Database(DatabaseOp::CreateNeonProject { name: name.clone(), region: region.clone() }),
                     );
-                    (None, SecretString::from("(known after apply)".to_string()))
+                    let url = SecretString::from("(known after apply)".to_string());
+                    (plan, DatabaseOutcome { url: Some(url), driver, neon_project_id: None })
                 }
-                None => {
-                    let created = match neon.projects().create(name.clone()).region(region.clone()).send().await {
-                        Ok(c) => {
-                            ctx.state.update(|s| s.mark_created("neon-project", &c.project.id))?;
-                            let url = match c.connection_uris.first() {
-                                Some(u) => u.connection_uri.clone(),
-                                None => neon
-                                    .projects()
-                                    .default_connection_uri(&c.project.id, false)
-                                    .await
-                                    .map_err(|e| neon_failed("connection URI", &e))?,
-                            };
-                            (c.project.id, url)
-                        }
-                        // The answer was lost: the project may exist. Look before anything is created again.
-                        Err(e)
-                            if matches!(
-                                e.kind(),
-                                neon_client::ErrorKind::Timeout
-                                    | neon_client::ErrorKind::Server
-                                    | neon_client::ErrorKind::Transport(_)
-                            ) =>
-                        {
-                            match neon.projects().find_by_name(name).await {
-                                Ok(Some(p)) => {
-                                    ctx.state.update(|s| s.mark_created("neon-project", &p.id))?;
-                                    let url = neon
-                                        .projects()
-                                        .default_connection_uri(&p.id, false)
-                                        .await
-                                        .map_err(|e| neon_failed("connection URI", &e))?;
-                                    (p.id, url)
-                                }
-                                _ => return Err(neon_failed("create project", &e)),
-                            }
-                        }
-                        Err(e) => return Err(neon_failed("create project", &e)),
-                    };
-                    plan.resource(
-                        "neon",
-                        format!("project {name}"),
-                        Action::Create,
-                        format!("{} in {region}", created.0),
-                    );
-                    (Some(created.0), created.1)
-                }
-            };
-            step.done(id.as_deref().unwrap_or("planned"));
-            Ok((plan, DatabaseOutcome { url: Some(url), driver, neon_project_id: id }))
+            }
         }
     }
+}
+
+/// Executes the database stage's plan: creates the Neon project (`POST /projects`, Neon API "Create project"),
+/// journaling it the moment Neon answers, and takes its direct connection URI from the answer (or reads it).
+/// When the answer is lost (timeout, 5xx, transport), the project is looked up by name before anything else:
+/// found, it is the one created. `planned` is the plan's outcome; the created project's id and URI replace the
+/// placeholders.
+///
+/// # Errors
+/// `blocked` when Neon refuses the create or a read.
+pub async fn apply_database(ctx: &Ctx<'_>, plan: Plan, planned: DatabaseOutcome) -> Result<DatabaseOutcome> {
+    let mut out = planned;
+    for op in plan.ops() {
+        let Op::Database(op) = op else {
+            return Err(Error::blocked("database", "the plan has another service's operation", "run plan again"));
+        };
+        match op {
+            DatabaseOp::CreateNeonProject { name, region } => {
+                let Some(neon) = &ctx.services.neon else {
+                    return Err(Error::blocked("database: neon", "no Neon client", "set NEON_API_KEY"));
+                };
+                let (id, url) = match neon.projects().create(name.clone()).region(region.clone()).send().await {
+                    Ok(c) => {
+                        ctx.state.record([Record::Created(Created::NeonProject(c.project.id.clone()))])?;
+                        let url = match c.connection_uris.first() {
+                            Some(u) => u.connection_uri.clone(),
+                            None => neon
+                                .projects()
+                                .default_connection_uri(&c.project.id, false)
+                                .await
+                                .map_err(|e| neon_failed("connection URI", &e))?,
+                        };
+                        (c.project.id, url)
+                    }
+                    // The answer was lost: the project may exist. Look before anything is created again.
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            neon_client::ErrorKind::Timeout
+                                | neon_client::ErrorKind::Server
+                                | neon_client::ErrorKind::Transport(_)
+                        ) =>
+                    {
+                        match neon.projects().find_by_name(name).await {
+                            Ok(Some(p)) => {
+                                ctx.state.record([Record::Created(Created::NeonProject(p.id.clone()))])?;
+                                let url = neon
+                                    .projects()
+                                    .default_connection_uri(&p.id, false)
+                                    .await
+                                    .map_err(|e| neon_failed("connection URI", &e))?;
+                                (p.id, url)
+                            }
+                            _ => return Err(neon_failed("create project", &e)),
+                        }
+                    }
+                    Err(e) => return Err(neon_failed("create project", &e)),
+                };
+                out.url = Some(url);
+                out.neon_project_id = Some(id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The database step (stage `database`): observe the Neon project, plan, and — applying — create it.
+///
+/// # Errors
+/// `blocked` when Neon refuses a read or the create, or `provider = "neon"` has no Neon client.
+pub async fn database(ctx: &Ctx<'_>) -> Result<(Plan, DatabaseOutcome)> {
+    let desired = DatabaseDesired::from_config(ctx.config);
+    let step = (desired.provider == DatabaseProvider::Neon)
+        .then(|| ctx.progress.start(&format!("database: Neon project {}", desired.neon_project)));
+    let (observed, existing_uri) = observe_database(ctx, &desired).await?;
+    let planned = plan_database(&desired, &observed, existing_uri.as_ref());
+    let base = planned.1.clone();
+    let (plan, out) = ctx.stage("database", &observed, planned, |plan| apply_database(ctx, plan, base)).await?;
+    if let Some(step) = step {
+        step.done(out.neon_project_id.as_deref().unwrap_or("planned"));
+    }
+    Ok((plan, out))
 }
 
 /// Replaces `DATABASE_URL` and `DATABASE_DRIVER` in the desired environment with what the database step
@@ -354,7 +483,8 @@ pub async fn destroy_database(
 ) -> Result<Plan> {
     let mut plan = Plan::default();
     let config = p.config();
-    if let Some(full) = p.state().snapshot().created.get("github-fork").and_then(|v| v.first().cloned()) {
+    let forks = p.state().snapshot().created_of(Created::GithubFork(String::new()).kind());
+    if let Some(Created::GithubFork(full)) = forks.first() {
         plan.resource("github", format!("fork {full}"), Action::Unchanged, "kept: destroy never deletes a repository");
     }
     if config.database.provider != DatabaseProvider::Neon {
@@ -402,7 +532,7 @@ pub async fn destroy_database(
             );
             if !dry_run {
                 neon.projects().delete(&project.id).await.map_err(|e| neon_failed("delete project", &e))?;
-                p.state().update(|s| s.forget("neon-project", &project.id))?;
+                p.state().record([Record::Removed(Created::NeonProject(project.id.clone()))])?;
             }
         }
     }
@@ -432,7 +562,72 @@ pub async fn doctor_reachability(report: &mut crate::doctor::DoctorReport, url: 
 
 #[cfg(test)]
 mod tests {
-    use super::is_starting;
+    use super::*;
+
+    fn neon_desired() -> DatabaseDesired {
+        DatabaseDesired {
+            provider: DatabaseProvider::Neon,
+            url: SecretString::from(String::new()),
+            driver: None,
+            neon_project: "lobehub".into(),
+            neon_region: "aws-eu-central-1".into(),
+        }
+    }
+
+    #[test]
+    fn an_absent_neon_project_is_created_with_its_region() {
+        let (plan, out) = plan_database(&neon_desired(), &DatabaseObserved::default(), None);
+        let ops: Vec<_> = plan.ops().cloned().collect();
+        assert_eq!(
+            ops,
+            [Op::Database(DatabaseOp::CreateNeonProject { name: "lobehub".into(), region: "aws-eu-central-1".into() })]
+        );
+        assert_eq!(plan.resources[0].action, Action::Create);
+        assert_eq!(plan.resources[0].detail, "in aws-eu-central-1; DATABASE_URL = its direct connection URI");
+        assert_eq!(out.neon_project_id, None);
+        assert!(out.url.is_some(), "DATABASE_URL is planned, its value known after apply");
+        let json = serde_json::to_string(&plan).unwrap();
+        assert!(!json.contains("postgres"), "no connection string in a plan: {json}");
+    }
+
+    #[test]
+    fn an_existing_neon_project_is_adopted_with_its_uri_whatever_its_region() {
+        let observed = DatabaseObserved {
+            neon_project: Some(NeonProjectSeen { id: "p-1".into(), region: "aws-us-east-2".into() }),
+        };
+        let uri = SecretString::from("postgresql://o:npg_secret@h/neondb".to_string());
+        let (plan, out) = plan_database(&neon_desired(), &observed, Some(&uri));
+        assert_eq!(plan.ops().count(), 0);
+        assert_eq!(plan.resources[0].action, Action::Unchanged);
+        assert_eq!(
+            plan.resources[0].detail,
+            "p-1 in aws-us-east-2 (adopted; database.neon_region says aws-eu-central-1)"
+        );
+        assert_eq!(out.neon_project_id.as_deref(), Some("p-1"));
+        assert_eq!(out.url.as_ref().map(|u| u.expose_secret().to_string()), Some(uri.expose_secret().to_string()));
+        let fingerprinted = serde_json::to_string(&observed).unwrap();
+        assert!(!fingerprinted.contains("npg_"), "{fingerprinted}");
+        assert!(!format!("{out:?}").contains("npg_"));
+    }
+
+    #[test]
+    fn other_providers_plan_nothing_to_send() {
+        let desired = DatabaseDesired {
+            provider: DatabaseProvider::Url,
+            url: SecretString::from("postgres://u:p@h/d".to_string()),
+            driver: Some("node".into()),
+            ..neon_desired()
+        };
+        let (plan, out) = plan_database(&desired, &DatabaseObserved::default(), None);
+        assert!(plan.resources.is_empty() && plan.notes.is_empty());
+        assert_eq!(out.url.map(|u| u.expose_secret().to_string()).as_deref(), Some("postgres://u:p@h/d"));
+        assert_eq!(out.driver.as_deref(), Some("node"));
+        let desired = DatabaseDesired { provider: DatabaseProvider::VercelIntegration, ..neon_desired() };
+        let (plan, out) = plan_database(&desired, &DatabaseObserved::default(), None);
+        assert_eq!(plan.ops().count(), 0);
+        assert!(plan.notes[0].contains("Vercel–Neon integration"));
+        assert!(out.url.is_none(), "the integration owns DATABASE_URL");
+    }
 
     #[test]
     fn waits_only_while_the_server_is_not_up() {

@@ -19,7 +19,8 @@
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::plan::{Action, Plan};
+use crate::journal::{Created, Record};
+use crate::plan::{Action, Op, Plan};
 use cloud_http::pagination::PageGuard;
 use std::time::Duration;
 
@@ -28,6 +29,8 @@ use std::time::Duration;
 pub struct GithubOutcome {
     /// The fork's full name (`owner/name`); `None` without `[github]` or in a plan before it exists.
     pub repository: Option<String>,
+    /// Notes found while applying (a new fork without the sync workflow).
+    pub notes: Vec<String>,
 }
 
 /// The page a user opens to install the Vercel GitHub App.
@@ -77,25 +80,128 @@ fn full_name(repo: &octocrab::models::Repository) -> String {
     })
 }
 
-/// The GitHub step. Without `[github]` it does nothing.
-pub async fn fork(ctx: &Ctx<'_>) -> Result<(Plan, GithubOutcome)> {
-    let mut plan = Plan::default();
-    let (Some(cfg), Some(octo)) = (&ctx.config.github, &ctx.services.github) else {
-        return Ok((plan, GithubOutcome::default()));
-    };
-    let step = ctx.progress.start("github: fork");
-    let (up_owner, up_name) = cfg.upstream.split_once('/').unwrap_or(("lobehub", "lobehub"));
+/// What the GitHub step wants, from the configuration ([`GithubDesired::from_config`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GithubDesired {
+    /// The fork; `None` without `[github]` (the step does nothing).
+    pub fork: Option<ForkDesired>,
+    /// `vercel.git_repository`: the fork must be this repository.
+    pub git_repository: String,
+}
+
+/// The desired fork (`[github]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForkDesired {
+    /// The repository to fork (`lobehub/lobehub`).
+    pub upstream: String,
+    /// The account or organization to fork into; the token's user when `None`.
+    pub owner: Option<String>,
+    /// The fork's name when one is created; the upstream's name when `None`.
+    pub repository: Option<String>,
+    /// Whether LobeHub's `Upstream Sync` workflow is to be enabled (`true`) or disabled (`false`).
+    pub auto_sync: bool,
+}
+
+impl ForkDesired {
+    /// The upstream's owner and name (`lobehub`, `lobehub`).
+    fn upstream_parts(&self) -> (&str, &str) {
+        self.upstream.split_once('/').unwrap_or(("lobehub", "lobehub"))
+    }
+}
+
+impl GithubDesired {
+    /// The desired fork from `[github]` and `vercel.git_repository`.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            fork: config.github.as_ref().map(|g| ForkDesired {
+                upstream: g.upstream.clone(),
+                owner: g.owner.clone(),
+                repository: g.repository.clone(),
+                auto_sync: g.auto_sync,
+            }),
+            git_repository: config.vercel.git_repository.clone(),
+        }
+    }
+}
+
+/// What the fork stage observed (fingerprinted for the stale-plan check).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GithubObserved {
+    /// The token's user (`GET /user`).
+    pub user: String,
+    /// The account the fork belongs to (`github.owner`, else the user).
+    pub owner: String,
+    /// The fork's name when one is created (`github.repository`, else the upstream's name).
+    pub name: String,
+    /// The fork found (by its name, else among the upstream's forks); `None`: there is none.
+    pub fork: Option<ForkSeen>,
+}
+
+/// An existing fork of the upstream.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ForkSeen {
+    /// `owner/name`.
+    pub full_name: String,
+    /// LobeHub's upstream-sync workflow in it; `None`: the fork has none.
+    pub sync_workflow: Option<WorkflowSeen>,
+}
+
+/// A workflow as GitHub lists it (`GET /repos/{owner}/{repo}/actions/workflows`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WorkflowSeen {
+    /// Its id.
+    pub id: u64,
+    /// Its name (`Upstream Sync`).
+    pub name: String,
+    /// Its path (`.github/workflows/sync.yml`).
+    pub path: String,
+    /// `active`, `disabled_manually`, `disabled_fork`, …
+    pub state: String,
+}
+
+/// Whether a workflow in `state` must be enabled (`auto_sync`) or disabled: an active one is disabled; any
+/// disabled state but `disabled_manually` (e.g. `disabled_fork`, `disabled_inactivity`) is disabled by hand so
+/// that GitHub does not re-enable it; with `auto_sync` anything but `active` is enabled.
+fn workflow_needs_change(auto_sync: bool, state: &str) -> bool {
+    let is_active = state == "active";
+    !(auto_sync == is_active && (auto_sync || state == "disabled_manually"))
+}
+
+/// LobeHub's upstream-sync workflow among a repository's workflows (`.github/workflows/sync.yml`, "Upstream Sync").
+fn find_sync_workflow(list: &[octocrab::models::workflows::WorkFlow]) -> Option<WorkflowSeen> {
+    list.iter().find(|w| w.path.ends_with("/sync.yml") || w.name == "Upstream Sync").map(|w| WorkflowSeen {
+        id: w.id.into_inner(),
+        name: w.name.clone(),
+        path: w.path.clone(),
+        state: w.state.clone(),
+    })
+}
+
+async fn list_sync_workflow(octo: &octocrab::Octocrab, full: &str) -> Result<Option<WorkflowSeen>> {
+    let (o, n) = full.split_once('/').unwrap_or((full, full));
+    let list = octo.workflows(o, n).list().per_page(100u8).send().await.map_err(|e| failed("list workflows", &e))?;
+    Ok(find_sync_workflow(&list.items))
+}
+
+/// Reads the fork: the token's user (`GET /user`), the repository of the wanted name
+/// (`GET /repos/{owner}/{name}`), else the owner's entry among the upstream's forks (`GET /repos/{up}/forks`,
+/// paged, bounded by [`PageGuard`]) and that repository; then its workflows. Only reads.
+///
+/// # Errors
+/// `blocked` when the wanted name is a repository that is not a fork of the upstream, or GitHub refuses a read.
+pub async fn observe_fork(octo: &octocrab::Octocrab, desired: &ForkDesired) -> Result<GithubObserved> {
+    let (up_owner, up_name) = desired.upstream_parts();
     let user = octo.current().user().await.map_err(|e| failed("who am I", &e))?.login;
-    let owner = cfg.owner.clone().unwrap_or_else(|| user.clone());
-    let wanted = cfg.repository.clone().unwrap_or_else(|| up_name.to_string());
+    let owner = desired.owner.clone().unwrap_or_else(|| user.clone());
+    let wanted = desired.repository.clone().unwrap_or_else(|| up_name.to_string());
 
     // 1. The wanted name.
     let mut fork: Option<octocrab::models::Repository> = match octo.repos(&owner, &wanted).get().await {
-        Ok(repo) if is_fork_of(&repo, &cfg.upstream) => Some(repo),
+        Ok(repo) if is_fork_of(&repo, &desired.upstream) => Some(repo),
         Ok(repo) => {
             return Err(Error::blocked(
                 "github: fork",
-                format!("{} exists and is not a fork of {}", full_name(&repo), cfg.upstream),
+                format!("{} exists and is not a fork of {}", full_name(&repo), desired.upstream),
                 "set github.repository to the name the fork should have (or of your existing fork)",
             ));
         }
@@ -132,67 +238,195 @@ pub async fn fork(ctx: &Ctx<'_>) -> Result<(Plan, GithubOutcome)> {
                 .map_err(|e| Error::blocked("github: list forks", e.to_string(), "run apply again"))?;
         }
     }
-
-    let full = match &fork {
+    let fork = match fork {
         Some(repo) => {
-            let full = full_name(repo);
-            plan.resource("github", format!("fork {full}"), Action::Unchanged, format!("fork of {}", cfg.upstream));
-            Some(full)
-        }
-        None if !ctx.applying() => {
-            plan.resource(
-                "github",
-                format!("fork {owner}/{wanted}"),
-                Action::Create,
-                format!("fork {} into {owner}; wait until its default branch can be read", cfg.upstream),
-            );
-            None
-        }
-        None => {
-            let upstream = octo.repos(up_owner, up_name);
-            let mut create = upstream.create_fork().default_branch_only(true);
-            if !eq(&owner, &user) {
-                create = create.organization(owner.clone());
-            }
-            if !eq(&wanted, up_name) {
-                create = create.name(wanted.clone());
-            }
-            let repo = create.send().await.map_err(|e| failed("create fork", &e))?;
             let full = full_name(&repo);
-            ctx.state.update(|s| s.mark_created("github-fork", &full))?;
-            plan.resource("github", format!("fork {full}"), Action::Create, format!("forked {}", cfg.upstream));
-            let branch = repo.default_branch.clone().unwrap_or_else(|| "main".into());
-            wait_until_ready(octo, &full, &branch).await?;
-            fork = Some(repo);
-            Some(full)
+            let sync_workflow = list_sync_workflow(octo, &full).await?;
+            Some(ForkSeen { full_name: full, sync_workflow })
         }
+        None => None,
     };
+    Ok(GithubObserved { user, owner, name: wanted, fork })
+}
 
-    if let Some(full) = &full {
-        sync_workflow(ctx, octo, full, cfg.auto_sync, &mut plan).await?;
-        vercel_can_see(ctx, octo, &owner, full, &mut plan).await?;
-        if !eq(full, &ctx.config.vercel.git_repository) {
-            return Err(Error::blocked(
-                "github: fork",
-                format!("the fork is {full} but vercel.git_repository is {}", ctx.config.vercel.git_repository),
-                format!("set vercel.git_repository = \"{full}\""),
-            ));
-        }
-    } else {
-        plan.resource(
+/// The fork stage's plan (pure): the fork as it is or to create, and the upstream-sync workflow to enable or
+/// disable (in a fork that does not exist yet: the one it will have).
+///
+/// ```
+/// use provision::steps::github::{plan_fork, ForkDesired, GithubObserved};
+/// let desired = ForkDesired { upstream: "lobehub/lobehub".into(), owner: None, repository: None, auto_sync: false };
+/// let observed = GithubObserved { user: "octo".into(), owner: "octo".into(), name: "lobehub".into(), fork: None };
+/// let (plan, out) = plan_fork(&desired, &observed);
+/// assert!(plan.render_text().contains("+ github  fork octo/lobehub"));
+/// assert_eq!(plan.ops().count(), 2, "the fork, then its sync workflow");
+/// assert_eq!(out.repository, None, "known after apply");
+/// ```
+pub fn plan_fork(desired: &ForkDesired, observed: &GithubObserved) -> (Plan, GithubOutcome) {
+    let mut plan = Plan::default();
+    let auto_sync = desired.auto_sync;
+    let sync_op = |repository: Option<String>, workflow_id: Option<u64>| {
+        Op::Github(if auto_sync {
+            GithubOp::EnableSyncWorkflow { repository, workflow_id }
+        } else {
+            GithubOp::DisableSyncWorkflow { repository, workflow_id }
+        })
+    };
+    let Some(fork) = &observed.fork else {
+        let (owner, wanted) = (&observed.owner, &observed.name);
+        let (_, up_name) = desired.upstream_parts();
+        plan.change(
+            "github",
+            format!("fork {owner}/{wanted}"),
+            Action::Create,
+            format!("fork {} into {owner}; wait until its default branch can be read", desired.upstream),
+            Op::Github(GithubOp::CreateFork {
+                upstream: desired.upstream.clone(),
+                organization: (!eq(owner, &observed.user)).then(|| owner.clone()),
+                name: (!eq(wanted, up_name)).then(|| wanted.clone()),
+            }),
+        );
+        plan.change(
             "github",
             "workflow Upstream Sync",
             Action::Update,
-            if cfg.auto_sync {
+            if auto_sync {
                 "enable in the new fork (auto_sync = true)"
             } else {
                 "disable in the new fork (auto_sync = false: upstream changes reach the deployment only when you sync)"
             },
+            sync_op(None, None),
         );
+        return (plan, GithubOutcome::default());
+    };
+    let full = &fork.full_name;
+    plan.resource("github", format!("fork {full}"), Action::Unchanged, format!("fork of {}", desired.upstream));
+    match &fork.sync_workflow {
+        None => plan.note(no_sync_workflow(full, auto_sync)),
+        Some(wf) => {
+            let name = format!("workflow {} ({})", wf.name, wf.path);
+            if !workflow_needs_change(auto_sync, &wf.state) {
+                let why = if auto_sync { "enabled (auto_sync = true)" } else { "disabled (auto_sync = false)" };
+                plan.resource("github", &name, Action::Unchanged, why);
+            } else {
+                let detail = if auto_sync {
+                    "enable: github.auto_sync = true keeps the fork following lobehub/lobehub".to_string()
+                } else {
+                    format!(
+                        "disable (state {}): an unattended upstream update can break a working deployment; sync by hand, or set github.auto_sync = true",
+                        wf.state
+                    )
+                };
+                plan.change("github", &name, Action::Update, detail, sync_op(Some(full.clone()), Some(wf.id)));
+            }
+        }
     }
-    let _ = fork;
-    step.done(full.as_deref().unwrap_or("planned"));
-    Ok((plan, GithubOutcome { repository: full }))
+    (plan, GithubOutcome { repository: Some(full.clone()), notes: Vec::new() })
+}
+
+fn no_sync_workflow(full: &str, auto_sync: bool) -> String {
+    format!("github: {full} has no Upstream Sync workflow; nothing to {}", if auto_sync { "enable" } else { "disable" })
+}
+
+/// Executes the fork stage's plan, in order: creates the fork (`POST /repos/{upstream}/forks`, journaled the
+/// moment GitHub answers) and waits until its default branch can be read; enables or disables the sync workflow
+/// (`PUT /repos/{owner}/{repo}/actions/workflows/{id}/{enable|disable}`) — in a fork created by this plan, the
+/// workflow is first found among its workflows (and left alone when already as wanted).
+///
+/// # Errors
+/// `blocked` when GitHub refuses a request, or the new fork is not ready after about 4 minutes.
+pub async fn apply_fork(
+    ctx: &Ctx<'_>,
+    octo: &octocrab::Octocrab,
+    plan: Plan,
+    observed: &GithubObserved,
+) -> Result<GithubOutcome> {
+    let mut out = GithubOutcome { repository: observed.fork.as_ref().map(|f| f.full_name.clone()), notes: Vec::new() };
+    for op in plan.ops() {
+        let Op::Github(op) = op else {
+            return Err(Error::blocked("github", "the plan has another service's operation", "run plan again"));
+        };
+        match op {
+            GithubOp::CreateFork { upstream, organization, name } => {
+                let (up_owner, up_name) = upstream.split_once('/').unwrap_or(("lobehub", "lobehub"));
+                let handler = octo.repos(up_owner, up_name);
+                let mut create = handler.create_fork().default_branch_only(true);
+                if let Some(org) = organization {
+                    create = create.organization(org.clone());
+                }
+                if let Some(name) = name {
+                    create = create.name(name.clone());
+                }
+                let repo = create.send().await.map_err(|e| failed("create fork", &e))?;
+                let full = full_name(&repo);
+                ctx.state.record([Record::Created(Created::GithubFork(full.clone()))])?;
+                let branch = repo.default_branch.clone().unwrap_or_else(|| "main".into());
+                wait_until_ready(octo, &full, &branch).await?;
+                out.repository = Some(full);
+            }
+            GithubOp::EnableSyncWorkflow { repository, workflow_id }
+            | GithubOp::DisableSyncWorkflow { repository, workflow_id } => {
+                let enable = matches!(op, GithubOp::EnableSyncWorkflow { .. });
+                let Some(full) = repository.clone().or_else(|| out.repository.clone()) else {
+                    return Err(Error::blocked("github: workflow", "no fork to change", "run plan again"));
+                };
+                let id = match workflow_id {
+                    Some(id) => *id,
+                    // The fork this plan created: find its workflow first.
+                    None => match list_sync_workflow(octo, &full).await? {
+                        Some(wf) if workflow_needs_change(enable, &wf.state) => wf.id,
+                        Some(_) => continue,
+                        None => {
+                            out.notes.push(no_sync_workflow(&full, enable));
+                            continue;
+                        }
+                    },
+                };
+                let (o, n) = full.split_once('/').unwrap_or((&full, &full));
+                let handler = octo.workflows(o, n);
+                let result = if enable {
+                    handler.enable_workflow(id.to_string()).await
+                } else {
+                    handler.disable_workflow(id.to_string()).await
+                };
+                result.map_err(|e| failed(if enable { "enable workflow" } else { "disable workflow" }, &e))?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The GitHub step (stage `github.fork`): observe the fork, plan, and — applying — fork and set the sync
+/// workflow; then check that Vercel's GitHub App can read the fork and that `vercel.git_repository` names it.
+/// Without `[github]` it does nothing.
+///
+/// # Errors
+/// `blocked` when GitHub refuses a request, Vercel's app cannot see the fork (with the page to grant it), or
+/// the fork is not `vercel.git_repository`.
+pub async fn fork(ctx: &Ctx<'_>) -> Result<(Plan, GithubOutcome)> {
+    let desired = GithubDesired::from_config(ctx.config);
+    let (Some(want), Some(octo)) = (&desired.fork, &ctx.services.github) else {
+        return Ok((Plan::default(), GithubOutcome::default()));
+    };
+    let step = ctx.progress.start("github: fork");
+    let observed = observe_fork(octo, want).await?;
+    let planned = plan_fork(want, &observed);
+    let (mut plan, out) =
+        ctx.stage("github.fork", &observed, planned, |plan| apply_fork(ctx, octo, plan, &observed)).await?;
+    plan.notes.extend(out.notes.iter().cloned());
+
+    // Checks that write nothing, on the fork as it now is.
+    if let Some(full) = &out.repository {
+        vercel_can_see(octo, &observed.owner, full, &mut plan).await?;
+        if !eq(full, &desired.git_repository) {
+            return Err(Error::blocked(
+                "github: fork",
+                format!("the fork is {full} but vercel.git_repository is {}", desired.git_repository),
+                format!("set vercel.git_repository = \"{full}\""),
+            ));
+        }
+    }
+    step.done(out.repository.as_deref().unwrap_or("planned"));
+    Ok((plan, out))
 }
 
 /// Polls the fork's default branch until it answers (the fork is copied asynchronously). Bounded: at most 60
@@ -217,57 +451,8 @@ async fn wait_until_ready(octo: &octocrab::Octocrab, full: &str, branch: &str) -
     ))
 }
 
-/// Finds LobeHub's upstream-sync workflow and disables (or, with `auto_sync`, enables) it.
-async fn sync_workflow(
-    ctx: &Ctx<'_>,
-    octo: &octocrab::Octocrab,
-    full: &str,
-    auto_sync: bool,
-    plan: &mut Plan,
-) -> Result<()> {
-    let (o, n) = full.split_once('/').unwrap_or((full, full));
-    let list = octo.workflows(o, n).list().per_page(100u8).send().await.map_err(|e| failed("list workflows", &e))?;
-    let Some(wf) = list.items.iter().find(|w| w.path.ends_with("/sync.yml") || w.name == "Upstream Sync") else {
-        plan.note(format!(
-            "github: {full} has no Upstream Sync workflow; nothing to {}",
-            if auto_sync { "enable" } else { "disable" }
-        ));
-        return Ok(());
-    };
-    let name = format!("workflow {} ({})", wf.name, wf.path);
-    let want_active = auto_sync;
-    let is_active = wf.state == "active";
-    if want_active == is_active && (want_active || wf.state == "disabled_manually") {
-        let why = if auto_sync { "enabled (auto_sync = true)" } else { "disabled (auto_sync = false)" };
-        plan.resource("github", &name, Action::Unchanged, why);
-        return Ok(());
-    }
-    let detail = if auto_sync {
-        "enable: github.auto_sync = true keeps the fork following lobehub/lobehub".to_string()
-    } else {
-        format!(
-            "disable (state {}): an unattended upstream update can break a working deployment; sync by hand, or set github.auto_sync = true",
-            wf.state
-        )
-    };
-    plan.resource("github", &name, Action::Update, detail);
-    if ctx.applying() {
-        let handler = octo.workflows(o, n);
-        let id = wf.id.to_string();
-        let result = if auto_sync { handler.enable_workflow(id).await } else { handler.disable_workflow(id).await };
-        result.map_err(|e| failed(if auto_sync { "enable workflow" } else { "disable workflow" }, &e))?;
-    }
-    Ok(())
-}
-
 /// Checks that the Vercel GitHub App is installed on `owner` with access to `full`.
-async fn vercel_can_see(
-    _ctx: &Ctx<'_>,
-    octo: &octocrab::Octocrab,
-    owner: &str,
-    full: &str,
-    plan: &mut Plan,
-) -> Result<()> {
+async fn vercel_can_see(octo: &octocrab::Octocrab, owner: &str, full: &str, plan: &mut Plan) -> Result<()> {
     let installs = match octo
         .get::<serde_json::Value, _, [(&str, &str); 1]>("/user/installations", Some(&[("per_page", "100")]))
         .await
@@ -354,5 +539,115 @@ pub enum GithubOp {
     CreateFork {
         /// The upstream repository (`lobehub/lobehub`).
         upstream: String,
+        /// The organization to fork into (`organization`); `None`: the token's user.
+        organization: Option<String>,
+        /// The fork's name (`name`); `None`: the upstream's. The fork copies the default branch only.
+        name: Option<String>,
     },
+    /// `PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable` (REST "Enable a workflow").
+    EnableSyncWorkflow {
+        /// The fork (`owner/name`); `None`: the fork this plan creates.
+        repository: Option<String>,
+        /// The workflow's id; `None`: found in the new fork when it exists (LobeHub's `sync.yml`).
+        workflow_id: Option<u64>,
+    },
+    /// `PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable` (REST "Disable a workflow").
+    DisableSyncWorkflow {
+        /// The fork (`owner/name`); `None`: the fork this plan creates.
+        repository: Option<String>,
+        /// The workflow's id; `None`: found in the new fork when it exists (LobeHub's `sync.yml`).
+        workflow_id: Option<u64>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desired(auto_sync: bool) -> ForkDesired {
+        ForkDesired { upstream: "lobehub/lobehub".into(), owner: None, repository: None, auto_sync }
+    }
+
+    fn observed(fork: Option<ForkSeen>) -> GithubObserved {
+        GithubObserved { user: "octo".into(), owner: "octo".into(), name: "lobehub".into(), fork }
+    }
+
+    fn fork_with(state: Option<&str>) -> ForkSeen {
+        ForkSeen {
+            full_name: "octo/my-chat".into(),
+            sync_workflow: state.map(|s| WorkflowSeen {
+                id: 7,
+                name: "Upstream Sync".into(),
+                path: ".github/workflows/sync.yml".into(),
+                state: s.into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_missing_fork_is_created_then_its_sync_workflow_set() {
+        let (plan, out) = plan_fork(&desired(false), &observed(None));
+        let ops: Vec<_> = plan.ops().cloned().collect();
+        assert_eq!(
+            ops,
+            [
+                Op::Github(GithubOp::CreateFork { upstream: "lobehub/lobehub".into(), organization: None, name: None }),
+                Op::Github(GithubOp::DisableSyncWorkflow { repository: None, workflow_id: None }),
+            ]
+        );
+        assert_eq!(plan.resources[0].resource, "fork octo/lobehub");
+        assert_eq!(out.repository, None);
+
+        // Into an organization, under another name; auto_sync enables.
+        let want = ForkDesired { owner: Some("acme".into()), repository: Some("chat".into()), ..desired(true) };
+        let seen = GithubObserved { owner: "acme".into(), name: "chat".into(), ..observed(None) };
+        let (plan, _) = plan_fork(&want, &seen);
+        let ops: Vec<_> = plan.ops().cloned().collect();
+        assert_eq!(
+            ops[0],
+            Op::Github(GithubOp::CreateFork {
+                upstream: "lobehub/lobehub".into(),
+                organization: Some("acme".into()),
+                name: Some("chat".into()),
+            })
+        );
+        assert_eq!(ops[1], Op::Github(GithubOp::EnableSyncWorkflow { repository: None, workflow_id: None }));
+        assert!(plan.render_text().contains("enable in the new fork"));
+    }
+
+    #[test]
+    fn an_existing_fork_is_adopted_and_only_a_workflow_in_the_wrong_state_changes() {
+        for (auto_sync, state, change) in [
+            (false, "active", true),
+            (false, "disabled_fork", true),
+            (false, "disabled_manually", false),
+            (true, "active", false),
+            (true, "disabled_manually", true),
+        ] {
+            let (plan, out) = plan_fork(&desired(auto_sync), &observed(Some(fork_with(Some(state)))));
+            assert_eq!(out.repository.as_deref(), Some("octo/my-chat"));
+            assert_eq!(plan.resources[0].action, Action::Unchanged, "the fork is adopted");
+            let ops: Vec<_> = plan.ops().cloned().collect();
+            let expected = match (change, auto_sync) {
+                (false, _) => vec![],
+                (true, true) => vec![Op::Github(GithubOp::EnableSyncWorkflow {
+                    repository: Some("octo/my-chat".into()),
+                    workflow_id: Some(7),
+                })],
+                (true, false) => vec![Op::Github(GithubOp::DisableSyncWorkflow {
+                    repository: Some("octo/my-chat".into()),
+                    workflow_id: Some(7),
+                })],
+            };
+            assert_eq!(ops, expected, "auto_sync {auto_sync}, state {state}");
+            assert_eq!(plan.resources[1].resource, "workflow Upstream Sync (.github/workflows/sync.yml)");
+        }
+    }
+
+    #[test]
+    fn a_fork_without_the_sync_workflow_gets_a_note() {
+        let (plan, _) = plan_fork(&desired(false), &observed(Some(fork_with(None))));
+        assert_eq!(plan.ops().count(), 0);
+        assert_eq!(plan.notes, ["github: octo/my-chat has no Upstream Sync workflow; nothing to disable"]);
+    }
 }
