@@ -80,7 +80,7 @@ impl Auth0Simulator {
     /// base URL plus `/`), for verifier tests.
     pub fn issue_id_token(&self, issuer: &str, client_id: &str, user_id: &str) -> Option<String> {
         let st = lock(&self.state);
-        let user = st.users.iter().find(|u| u.json.get("user_id").and_then(Value::as_str) == Some(user_id))?;
+        let user = st.user(user_id)?;
         let claims = id_token_claims(issuer, client_id, user, st.token_lifetime);
         drop(st);
         self.sign(&claims)

@@ -3,7 +3,7 @@
 
 use super::Auth0Simulator;
 use super::rate_limit::Bucket;
-use super::state::{Connection, IssuedTicket, client_json, random_token};
+use super::state::{self, Connection, IssuedTicket, client_json, random_token};
 use crate::server::lock;
 use serde_json::{Map, Value, json};
 
@@ -17,7 +17,7 @@ impl Auth0Simulator {
     /// Adds a machine-to-machine application **without** a client grant (its token request gets 403).
     pub fn add_client_without_grant(&self, client_id: &str, secret: &str) {
         let mut st = lock(&self.state);
-        st.clients.retain(|c| c.get("client_id").and_then(Value::as_str) != Some(client_id));
+        st.clients.retain(|c| state::client_id(c) != Some(client_id));
         st.clients.push(client_json(
             client_id,
             secret,
@@ -72,11 +72,7 @@ impl Auth0Simulator {
 
     /// The application `client_id`, secret included.
     pub fn client(&self, client_id: &str) -> Option<Value> {
-        lock(&self.state)
-            .clients
-            .iter()
-            .find(|c| c.get("client_id").and_then(Value::as_str) == Some(client_id))
-            .map(|c| Value::Object(c.clone()))
+        lock(&self.state).client(client_id).map(|c| Value::Object(c.clone()))
     }
 
     /// Every application, secrets included.

@@ -41,6 +41,8 @@ pub(super) struct Connection {
     pub(super) enabled_clients: Vec<String>,
 }
 
+/// A user: the JSON the Management API returns, plus what the tenant keeps unseen (connection, e-mail as stored —
+/// lower case for database users — and password).
 #[derive(Debug, Clone)]
 pub(super) struct User {
     pub(super) json: Map<String, Value>,
@@ -49,6 +51,14 @@ pub(super) struct User {
     pub(super) password: Option<String>,
 }
 
+impl User {
+    /// The `user_id` (`<provider>|<id>`).
+    pub(super) fn id(&self) -> Option<&str> {
+        self.json.get("user_id").and_then(Value::as_str)
+    }
+}
+
+/// An authorization code issued by `GET /authorize`, redeemed once at the token endpoint.
 #[derive(Debug, Clone)]
 pub(super) struct AuthCode {
     pub(super) client_id: String,
@@ -56,6 +66,7 @@ pub(super) struct AuthCode {
     pub(super) redirect_uri: String,
 }
 
+/// The tenant: everything behind the simulator's one lock.
 pub(super) struct State {
     pub(super) clients: Vec<Map<String, Value>>,
     pub(super) grants: BTreeMap<String, Vec<String>>,
@@ -69,6 +80,25 @@ pub(super) struct State {
     pub(super) rng: fastrand::Rng,
 }
 
+impl State {
+    /// The application `id`, as stored (secret included).
+    pub(super) fn client(&self, id: &str) -> Option<&Map<String, Value>> {
+        self.clients.iter().find(|c| client_id(c) == Some(id))
+    }
+
+    /// The user `id`.
+    pub(super) fn user(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id() == Some(id))
+    }
+}
+
+/// The `client_id` of a stored application.
+pub(super) fn client_id(client: &Map<String, Value>) -> Option<&str> {
+    client.get("client_id").and_then(Value::as_str)
+}
+
+/// A new application as Auth0 stores it: its defaults overlaid with the fields of the create `body`, then `id`
+/// and `secret`.
 pub(super) fn client_json(id: &str, secret: &str, body: &Value, global: bool) -> Map<String, Value> {
     let mut c = json!({
         "tenant": "sim",

@@ -179,6 +179,34 @@ pub(super) fn check_bools(map: &Map<String, Value>, keys: &[&str]) -> Result<(),
     Ok(())
 }
 
+/// An application `name` (spec `CreateClientRequestContent.name`, pattern `^[^<>]+$`): not empty, no `<` or `>`.
+pub(super) fn check_client_name(name: &str) -> Result<(), SimResponse> {
+    if name.is_empty() || name.contains(['<', '>']) {
+        return Err(bad_request(
+            "Payload validation error: 'String does not match pattern ^[^<>]+$' on property name.",
+        ));
+    }
+    Ok(())
+}
+
+/// A connection `name` (spec `CreateConnectionRequestContent.name`: maxLength 128, pattern
+/// `^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$`).
+pub(super) fn check_connection_name(name: &str) -> Result<(), SimResponse> {
+    let b = name.as_bytes();
+    let valid = !b.is_empty()
+        && name.len() <= 128
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && !name.contains("--");
+    if !valid {
+        return Err(bad_request(
+            "Payload validation error: 'String does not match pattern ^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$' on property name.",
+        ));
+    }
+    Ok(())
+}
+
 /// The rules of `CreateClientRequestContent` / `UpdateClientRequestContent` that the spec states in prose or
 /// in formats: `description` at most 140 characters; `initiate_login_uri` "must be https" (format
 /// `absolute-https-uri-with-placeholders-or-empty`) and may not point to localhost (Auth0's default login routes
@@ -212,6 +240,27 @@ pub(super) fn check_client_prose_rules(body: &Map<String, Value>) -> Result<(), 
     if body.contains_key("client_authentication_methods") && body.contains_key("token_endpoint_auth_method") {
         return Err(bad_request(
             "Payload validation error: client_authentication_methods and token_endpoint_auth_method are mutually exclusive.",
+        ));
+    }
+    Ok(())
+}
+
+/// The rules of `ChangePasswordTicketRequestContent` stated in prose or patterns: `result_url` together with
+/// `client_id` or `organization_id` is refused, and `connection_id` must match `^con_[A-Za-z0-9]{16}$`.
+pub(super) fn check_ticket_prose_rules(body: &Map<String, Value>) -> Result<(), SimResponse> {
+    // Spec ChangePasswordTicketRequestContent.result_url: "Cannot be specified when using client_id or
+    // organization_id." Real tenants answer 400 (field-truth §3.1, github auth0/auth0-PHP#480).
+    if body.contains_key("result_url") && body.contains_key("client_id") {
+        return Err(bad_request("The result_url parameter cannot be specified when using client_id."));
+    }
+    if body.contains_key("result_url") && body.contains_key("organization_id") {
+        return Err(bad_request("result_url cannot be specified together with organization_id."));
+    }
+    if let Some(c) = string_field(body, "connection_id")?
+        && !(c.len() == 20 && c.starts_with("con_") && c[4..].chars().all(|ch| ch.is_ascii_alphanumeric()))
+    {
+        return Err(bad_request(
+            "Payload validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$' on property connection_id.",
         ));
     }
     Ok(())

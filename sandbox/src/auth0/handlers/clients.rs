@@ -3,15 +3,15 @@
 
 use super::super::Auth0Simulator;
 use super::super::auth::Caller;
-use super::super::paging::{checkpoint_window, is_true, page_window};
-use super::super::render::{api_error, bad_request, client_view};
-use super::super::state::{client_json, random_token};
+use super::super::paging::{checkpoint_page, offset_page, page_window, wants_checkpoint};
+use super::super::render::{bad_request, client_view};
+use super::super::state::{client_id, client_json, random_token};
 use super::super::validation::{
-    CREATE_CLIENT_FIELDS, UPDATE_CLIENT_EXTRA_FIELDS, check_bools, check_client_prose_rules, check_string_arrays,
-    object_body, string_field,
+    CREATE_CLIENT_FIELDS, UPDATE_CLIENT_EXTRA_FIELDS, check_bools, check_client_name, check_client_prose_rules,
+    check_string_arrays, object_body, string_field,
 };
 use crate::server::{SimRequest, SimResponse, lock};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 impl Auth0Simulator {
     pub(in crate::auth0) fn create_client(
@@ -23,11 +23,7 @@ impl Auth0Simulator {
         let body = object_body(request, CREATE_CLIENT_FIELDS)?;
         let name = string_field(&body, "name")?
             .ok_or_else(|| bad_request("Payload validation error: 'Missing required property: name'."))?;
-        if name.is_empty() || name.contains(['<', '>']) {
-            return Err(bad_request(
-                "Payload validation error: 'String does not match pattern ^[^<>]+$' on property name.",
-            ));
-        }
+        check_client_name(name)?;
         check_string_arrays(
             &body,
             &["callbacks", "allowed_logout_urls", "web_origins", "allowed_origins", "grant_types", "client_aliases"],
@@ -78,24 +74,11 @@ impl Auth0Simulator {
             })
             .map(|c| client_view(c, caller))
             .collect();
-        if request.query_param("from").is_some() || request.query_param("take").is_some() {
-            let (start, end, next) = checkpoint_window(request, matching.len())?;
-            let mut body = json!({"clients": matching[start..end]});
-            if let (Some(n), Some(o)) = (next, body.as_object_mut()) {
-                o.insert("next".into(), Value::String(n));
-            }
-            return Ok(SimResponse::json(200, &body));
+        if wants_checkpoint(request) {
+            return checkpoint_page(request, "clients", &matching, 100);
         }
-        let (page, per_page, start, end) = page_window(request, matching.len(), 100)?;
-        let items = matching[start..end].to_vec();
-        if is_true(request, "include_totals") {
-            Ok(SimResponse::json(
-                200,
-                &json!({"start": page * per_page, "limit": per_page, "length": items.len(), "total": matching.len(), "clients": items}),
-            ))
-        } else {
-            Ok(SimResponse::json(200, &Value::Array(items)))
-        }
+        let window = page_window(request, matching.len(), 100)?;
+        Ok(offset_page(request, "clients", &matching, window, true))
     }
 
     pub(in crate::auth0) fn get_client(&self, id: &str, caller: &Caller) -> Result<SimResponse, SimResponse> {
@@ -126,12 +109,8 @@ impl Auth0Simulator {
         if body.is_empty() {
             return Err(bad_request("Payload validation error: 'Too few properties defined (0), minimum 1'."));
         }
-        if let Some(name) = string_field(&body, "name")?
-            && (name.is_empty() || name.contains(['<', '>']))
-        {
-            return Err(bad_request(
-                "Payload validation error: 'String does not match pattern ^[^<>]+$' on property name.",
-            ));
+        if let Some(name) = string_field(&body, "name")? {
+            check_client_name(name)?;
         }
         check_string_arrays(
             &body,
@@ -139,12 +118,8 @@ impl Auth0Simulator {
         )?;
         check_client_prose_rules(&body)?;
         let mut st = lock(&self.state);
-        Self::find_client(&st, id)?;
-        let client = st
-            .clients
-            .iter_mut()
-            .find(|c| c.get("client_id").and_then(Value::as_str) == Some(id))
-            .ok_or_else(|| api_error(404, "Client not found.", Some("inexistent_client")))?;
+        let index = Self::client_index(&st, id)?;
+        let client = &mut st.clients[index];
         // Top-level fields sent replace the stored ones (arrays included).
         for (k, v) in body {
             client.insert(k, v);
@@ -160,7 +135,7 @@ impl Auth0Simulator {
         if client.get("global").and_then(Value::as_bool) == Some(true) {
             return Err(bad_request("Global client cannot be deleted."));
         }
-        st.clients.retain(|c| c.get("client_id").and_then(Value::as_str) != Some(id));
+        st.clients.retain(|c| client_id(c) != Some(id));
         for conn in st.connections.iter_mut() {
             conn.enabled_clients.retain(|c| c != id);
         }
@@ -171,13 +146,9 @@ impl Auth0Simulator {
     pub(in crate::auth0) fn rotate_secret(&self, id: &str, caller: &Caller) -> Result<SimResponse, SimResponse> {
         caller.require(&[&["update:client_keys"]])?;
         let mut st = lock(&self.state);
-        Self::find_client(&st, id)?;
+        let index = Self::client_index(&st, id)?;
         let secret = random_token(&mut st.rng, 64);
-        let client = st
-            .clients
-            .iter_mut()
-            .find(|c| c.get("client_id").and_then(Value::as_str) == Some(id))
-            .ok_or_else(|| api_error(404, "Client not found.", Some("inexistent_client")))?;
+        let client = &mut st.clients[index];
         client.insert("client_secret".into(), Value::String(secret));
         Ok(SimResponse::json(200, &Value::Object(client.clone())))
     }
@@ -201,11 +172,6 @@ impl Auth0Simulator {
             .filter(|c| strategies.is_empty() || strategies.contains(&c.strategy))
             .map(|c| c.to_json(with_options))
             .collect();
-        let (start, end, next) = checkpoint_window(request, list.len())?;
-        let mut body = json!({"connections": list[start..end]});
-        if let (Some(n), Some(o)) = (next, body.as_object_mut()) {
-            o.insert("next".into(), Value::String(n));
-        }
-        Ok(SimResponse::json(200, &body))
+        checkpoint_page(request, "connections", &list, 100)
     }
 }

@@ -3,12 +3,12 @@
 
 use super::super::Auth0Simulator;
 use super::super::auth::Caller;
-use super::super::paging::{checkpoint_window, checkpoint_window_max, is_true, page_window};
+use super::super::paging::{checkpoint_page, offset_page, page_window, wants_checkpoint};
 use super::super::render::{api_error, bad_request};
 use super::super::state::{Connection, random_token};
 use super::super::validation::{
-    CREATE_CONNECTION_FIELDS, UPDATE_CONNECTION_FIELDS, check_bools, check_connection_prose_rules, check_string_arrays,
-    object_body, string_field,
+    CREATE_CONNECTION_FIELDS, UPDATE_CONNECTION_FIELDS, check_bools, check_connection_name,
+    check_connection_prose_rules, check_string_arrays, object_body, string_field,
 };
 use crate::server::{SimRequest, SimResponse, lock};
 use serde_json::{Map, Value, json};
@@ -32,24 +32,11 @@ impl Auth0Simulator {
             .filter(|c| name.as_ref().is_none_or(|n| &c.name == n))
             .map(|c| c.to_json(with_options))
             .collect();
-        if request.query_param("from").is_some() || request.query_param("take").is_some() {
-            let (start, end, next) = checkpoint_window(request, list.len())?;
-            let mut body = json!({"connections": list[start..end]});
-            if let (Some(n), Some(o)) = (next, body.as_object_mut()) {
-                o.insert("next".into(), Value::String(n));
-            }
-            return Ok(SimResponse::json(200, &body));
+        if wants_checkpoint(request) {
+            return checkpoint_page(request, "connections", &list, 100);
         }
-        let (page, per_page, start, end) = page_window(request, list.len(), 100)?;
-        let items = list[start..end].to_vec();
-        if is_true(request, "include_totals") {
-            Ok(SimResponse::json(
-                200,
-                &json!({"start": page * per_page, "limit": per_page, "total": list.len(), "connections": items}),
-            ))
-        } else {
-            Ok(SimResponse::json(200, &Value::Array(items)))
-        }
+        let window = page_window(request, list.len(), 100)?;
+        Ok(offset_page(request, "connections", &list, window, false))
     }
 
     pub(in crate::auth0) fn create_connection(
@@ -69,19 +56,7 @@ impl Auth0Simulator {
         let strategy = string_field(&body, "strategy")?
             .ok_or_else(|| bad_request("Payload validation error: 'Missing required property: strategy'."))?
             .to_string();
-        // Spec: maxLength 128, pattern ^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$.
-        let b = name.as_bytes();
-        let valid = !b.is_empty()
-            && name.len() <= 128
-            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-            && b[0].is_ascii_alphanumeric()
-            && b[b.len() - 1].is_ascii_alphanumeric()
-            && !name.contains("--");
-        if !valid {
-            return Err(bad_request(
-                "Payload validation error: 'String does not match pattern ^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$' on property name.",
-            ));
-        }
+        check_connection_name(&name)?;
         check_connection_prose_rules(&body)?;
         check_bools(&body, &["is_domain_connection", "show_as_button"])?;
         let options = match body.get("options") {
@@ -200,12 +175,7 @@ impl Auth0Simulator {
         let mut st = lock(&self.state);
         let conn = Self::find_connection(&mut st, id)?;
         let list: Vec<Value> = conn.enabled_clients.iter().map(|c| json!({"client_id": c})).collect();
-        let (start, end, next) = checkpoint_window_max(request, list.len(), 1000)?;
-        let mut body = json!({"clients": list[start..end]});
-        if let (Some(n), Some(o)) = (next, body.as_object_mut()) {
-            o.insert("next".into(), Value::String(n));
-        }
-        Ok(SimResponse::json(200, &body))
+        checkpoint_page(request, "clients", &list, 1000)
     }
 
     pub(in crate::auth0) fn update_connection_clients(

@@ -43,9 +43,7 @@ impl Auth0Simulator {
         let (client_id, secret) = Self::client_auth(request, &form);
         let grant_type = form.get("grant_type").and_then(Value::as_str).unwrap_or_default().to_string();
         let mut st = lock(&self.state);
-        let client = client_id
-            .as_deref()
-            .and_then(|id| st.clients.iter().find(|c| c.get("client_id").and_then(Value::as_str) == Some(id)));
+        let client = client_id.as_deref().and_then(|id| st.client(id));
         let Some(client) = client else {
             return oauth_error(401, "access_denied", "Unauthorized");
         };
@@ -111,9 +109,7 @@ impl Auth0Simulator {
                         && u.email.as_deref() == Some(username.as_str())
                         && u.password.as_deref() == Some(password.as_str())
                 });
-                let Some(user_id) =
-                    user.and_then(|u| u.json.get("user_id").and_then(Value::as_str)).map(str::to_string)
-                else {
+                let Some(user_id) = user.and_then(|u| u.id()).map(str::to_string) else {
                     return oauth_error(403, "invalid_grant", "Wrong email or password.");
                 };
                 self.user_tokens(st, &issuer, &client_id, &user_id)
@@ -129,8 +125,7 @@ impl Auth0Simulator {
         client_id: &str,
         user_id: &str,
     ) -> SimResponse {
-        let Some(user) = st.users.iter().find(|u| u.json.get("user_id").and_then(Value::as_str) == Some(user_id))
-        else {
+        let Some(user) = st.user(user_id) else {
             return oauth_error(403, "invalid_grant", "user not found");
         };
         let lifetime = st.token_lifetime;

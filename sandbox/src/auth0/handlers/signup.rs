@@ -62,7 +62,7 @@ impl Auth0Simulator {
         let (client_id, connection, email, password) =
             (get("client_id"), get("connection"), get("email").to_lowercase(), get("password"));
         let mut st = lock(&self.state);
-        if !st.clients.iter().any(|c| c.get("client_id").and_then(Value::as_str) == Some(client_id.as_str())) {
+        if st.client(&client_id).is_none() {
             return auth_api_error("invalid_request", "Unknown client");
         }
         let Some(conn) = st.connections.iter().find(|c| c.name == connection) else {
@@ -104,9 +104,7 @@ impl Auth0Simulator {
             (q("client_id"), q("connection"), q("redirect_uri"), q("state"));
         let email = q("login_hint").to_lowercase();
         let mut st = lock(&self.state);
-        let Some(client) =
-            st.clients.iter().find(|c| c.get("client_id").and_then(Value::as_str) == Some(client_id.as_str()))
-        else {
+        let Some(client) = st.client(client_id.as_str()) else {
             return oauth_error(400, "invalid_request", &format!("Unknown client: {client_id}"));
         };
         let allowed = client
@@ -156,12 +154,12 @@ impl Auth0Simulator {
             .users
             .iter()
             .find(|u| u.connection == conn.name && u.email.as_deref() == Some(email.as_str()))
-            .and_then(|u| u.json.get("user_id").and_then(Value::as_str).map(str::to_string));
+            .and_then(|u| u.id().map(str::to_string));
         let user_id = match existing {
             Some(id) => id,
             None => {
                 let user = new_user(&mut st.rng, &conn.name, &conn.strategy, Some(&email), None, true, &Map::new());
-                let id = user.json.get("user_id").and_then(Value::as_str).unwrap_or_default().to_string();
+                let id = user.id().unwrap_or_default().to_string();
                 st.users.push(user);
                 id
             }

@@ -5,7 +5,7 @@ use super::super::Auth0Simulator;
 use super::super::auth::Caller;
 use super::super::render::{api_error, bad_request};
 use super::super::state::{IssuedTicket, now_secs, random_token};
-use super::super::validation::{TICKET_FIELDS, check_bools, object_body, string_field};
+use super::super::validation::{TICKET_FIELDS, check_bools, check_ticket_prose_rules, object_body, string_field};
 use crate::server::{SimRequest, SimResponse, lock};
 use serde_json::{Value, json};
 
@@ -41,9 +41,7 @@ impl Auth0Simulator {
         }
         let Some(client_id) = &ticket.client_id else { return Ok(None) };
         let login = st
-            .clients
-            .iter()
-            .find(|c| c.get("client_id").and_then(Value::as_str) == Some(client_id.as_str()))
+            .client(client_id)
             .and_then(|c| c.get("initiate_login_uri").and_then(Value::as_str))
             .filter(|u| !u.is_empty())
             .map(str::to_string);
@@ -69,11 +67,8 @@ impl Auth0Simulator {
         }
         st.tickets[index].used = true;
         let ticket = st.tickets[index].clone();
-        let user = st
-            .users
-            .iter_mut()
-            .find(|u| u.json.get("user_id").and_then(Value::as_str) == Some(ticket.user_id.as_str()))
-            .ok_or("the user no longer exists")?;
+        let user =
+            st.users.iter_mut().find(|u| u.id() == Some(ticket.user_id.as_str())).ok_or("the user no longer exists")?;
         user.password = Some(new_password.to_string());
         if ticket.mark_email_as_verified {
             user.json.insert("email_verified".into(), Value::Bool(true));
@@ -94,21 +89,7 @@ impl Auth0Simulator {
         let client_id = string_field(&body, "client_id")?.map(str::to_string);
         let result_url = string_field(&body, "result_url")?.map(str::to_string);
         check_bools(&body, &["mark_email_as_verified", "includeEmailInRedirect"])?;
-        // Spec ChangePasswordTicketRequestContent.result_url: "Cannot be specified when using client_id or
-        // organization_id." Real tenants answer 400 (field-truth §3.1, github auth0/auth0-PHP#480).
-        if result_url.is_some() && client_id.is_some() {
-            return Err(bad_request("The result_url parameter cannot be specified when using client_id."));
-        }
-        if result_url.is_some() && body.contains_key("organization_id") {
-            return Err(bad_request("result_url cannot be specified together with organization_id."));
-        }
-        if let Some(c) = &connection_id
-            && !(c.len() == 20 && c.starts_with("con_") && c[4..].chars().all(|ch| ch.is_ascii_alphanumeric()))
-        {
-            return Err(bad_request(
-                "Payload validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$' on property connection_id.",
-            ));
-        }
+        check_ticket_prose_rules(&body)?;
         let ttl_sec = match body.get("ttl_sec") {
             None => 0,
             Some(v) => v
@@ -120,9 +101,7 @@ impl Auth0Simulator {
             Self::find_client(&st, c).map_err(|_| bad_request("The client does not exist"))?;
         }
         let user = match (&user_id, &email, &connection_id) {
-            (Some(id), None, None) => {
-                st.users.iter().find(|u| u.json.get("user_id").and_then(Value::as_str) == Some(id.as_str()))
-            }
+            (Some(id), None, None) => st.user(id.as_str()),
             (None, Some(email), Some(conn_id)) => {
                 let conn_name = st.connections.iter().find(|c| &c.id == conn_id).map(|c| c.name.clone());
                 let Some(conn_name) = conn_name else {
@@ -147,7 +126,7 @@ impl Auth0Simulator {
         {
             return Err(bad_request("The user's main connection does not support this operation."));
         }
-        let user_id = user.json.get("user_id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let user_id = user.id().unwrap_or_default().to_string();
         let url = format!("{}lo/reset?ticket={}#", Self::issuer(request), random_token(&mut st.rng, 32));
         st.tickets.push(IssuedTicket {
             url: url.clone(),

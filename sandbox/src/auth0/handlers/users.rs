@@ -2,12 +2,12 @@
 
 use super::super::Auth0Simulator;
 use super::super::auth::Caller;
-use super::super::paging::{is_true, page_window};
+use super::super::paging::{offset_page, page_window};
 use super::super::render::{api_error, bad_request};
 use super::super::state::new_user;
 use super::super::validation::{CREATE_USER_FIELDS, check_bools, check_password, object_body, string_field};
 use crate::server::{SimRequest, SimResponse, lock};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 impl Auth0Simulator {
     pub(in crate::auth0) fn create_user(
@@ -96,19 +96,11 @@ impl Auth0Simulator {
             .filter(|u| connection.as_ref().is_none_or(|c| &u.connection == c))
             .map(|u| Value::Object(u.json.clone()))
             .collect();
-        let (page, per_page, start, end) = page_window(request, list.len(), 100)?;
+        let window @ (page, per_page, _, _) = page_window(request, list.len(), 100)?;
         if page * per_page >= 1000 {
             return Err(bad_request("You can only page through the first 1000 records."));
         }
-        let items = list[start..end].to_vec();
-        if is_true(request, "include_totals") {
-            Ok(SimResponse::json(
-                200,
-                &json!({"start": page * per_page, "limit": per_page, "length": items.len(), "total": list.len(), "users": items}),
-            ))
-        } else {
-            Ok(SimResponse::json(200, &Value::Array(items)))
-        }
+        Ok(offset_page(request, "users", &list, window, true))
     }
 
     pub(in crate::auth0) fn get_user(&self, id: &str, caller: &Caller) -> Result<SimResponse, SimResponse> {
@@ -116,14 +108,14 @@ impl Auth0Simulator {
         let st = lock(&self.state);
         st.users
             .iter()
-            .find(|u| u.json.get("user_id").and_then(Value::as_str) == Some(id))
+            .find(|u| u.id() == Some(id))
             .map(|u| SimResponse::json(200, &Value::Object(u.json.clone())))
             .ok_or_else(|| api_error(404, "The user does not exist.", Some("inexistent_user")))
     }
 
     pub(in crate::auth0) fn delete_user(&self, id: &str, caller: &Caller) -> Result<SimResponse, SimResponse> {
         caller.require(&[&["delete:users"]])?;
-        lock(&self.state).users.retain(|u| u.json.get("user_id").and_then(Value::as_str) != Some(id));
+        lock(&self.state).users.retain(|u| u.id() != Some(id));
         Ok(SimResponse::empty(204))
     }
 
