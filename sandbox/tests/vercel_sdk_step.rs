@@ -5,6 +5,7 @@
 //! ```text
 //! cargo test -p sandbox --test vercel_sdk_step -- --ignored
 //! ```
+#![cfg(feature = "vercel")]
 
 use sandbox::RequestLog;
 use sandbox::vercel::VercelSim;

@@ -1,746 +1,386 @@
-//! OSS's own request signatures, V1 (`OSS <ak>:<sig>`, HMAC-SHA1) and V4 (`OSS4-HMAC-SHA256`), canonicalised
-//! and verified by the simulator itself: nothing here comes from `oss-client`, so a canonicalisation bug in the
-//! client fails a client-vs-simulator test instead of being mirrored.
-//!
-//! Written from the OSS documentation as summarised in `shared/reference/aliyun-oss-ram.md` §1 (V1 header:
-//! "Add a signature to the header"; V1 query: "Add signatures to a URL"; V4: "Recommend to use signature
-//! version 4") and checked on every OSS vector of `shared/reference/test-vectors.md` (§1–§6, tests below).
+//! Who is calling and whether they may: authentication of the three signature schemes OSS accepts (V1, V4 and,
+//! on the S3-compatible path, AWS SigV4) in the header or the query, the 15-minute skew window, unknown or
+//! inactive keys, V1 refused for new accounts; then authorisation — RAM policies for a key's principal, bucket and
+//! object ACLs for anonymous requests. The signatures themselves are computed in [`super::signature`] and
+//! [`super::sigv4`].
 
-use base64::Engine as _;
-use hmac::{Hmac, KeyInit, Mac};
-use http::HeaderMap;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use sha1::Sha1;
+use super::render::{self, OssError, iso};
+use super::routes::{Op, Target};
+use super::signature::{same_signature, v1, v4};
+use super::{EC_V1_DISABLED, MAX_SKEW, OssSimulator, sigv4};
+use crate::SimRequest;
+use crate::aliyun_identity::{KeyStatus, Principal};
+use crate::server::lock;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use sha2::{Digest, Sha256};
 
-/// RFC 3986 unreserved characters are kept (`A-Z a-z 0-9 - _ . ~`); everything else is `%XX` (upper case).
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
-/// As [`UNRESERVED`], keeping `/` too (the V4 canonical URI).
-const UNRESERVED_AND_SLASH: &AsciiSet = &UNRESERVED.remove(b'/');
-
-/// Percent-encodes `s` per RFC 3986 (`keep_slash`: leave `/` as is).
-pub(crate) fn uri_encode(s: &str, keep_slash: bool) -> String {
-    let set = if keep_slash { UNRESERVED_AND_SLASH } else { UNRESERVED };
-    utf8_percent_encode(s, set).to_string()
+/// Who signed the request.
+pub(crate) enum Caller {
+    Anonymous,
+    Principal(Principal),
 }
 
-/// Decodes a percent-encoded path or query component; `plus_is_space` for query components (`oss2` sends
-/// `prefix=a+b%2F` meaning `a b/`, field-truth §2.3). `None` when the bytes are not UTF-8.
-pub(crate) fn decode_component(s: &str, plus_is_space: bool) -> Option<String> {
-    let replaced;
-    let s = if plus_is_space && s.contains('+') {
-        replaced = s.replace('+', " ");
-        replaced.as_str()
-    } else {
-        s
-    };
-    percent_encoding::percent_decode_str(s).decode_utf8().ok().map(|c| c.into_owned())
-}
-
-/// A header's values joined with `,`, trimmed (repeated headers are joined, as go-sdk-v2 signs them).
-fn header_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    let values: Vec<&str> = headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).map(str::trim).collect();
-    (!values.is_empty()).then(|| values.join(","))
-}
-
-fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
-    // HMAC accepts keys of any length, so `new_from_slice` cannot fail.
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    mac.update(data);
-    mac.finalize().into_bytes().to_vec()
-}
-
-/// Constant-time comparison of a provided signature with the expected one.
-pub(crate) fn same_signature(expected: &str, provided: &str) -> bool {
-    expected.len() == provided.len()
-        && expected.bytes().zip(provided.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-}
-
-/// V1: HMAC-SHA1 over a string to sign made of the verb, Content-MD5, Content-Type, the date (or `Expires`),
-/// the `x-oss-` headers and the canonicalized resource with sub-resources only.
-pub(crate) mod v1 {
-    use super::*;
-
-    /// Query keys that are V1 sub-resources: the 2021 documentation list plus the newer superset of `oss2`
-    /// 2.19.1 `oss2/auth.py` (`_subresource_key_set`), sorted (aliyun-oss-ram.md §1.1). Any key starting with
-    /// `x-oss-` counts too (go-sdk-v2 `oss/signer/v1.go`).
-    pub(crate) const SUB_RESOURCES: &[&str] = &[
-        "accessPoint",
-        "accessPointPolicy",
-        "acl",
-        "append",
-        "asyncFetch",
-        "bucketInfo",
-        "callback",
-        "callback-var",
-        "cloudboxes",
-        "cname",
-        "comp",
-        "continuation-token",
-        "cors",
-        "delete",
-        "encryption",
-        "endTime",
-        "httpsConfig",
-        "img",
-        "inventory",
-        "inventoryId",
-        "lifecycle",
-        "live",
-        "location",
-        "logging",
-        "metaQuery",
-        "objectMeta",
-        "partNumber",
-        "policy",
-        "position",
-        "publicAccessBlock",
-        "qos",
-        "qosInfo",
-        "referer",
-        "regionList",
-        "replication",
-        "replicationLocation",
-        "replicationProgress",
-        "requestPayment",
-        "resourceGroup",
-        "response-cache-control",
-        "response-content-disposition",
-        "response-content-encoding",
-        "response-content-language",
-        "response-content-type",
-        "response-expires",
-        "restore",
-        "security-token",
-        "sequential",
-        "startTime",
-        "stat",
-        "status",
-        "style",
-        "styleName",
-        "symlink",
-        "tagging",
-        "transferAcceleration",
-        "uploadId",
-        "uploads",
-        "versionId",
-        "versioning",
-        "versions",
-        "vod",
-        "website",
-        "worm",
-        "wormExtend",
-        "wormId",
-    ];
-
-    /// Whether a query key is signed in V1.
-    pub(crate) fn is_sub_resource(key: &str) -> bool {
-        SUB_RESOURCES.contains(&key) || key.starts_with("x-oss-")
-    }
-
-    /// `/`, `/bucket/` or `/bucket/<raw key>`, then `?` and the sorted sub-resources (`k=v`, or bare `k`).
-    pub(crate) fn canonical_resource(bucket: Option<&str>, key: Option<&str>, query: &[(String, String)]) -> String {
-        let mut out = match (bucket, key) {
-            (None, _) => "/".to_string(),
-            (Some(b), None) => format!("/{b}/"),
-            (Some(b), Some(k)) => format!("/{b}/{k}"),
-        };
-        let mut subs: Vec<&(String, String)> = query.iter().filter(|(k, _)| is_sub_resource(k)).collect();
-        subs.sort();
-        for (i, (k, v)) in subs.iter().enumerate() {
-            out.push(if i == 0 { '?' } else { '&' });
-            out.push_str(k);
-            if !v.is_empty() {
-                out.push('=');
-                out.push_str(v);
-            }
-        }
-        out
-    }
-
-    /// Every `x-oss-*` header, lower-cased, trimmed, sorted, each `name:value\n`.
-    pub(crate) fn canonical_headers(headers: &HeaderMap) -> String {
-        let mut names: Vec<&str> = headers.keys().map(|n| n.as_str()).filter(|n| n.starts_with("x-oss-")).collect();
-        names.sort_unstable();
-        names.dedup();
-        names.iter().filter_map(|n| header_value(headers, n).map(|v| format!("{n}:{v}\n"))).collect()
-    }
-
-    /// The string to sign; `date_line` is the `x-oss-date`/`Date` header (header auth) or `Expires` (query).
-    pub(crate) fn string_to_sign(
-        method: &str,
-        headers: &HeaderMap,
-        bucket: Option<&str>,
-        key: Option<&str>,
-        query: &[(String, String)],
-        date_line: &str,
-    ) -> String {
-        format!(
-            "{method}\n{}\n{}\n{date_line}\n{}{}",
-            header_value(headers, "content-md5").unwrap_or_default(),
-            header_value(headers, "content-type").unwrap_or_default(),
-            canonical_headers(headers),
-            canonical_resource(bucket, key, query)
-        )
-    }
-
-    /// `base64(hmac_sha1(secret, string_to_sign))`.
-    pub(crate) fn signature(secret: &str, string_to_sign: &str) -> String {
-        let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!());
-        mac.update(string_to_sign.as_bytes());
-        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-    }
-
-    /// `OSS <AccessKeyId>:<Signature>` → (id, signature).
-    pub(crate) fn parse_authorization(value: &str) -> Option<(String, String)> {
-        let (ak, sig) = value.strip_prefix("OSS ")?.trim().split_once(':')?;
-        (!ak.is_empty() && !sig.is_empty()).then(|| (ak.to_string(), sig.to_string()))
-    }
-}
-
-/// V4: `OSS4-HMAC-SHA256` with the `aliyun_v4` key chain.
-pub(crate) mod v4 {
-    use super::*;
-
-    /// The algorithm name, in the `Authorization` header and `x-oss-signature-version`.
-    pub(crate) const ALGORITHM: &str = "OSS4-HMAC-SHA256";
-
-    /// `/`, `/bucket/` or `/bucket/<key>`, RFC 3986-encoded with `/` kept.
-    pub(crate) fn canonical_uri(bucket: Option<&str>, key: Option<&str>) -> String {
+impl OssSimulator {
+    fn resource(&self, bucket: Option<&str>, key: Option<&str>) -> String {
+        let account = self.identity.account_id();
         match (bucket, key) {
-            (None, _) => "/".to_string(),
-            (Some(b), None) => format!("/{}/", uri_encode(b, true)),
-            (Some(b), Some(k)) => format!("/{}/{}", uri_encode(b, true), uri_encode(k, true)),
+            (None, _) => format!("acs:oss:*:{account}:*"),
+            (Some(b), None) => format!("acs:oss:*:{account}:{b}"),
+            (Some(b), Some(k)) => format!("acs:oss:*:{account}:{b}/{k}"),
         }
     }
 
-    /// Every query pair, key and value encoded, sorted by encoded key then value, `k=v` or bare `k`.
-    pub(crate) fn canonical_query(query: &[(String, String)]) -> String {
-        let mut pairs: Vec<(String, String)> =
-            query.iter().map(|(k, v)| (uri_encode(k, false), uri_encode(v, false))).collect();
-        pairs.sort();
-        pairs
-            .iter()
-            .map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") })
-            .collect::<Vec<_>>()
-            .join("&")
+    pub(super) fn authorize(
+        &self,
+        caller: &Caller,
+        op: Op,
+        request: &SimRequest,
+        target: &Target,
+    ) -> Result<(), OssError> {
+        let principal = match caller {
+            Caller::Anonymous => return self.anonymous_allowed(op, target),
+            Caller::Principal(p) => p,
+        };
+        let denied = |resource: String| {
+            OssError::new(
+                403,
+                "AccessDenied",
+                format!("You are not authorized to do this action ({}). You should be authorized by RAM.", op.action()),
+                "0003-00000301",
+            )
+            .with("AuthAction", op.action())
+            .with("AuthResource", resource)
+        };
+        let bucket = target.bucket.as_deref();
+        if op == Op::DeleteMultipleObjects {
+            // Each key needs oss:DeleteObject on its object (a malformed body is the handler's error).
+            if let Ok((_, keys)) = render::parse_delete(&request.body) {
+                for key in keys {
+                    let resource = self.resource(bucket, Some(&key));
+                    if !self.identity.authorize(principal, op.action(), &resource) {
+                        return Err(denied(resource));
+                    }
+                }
+            }
+            return Ok(());
+        }
+        let resource = self.resource(bucket, target.key.as_deref());
+        if !self.identity.authorize(principal, op.action(), &resource) {
+            return Err(denied(resource));
+        }
+        Ok(())
     }
 
-    fn signed_by_default(name: &str) -> bool {
-        name == "content-type" || name == "content-md5" || name.starts_with("x-oss-")
+    /// An anonymous caller may read objects in a public bucket and write in a public-read-write one, while
+    /// Block Public Access is off; a bucket that does not exist is 404 `NoSuchBucket` (field-truth §2.3).
+    fn anonymous_allowed(&self, op: Op, target: &Target) -> Result<(), OssError> {
+        let denied = || {
+            OssError::new(
+                403,
+                "AccessDenied",
+                "You have no right to access this object because of bucket acl.",
+                "0003-00000001",
+            )
+        };
+        let state = lock(&self.state);
+        let Some(name) = &target.bucket else { return Err(denied()) };
+        let Some(bucket) = state.buckets.get(name) else {
+            if state.foreign.contains(name) {
+                return Err(denied());
+            }
+            return Err(OssError::new(404, "NoSuchBucket", "The specified bucket does not exist.", "0015-00000101")
+                .with("BucketName", name.clone()));
+        };
+        if state.effective_bpa(bucket) {
+            return Err(denied());
+        }
+        let acl = match target.key.as_ref().and_then(|k| bucket.objects.get(k)).map(|o| o.acl.as_str()) {
+            Some(a) if a != "default" => a,
+            _ => bucket.acl.as_str(),
+        };
+        let allowed = match op {
+            Op::GetObject | Op::HeadObject | Op::GetObjectMeta => acl == "public-read" || acl == "public-read-write",
+            Op::PutObject | Op::DeleteObject => bucket.acl == "public-read-write",
+            _ => false,
+        };
+        if allowed { Ok(()) } else { Err(denied()) }
     }
 
-    /// The AdditionalHeaders that count: lower-cased, present, not signed by default, sorted, unique
-    /// (vectors V4-3 and V4-6: absent and default-signed names are dropped).
-    pub(crate) fn additional_headers(headers: &HeaderMap, requested: &[&str]) -> Vec<String> {
-        let mut out: Vec<String> = requested
-            .iter()
-            .map(|h| h.trim().to_ascii_lowercase())
-            .filter(|h| !h.is_empty() && !signed_by_default(h) && headers.contains_key(h.as_str()))
-            .collect();
-        out.sort();
-        out.dedup();
-        out
+    fn check_skew(&self, signed_at: DateTime<Utc>) -> Result<(), OssError> {
+        let now = self.now();
+        if (now - signed_at).abs() > MAX_SKEW {
+            return Err(OssError::new(
+                403,
+                "RequestTimeTooSkewed",
+                "The difference between the request time and the current time is too large.",
+                "0002-00000504",
+            )
+            .with("RequestTime", iso(signed_at))
+            .with("ServerTime", iso(now))
+            .with("MaxAllowedSkewMilliseconds", "900000"));
+        }
+        Ok(())
     }
 
-    /// `content-type`, `content-md5`, `x-oss-*` and the additional headers, each `name:value\n`, sorted.
-    pub(crate) fn canonical_headers(headers: &HeaderMap, additional: &[String]) -> String {
-        let mut names: Vec<String> = headers
-            .keys()
-            .map(|n| n.as_str().to_string())
-            .filter(|n| signed_by_default(n) || additional.contains(n))
-            .collect();
-        names.sort();
-        names.dedup();
-        names.iter().filter_map(|n| header_value(headers, n).map(|v| format!("{n}:{v}\n"))).collect()
+    fn principal_for(&self, access_key_id: &str) -> Result<(Principal, String), OssError> {
+        let Some(record) = self.identity.lookup_key(access_key_id) else {
+            return Err(OssError::new(
+                403,
+                "InvalidAccessKeyId",
+                "The OSS Access Key Id you provided does not exist in our records.",
+                "0002-00000902",
+            )
+            .with("OSSAccessKeyId", access_key_id));
+        };
+        if record.status == KeyStatus::Inactive {
+            return Err(OssError::new(
+                403,
+                "InvalidAccessKeyId",
+                "The OSS Access Key Id you provided is disabled.",
+                "0002-00000901",
+            )
+            .with("OSSAccessKeyId", access_key_id));
+        }
+        Ok((record.principal, record.secret))
     }
 
-    /// The canonical request. `payload` is the `x-oss-content-sha256` value (`UNSIGNED-PAYLOAD`).
-    pub(crate) fn canonical_request(
-        method: &str,
-        bucket: Option<&str>,
-        key: Option<&str>,
-        query: &[(String, String)],
-        headers: &HeaderMap,
-        additional: &[String],
-    ) -> String {
-        format!(
-            "{method}\n{}\n{}\n{}\n{}\nUNSIGNED-PAYLOAD",
-            canonical_uri(bucket, key),
-            canonical_query(query),
-            canonical_headers(headers, additional),
-            additional.join(";")
+    fn v1_refused(&self) -> Result<(), OssError> {
+        if lock(&self.state).v1_allowed {
+            return Ok(());
+        }
+        Err(OssError::new(
+            403,
+            "AccessDenied",
+            "OSS no longer supports V1 signatures for this account. Please use the V4 signature.",
+            EC_V1_DISABLED,
+        ))
+    }
+
+    fn mismatch(string_to_sign: &str, provided: &str, access_key_id: &str, canonical: Option<&str>) -> OssError {
+        let mut e = OssError::new(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+            "0002-00000040",
         )
-    }
-
-    /// `<yyyymmdd>/<region>/oss/aliyun_v4_request`.
-    pub(crate) fn scope(date: &str, region: &str) -> String {
-        format!("{date}/{region}/oss/aliyun_v4_request")
-    }
-
-    /// `OSS4-HMAC-SHA256\n<datetime>\n<scope>\nhex(sha256(canonical))`.
-    pub(crate) fn string_to_sign(datetime: &str, scope: &str, canonical_request: &str) -> String {
-        format!("{ALGORITHM}\n{datetime}\n{scope}\n{}", hex::encode(Sha256::digest(canonical_request.as_bytes())))
-    }
-
-    /// The signature: the `aliyun_v4` + secret HMAC chain over date, region, `oss`, `aliyun_v4_request`, then
-    /// the string to sign, hex.
-    pub(crate) fn signature(secret: &str, date: &str, region: &str, string_to_sign: &str) -> String {
-        let mut key = format!("aliyun_v4{secret}").into_bytes();
-        for part in [date, region, "oss", "aliyun_v4_request"] {
-            key = hmac_sha256(&key, part.as_bytes());
+        .with("OSSAccessKeyId", access_key_id)
+        .with("SignatureProvided", provided)
+        .with("StringToSign", string_to_sign)
+        .with("StringToSignBytes", string_to_sign.bytes().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" "));
+        if let Some(c) = canonical {
+            e = e.with("CanonicalRequest", c);
         }
-        hex::encode(hmac_sha256(&key, string_to_sign.as_bytes()))
+        e
     }
 
-    /// The parts of a V4 credential `<ak>/<yyyymmdd>/<region>/oss/aliyun_v4_request`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub(crate) struct Credential {
-        pub(crate) access_key_id: String,
-        pub(crate) date: String,
-        pub(crate) region: String,
-    }
-
-    /// Parses a credential; `None` unless it has the five parts with `oss` and `aliyun_v4_request`.
-    pub(crate) fn parse_credential(value: &str) -> Option<Credential> {
-        let parts: Vec<&str> = value.split('/').collect();
-        match parts.as_slice() {
-            [ak, date, region, "oss", "aliyun_v4_request"]
-                if !ak.is_empty() && date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                Some(Credential { access_key_id: ak.to_string(), date: date.to_string(), region: region.to_string() })
+    /// Identifies the caller from whichever signature the request carries (aliyun-oss-ram.md §1; S3 SigV4 on
+    /// either endpoint), or anonymous.
+    pub(super) fn authenticate(&self, request: &SimRequest, target: &Target) -> Result<Caller, OssError> {
+        let invalid = |m: &str| OssError::new(400, "InvalidArgument", m, "0002-00000003");
+        let method = request.method.as_str();
+        let (bucket, key) = (target.bucket.as_deref(), target.key.as_deref());
+        let presigned = target.has("Signature") || target.has("x-oss-signature") || target.has("X-Amz-Signature");
+        if let Some(authorization) = request.header("authorization") {
+            if presigned {
+                return Err(invalid("Authorization header and query-string authentication used together."));
             }
-            _ => None,
-        }
-    }
-
-    /// A parsed `Authorization: OSS4-HMAC-SHA256 Credential=…,AdditionalHeaders=…,Signature=…`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub(crate) struct Authorization {
-        pub(crate) credential: Credential,
-        pub(crate) additional_headers: Vec<String>,
-        pub(crate) signature: String,
-    }
-
-    /// Parses the header; `None` when a part is missing or malformed.
-    pub(crate) fn parse_authorization(value: &str) -> Option<Authorization> {
-        let rest = value.strip_prefix(ALGORITHM)?.trim();
-        let (mut credential, mut additional, mut signature) = (None, Vec::new(), None);
-        for part in rest.split(',') {
-            let (k, v) = part.trim().split_once('=')?;
-            match k {
-                "Credential" => credential = parse_credential(v),
-                "AdditionalHeaders" => additional = v.split(';').map(str::to_string).collect(),
-                "Signature" => signature = Some(v.to_string()),
-                _ => return None,
+            if authorization.starts_with(sigv4::ALGORITHM) {
+                return self.authenticate_sigv4(request, target, Some(authorization));
             }
+            if authorization.starts_with(v4::ALGORITHM) {
+                let parsed = v4::parse_authorization(authorization)
+                    .ok_or_else(|| invalid("Authorization header is invalid."))?;
+                let c = &parsed.credential;
+                let (principal, secret) = self.principal_for(&c.access_key_id)?;
+                if c.region != self.region {
+                    return Err(invalid("Invalid signing region in Authorization header."));
+                }
+                let datetime = request
+                    .header("x-oss-date")
+                    .ok_or_else(|| OssError::new(403, "AccessDenied", "Missing x-oss-date header.", "0002-00000012"))?;
+                let signed_at = NaiveDateTime::parse_from_str(datetime, "%Y%m%dT%H%M%SZ")
+                    .map_err(|_| OssError::new(403, "AccessDenied", "Invalid x-oss-date header.", "0002-00000012"))?
+                    .and_utc();
+                match request.header("x-oss-content-sha256") {
+                    Some("UNSIGNED-PAYLOAD") => {}
+                    Some(_) => {
+                        return Err(OssError::new(
+                            400,
+                            "InvalidArgument",
+                            "x-oss-content-sha256 must be UNSIGNED-PAYLOAD.",
+                            "0002-00000214",
+                        ));
+                    }
+                    None => return Err(invalid("Missing required header x-oss-content-sha256.")),
+                }
+                self.check_skew(signed_at)?;
+                let requested: Vec<&str> = parsed.additional_headers.iter().map(String::as_str).collect();
+                let additional = v4::additional_headers(&request.headers, &requested);
+                let canonical =
+                    v4::canonical_request(method, bucket, key, &target.query, &request.headers, &additional);
+                let sts = v4::string_to_sign(datetime, &v4::scope(&c.date, &c.region), &canonical);
+                if !same_signature(&v4::signature(&secret, &c.date, &c.region, &sts), &parsed.signature) {
+                    return Err(Self::mismatch(&sts, &parsed.signature, &c.access_key_id, Some(&canonical)));
+                }
+                return Ok(Caller::Principal(principal));
+            }
+            let (ak, provided) =
+                v1::parse_authorization(authorization).ok_or_else(|| invalid("Authorization header is invalid."))?;
+            let (principal, secret) = self.principal_for(&ak)?;
+            self.v1_refused()?;
+            let date_line = request
+                .header("x-oss-date")
+                .or(request.header("date"))
+                .ok_or_else(|| OssError::new(403, "AccessDenied", "Missing Date header.", "0002-00000012"))?;
+            let signed_at = DateTime::parse_from_rfc2822(date_line)
+                .map_err(|_| OssError::new(403, "AccessDenied", "Invalid Date header.", "0002-00000012"))?
+                .with_timezone(&Utc);
+            self.check_skew(signed_at)?;
+            let sts = v1::string_to_sign(method, &request.headers, bucket, key, &target.query, date_line);
+            if !same_signature(&v1::signature(&secret, &sts), &provided) {
+                return Err(Self::mismatch(&sts, &provided, &ak, None));
+            }
+            return Ok(Caller::Principal(principal));
         }
-        Some(Authorization { credential: credential?, additional_headers: additional, signature: signature? })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    //! Every OSS vector of `shared/reference/test-vectors.md`, stage by stage.
-    use super::*;
-
-    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (k, v) in pairs {
-            map.append(
-                http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()).unwrap(),
-                http::HeaderValue::from_str(v).unwrap(),
-            );
+        if target.has("X-Amz-Signature") || target.has("X-Amz-Algorithm") || target.has("X-Amz-Credential") {
+            return self.authenticate_sigv4(request, target, None);
         }
-        map
-    }
-
-    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
-
-    const DATE_2022: &str = "Wed, 28 Dec 2022 10:27:41 GMT";
-
-    /// §1, V1-1 to V1-4.
-    #[test]
-    #[allow(clippy::type_complexity)]
-    fn v1_header_vectors() {
-        let full = headers(&[
-            ("Content-MD5", "eB5eJF1ptWaXm4bijSPyxw=="),
-            ("Content-Type", "text/html"),
-            ("x-oss-meta-author", "alice"),
-            ("x-oss-meta-magic", "abracadabra"),
-            ("x-oss-date", DATE_2022),
-        ]);
-        let bare = headers(&[("x-oss-date", DATE_2022)]);
-        let cases: [(&str, &HeaderMap, Option<&str>, Vec<(String, String)>, &str, &str); 4] = [
-            (
-                "PUT",
-                &full,
-                Some("nelson"),
-                q(&[]),
-                "PUT\neB5eJF1ptWaXm4bijSPyxw==\ntext/html\nWed, 28 Dec 2022 10:27:41 GMT\nx-oss-date:Wed, 28 Dec 2022 10:27:41 GMT\nx-oss-meta-author:alice\nx-oss-meta-magic:abracadabra\n/examplebucket/nelson",
-                "kSHKmLxlyEAKtZPkJhG9bZb5k7M=",
-            ),
-            (
-                "PUT",
-                &full,
-                Some("nelson"),
-                q(&[("acl", "")]),
-                "PUT\neB5eJF1ptWaXm4bijSPyxw==\ntext/html\nWed, 28 Dec 2022 10:27:41 GMT\nx-oss-date:Wed, 28 Dec 2022 10:27:41 GMT\nx-oss-meta-author:alice\nx-oss-meta-magic:abracadabra\n/examplebucket/nelson?acl",
-                "/afkugFbmWDQ967j1vr6zygBLQk=",
-            ),
-            (
-                "GET",
-                &bare,
-                None,
-                q(&[("resourceGroup", ""), ("non-resousce", "null")]),
-                "GET\n\n\nWed, 28 Dec 2022 10:27:41 GMT\nx-oss-date:Wed, 28 Dec 2022 10:27:41 GMT\n/examplebucket/?resourceGroup",
-                "vkQmfuUDyi1uDi3bKt67oemssIs=",
-            ),
-            (
-                "GET",
-                &bare,
-                None,
-                q(&[("resourceGroup", ""), ("acl", "")]),
-                "GET\n\n\nWed, 28 Dec 2022 10:27:41 GMT\nx-oss-date:Wed, 28 Dec 2022 10:27:41 GMT\n/examplebucket/?acl&resourceGroup",
-                "x3E5TgOvl/i7PN618s5mEvpJDYk=",
-            ),
-        ];
-        for (method, h, key, query, sts, sig) in cases {
-            let got = v1::string_to_sign(method, h, Some("examplebucket"), key, &query, DATE_2022);
-            assert_eq!(got, sts);
-            assert_eq!(v1::signature("sk", &got), sig);
-            assert_eq!(v1::parse_authorization(&format!("OSS ak:{sig}")), Some(("ak".into(), sig.into())));
+        if let Some(provided) = target.param("x-oss-signature") {
+            let credential = target.param("x-oss-credential").ok_or_else(|| invalid("Missing x-oss-credential."))?;
+            let c = v4::parse_credential(credential).ok_or_else(|| invalid("Invalid x-oss-credential."))?;
+            let (principal, secret) = self.principal_for(&c.access_key_id)?;
+            if c.region != self.region {
+                return Err(invalid("Invalid signing region in x-oss-credential."));
+            }
+            let datetime = target.param("x-oss-date").ok_or_else(|| invalid("Missing x-oss-date."))?;
+            let signed_at = NaiveDateTime::parse_from_str(datetime, "%Y%m%dT%H%M%SZ")
+                .map_err(|_| invalid("Invalid x-oss-date."))?
+                .and_utc();
+            let expires: i64 = target
+                .param("x-oss-expires")
+                .and_then(|e| e.parse().ok())
+                .ok_or_else(|| invalid("Missing or invalid x-oss-expires."))?;
+            if !(1..=604_800).contains(&expires) {
+                return Err(invalid("x-oss-expires must be between 1 and 604800."));
+            }
+            if self.now() > signed_at + chrono::Duration::seconds(expires) {
+                return Err(OssError::new(403, "AccessDenied", "Request has expired.", "0002-00000069"));
+            }
+            let query: Vec<(String, String)> =
+                target.query.iter().filter(|(k, _)| k != "x-oss-signature").cloned().collect();
+            let requested: Vec<&str> =
+                target.param("x-oss-additional-headers").map(|h| h.split(';').collect()).unwrap_or_default();
+            let additional = v4::additional_headers(&request.headers, &requested);
+            let canonical = v4::canonical_request(method, bucket, key, &query, &request.headers, &additional);
+            let sts = v4::string_to_sign(datetime, &v4::scope(&c.date, &c.region), &canonical);
+            if !same_signature(&v4::signature(&secret, &c.date, &c.region, &sts), provided) {
+                return Err(Self::mismatch(&sts, provided, &c.access_key_id, Some(&canonical)));
+            }
+            return Ok(Caller::Principal(principal));
         }
-    }
-
-    /// §2, V1-5 and V1-6 (presigned: the Date line is `Expires`; the raw key in the resource).
-    #[test]
-    fn v1_query_vectors() {
-        let none = HeaderMap::new();
-        let sts = v1::string_to_sign(
-            "GET",
-            &none,
-            Some("bucket"),
-            Some("key"),
-            &q(&[("versionId", "versionId")]),
-            "1699807420",
-        );
-        assert_eq!(sts, "GET\n\n\n1699807420\n/bucket/key?versionId=versionId");
-        assert_eq!(v1::signature("sk", &sts), "dcLTea+Yh9ApirQ8o8dOPqtvJXQ=");
-        // The wire path `/key%2B123` decodes to the raw key `key+123` (no `+` → space in a path).
-        let key = decode_component("key%2B123", false).unwrap();
-        let query = q(&[
-            ("Expires", "1699808204"),
-            ("OSSAccessKeyId", "ak"),
-            ("security-token", "token"),
-            ("versionId", "versionId"),
-        ]);
-        let sts = v1::string_to_sign("GET", &none, Some("bucket"), Some(&key), &query, "1699808204");
-        assert_eq!(sts, "GET\n\n\n1699808204\n/bucket/key+123?security-token=token&versionId=versionId");
-        assert_eq!(v1::signature("sk", &sts), "jzKYRrM5y6Br0dRFPaTGOsbrDhY=");
-    }
-
-    /// §3, the documentation example (both pairings reproduce; DOC-3 derived).
-    #[test]
-    fn v1_documentation_example() {
-        let secret = "OtxrzxIsfpFjA7SwPzILwy8Bw21TLhquhboDYROV";
-        for (md5, sig) in [
-            ("ODBGOERFMDMzQTczRUY3NUE3NzA5QzdFNUYzMDQxNEM=", "26NBxoKdsyly4EDv6inkoDft/yA="),
-            ("eB5eJF1ptWaXm4bijSPyxw==", "hD208RWMpg77svXkQRwWXS+V5KQ="),
-        ] {
-            let h = headers(&[
-                ("Content-MD5", md5),
-                ("Content-Type", "text/html"),
-                ("X-OSS-Magic", "abracadabra"),
-                ("X-OSS-Meta-Author", "foo@bar.com"),
-            ]);
-            let sts = v1::string_to_sign(
-                "PUT",
-                &h,
-                Some("oss-example"),
-                Some("nelson"),
-                &[],
-                "Thu, 17 Nov 2005 18:49:58 GMT",
-            );
-            assert_eq!(
-                sts,
-                format!(
-                    "PUT\n{md5}\ntext/html\nThu, 17 Nov 2005 18:49:58 GMT\nx-oss-magic:abracadabra\nx-oss-meta-author:foo@bar.com\n/oss-example/nelson"
-                )
-            );
-            assert_eq!(v1::signature(secret, &sts), sig);
+        if let Some(provided) = target.param("Signature") {
+            let ak = target.param("OSSAccessKeyId").ok_or_else(|| invalid("Missing OSSAccessKeyId."))?;
+            let expires = target.param("Expires").ok_or_else(|| invalid("Missing Expires."))?;
+            let (principal, secret) = self.principal_for(ak)?;
+            self.v1_refused()?;
+            let at: i64 = expires.parse().map_err(|_| invalid("Invalid Expires."))?;
+            if self.now().timestamp() > at {
+                return Err(OssError::new(403, "AccessDenied", "Request has expired.", "0002-00000069"));
+            }
+            let sts = v1::string_to_sign(method, &request.headers, bucket, key, &target.query, expires);
+            if !same_signature(&v1::signature(&secret, &sts), provided) {
+                return Err(Self::mismatch(&sts, provided, ak, None));
+            }
+            return Ok(Caller::Principal(principal));
         }
-        let sts =
-            v1::string_to_sign("GET", &HeaderMap::new(), Some("oss-example"), Some("oss-api.pdf"), &[], "1141889120");
-        assert_eq!(v1::signature(secret, &sts), "EwaNTn1erJGkimiJ9WmXgwnANLc=");
+        Ok(Caller::Anonymous)
     }
 
-    const V4_KEY: &str = "1234+-/123/1.txt";
-    fn v4_query() -> Vec<(String, String)> {
-        q(&[
-            ("param1", "value1"),
-            ("+param1", "value3"),
-            ("|param1", "value4"),
-            ("+param2", ""),
-            ("|param2", ""),
-            ("param2", ""),
-        ])
-    }
-    const V4_CQ: &str = "%2Bparam1=value3&%2Bparam2&%7Cparam1=value4&%7Cparam2&param1=value1&param2";
-
-    fn v4_check(
-        h: &HeaderMap,
-        query: &[(String, String)],
-        requested: &[&str],
-        datetime: &str,
-        canonical: &str,
-        sts: &str,
-        signature: &str,
-    ) {
-        let additional = v4::additional_headers(h, requested);
-        let got = v4::canonical_request("PUT", Some("bucket"), Some(V4_KEY), query, h, &additional);
-        assert_eq!(got, canonical);
-        let got_sts = v4::string_to_sign(datetime, &v4::scope(&datetime[..8], "cn-hangzhou"), &got);
-        assert_eq!(got_sts, sts);
-        assert_eq!(v4::signature("sk", &datetime[..8], "cn-hangzhou", &got_sts), signature);
-    }
-
-    /// §4, V4-1 to V4-3 (header signatures).
-    #[test]
-    fn v4_header_vectors() {
-        let base = [
-            ("x-oss-head1", "value"),
-            ("abc", "value"),
-            ("ZAbc", "value"),
-            ("XYZ", "value"),
-            ("content-type", "text/plain"),
-            ("x-oss-content-sha256", "UNSIGNED-PAYLOAD"),
-        ];
-        let with = |extra: &[(&str, &str)]| headers(&[&base[..], extra].concat());
-        assert_eq!(v4::canonical_uri(Some("bucket"), Some(V4_KEY)), "/bucket/1234%2B-/123/1.txt");
-        assert_eq!(v4::canonical_query(&v4_query()), V4_CQ);
-        v4_check(
-            &with(&[("x-oss-date", "20231216T162057Z")]),
-            &v4_query(),
-            &[],
-            "20231216T162057Z",
-            &format!(
-                "PUT\n/bucket/1234%2B-/123/1.txt\n{V4_CQ}\ncontent-type:text/plain\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:20231216T162057Z\nx-oss-head1:value\n\n\nUNSIGNED-PAYLOAD"
-            ),
-            "OSS4-HMAC-SHA256\n20231216T162057Z\n20231216/cn-hangzhou/oss/aliyun_v4_request\nf4613657f1b108998e8dbd10a1aa5da621dc2c6e02c9ddec0f163664848704c4",
-            "e21d18daa82167720f9b1047ae7e7f1ce7cb77a31e8203a7d5f4624fa0284afe",
-        );
-        v4_check(
-            &with(&[("x-oss-date", "20231217T034736Z"), ("x-oss-security-token", "token")]),
-            &v4_query(),
-            &[],
-            "20231217T034736Z",
-            &format!(
-                "PUT\n/bucket/1234%2B-/123/1.txt\n{V4_CQ}\ncontent-type:text/plain\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:20231217T034736Z\nx-oss-head1:value\nx-oss-security-token:token\n\n\nUNSIGNED-PAYLOAD"
-            ),
-            "OSS4-HMAC-SHA256\n20231217T034736Z\n20231217/cn-hangzhou/oss/aliyun_v4_request\n69494678fb11579d4ee12996e2796d9e2ba43c34aa4c723c4aec018f3d6b86b8",
-            "b94a3f999cf85bcdc00d332fbd3734ba03e48382c36fa4d5af5df817395bd9ea",
-        );
-        for requested in [&["ZAbc", "abc"][..], &["x-oss-no-exist", "ZAbc", "x-oss-head1", "abc"][..]] {
-            v4_check(
-                &with(&[("x-oss-date", "20231216T172512Z")]),
-                &v4_query(),
-                requested,
-                "20231216T172512Z",
-                &format!(
-                    "PUT\n/bucket/1234%2B-/123/1.txt\n{V4_CQ}\nabc:value\ncontent-type:text/plain\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:20231216T172512Z\nx-oss-head1:value\nzabc:value\n\nabc;zabc\nUNSIGNED-PAYLOAD"
-                ),
-                "OSS4-HMAC-SHA256\n20231216T172512Z\n20231216/cn-hangzhou/oss/aliyun_v4_request\n16b86004ed2cc3406dd7a13081bd940ef6a5ad49e508da2d4fdf84e8a5dd2145",
-                "4a4183c187c07c8947db7620deb0a6b38d9fbdd34187b6dbaccb316fa251212f",
-            );
-        }
-        let parsed = v4::parse_authorization("OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,AdditionalHeaders=abc;zabc,Signature=4a41").unwrap();
-        assert_eq!(parsed.credential.region, "cn-hangzhou");
-        assert_eq!(parsed.additional_headers, vec!["abc", "zabc"]);
-        assert!(
-            v4::parse_authorization(
-                "OSS4-HMAC-SHA256 Credential=ak/2023/cn-hangzhou/oss/aliyun_v4_request,Signature=x"
-            )
-            .is_none()
-        );
-    }
-
-    /// §5, V4-4 to V4-6 (presigned: every query parameter but `x-oss-signature` is signed).
-    #[test]
-    fn v4_query_vectors() {
-        let h = headers(&[
-            ("x-oss-head1", "value"),
-            ("abc", "value"),
-            ("ZAbc", "value"),
-            ("XYZ", "value"),
-            ("content-type", "application/octet-stream"),
-        ]);
-        let presign = |datetime: &str, extra: &[(&str, &str)]| {
-            let mut query = v4_query();
-            query.extend(q(&[
-                ("x-oss-signature-version", "OSS4-HMAC-SHA256"),
-                ("x-oss-credential", &format!("ak/{}/cn-hangzhou/oss/aliyun_v4_request", &datetime[..8])),
-                ("x-oss-date", datetime),
-                ("x-oss-expires", "599"),
-            ]));
-            query.extend(q(extra));
-            query
+    /// AWS SigV4, header (`authorization` given) or presigned.
+    fn authenticate_sigv4(
+        &self,
+        request: &SimRequest,
+        target: &Target,
+        authorization: Option<&str>,
+    ) -> Result<Caller, OssError> {
+        let auth = match authorization {
+            Some(value) => sigv4::parse_header(value, &request.headers)?,
+            None => sigv4::parse_query(&target.query)?,
         };
-        v4_check(
-            &h,
-            &presign("20231217T025437Z", &[]),
-            &[],
-            "20231217T025437Z",
-            &format!(
-                "PUT\n/bucket/1234%2B-/123/1.txt\n{V4_CQ}&x-oss-credential=ak%2F20231217%2Fcn-hangzhou%2Foss%2Faliyun_v4_request&x-oss-date=20231217T025437Z&x-oss-expires=599&x-oss-signature-version=OSS4-HMAC-SHA256\ncontent-type:application/octet-stream\nx-oss-head1:value\n\n\nUNSIGNED-PAYLOAD"
-            ),
-            "OSS4-HMAC-SHA256\n20231217T025437Z\n20231217/cn-hangzhou/oss/aliyun_v4_request\n48814c11f278d51662015bf2f896b66ca10b6de0187ed8d952e341bbce0aa336",
-            "a39966c61718be0d5b14e668088b3fa07601033f6518ac7b523100014269c0fe",
-        );
-        v4_check(
-            &h,
-            &presign("20231217T035628Z", &[("x-oss-security-token", "token")]),
-            &[],
-            "20231217T035628Z",
-            &format!(
-                "PUT\n/bucket/1234%2B-/123/1.txt\n{V4_CQ}&x-oss-credential=ak%2F20231217%2Fcn-hangzhou%2Foss%2Faliyun_v4_request&x-oss-date=20231217T035628Z&x-oss-expires=599&x-oss-security-token=token&x-oss-signature-version=OSS4-HMAC-SHA256\ncontent-type:application/octet-stream\nx-oss-head1:value\n\n\nUNSIGNED-PAYLOAD"
-            ),
-            "OSS4-HMAC-SHA256\n20231217T035628Z\n20231217/cn-hangzhou/oss/aliyun_v4_request\n458705026c021c95dd317d008cff79df19ce99bf2b241d1ecb20f4d65bb851a5",
-            "3817ac9d206cd6dfc90f1c09c00be45005602e55898f26f5ddb06d7892e1f8b5",
-        );
-        for requested in [&["ZAbc", "abc"][..], &["x-oss-no-exist", "abc", "x-oss-head1", "ZAbc"][..]] {
-            v4_check(
-                &h,
-                &presign("20231217T033009Z", &[("x-oss-additional-headers", "abc;zabc")]),
-                requested,
-                "20231217T033009Z",
-                &format!(
-                    "PUT\n/bucket/1234%2B-/123/1.txt\n{V4_CQ}&x-oss-additional-headers=abc%3Bzabc&x-oss-credential=ak%2F20231217%2Fcn-hangzhou%2Foss%2Faliyun_v4_request&x-oss-date=20231217T033009Z&x-oss-expires=599&x-oss-signature-version=OSS4-HMAC-SHA256\nabc:value\ncontent-type:application/octet-stream\nx-oss-head1:value\nzabc:value\n\nabc;zabc\nUNSIGNED-PAYLOAD"
-                ),
-                "OSS4-HMAC-SHA256\n20231217T033009Z\n20231217/cn-hangzhou/oss/aliyun_v4_request\ne06541af14a8dc30dd12d3b75557af47f405e37784a76eae1a844c3426777df9",
-                "6bd984bfe531afb6db1f7550983a741b103a8c58e5e14f83ea474c2322dfa2b7",
-            );
-        }
-    }
-
-    /// §6, derived vectors D-1 to D-5 (V4) and the V1 rows.
-    #[test]
-    #[allow(clippy::type_complexity)]
-    fn derived_provisioning_vectors() {
-        const SK: &str = "TESTSECRET0123456789abcdefABCDEF";
-        let v4h = |extra: &[(&str, &str)]| {
-            headers(
-                &[&[("x-oss-content-sha256", "UNSIGNED-PAYLOAD"), ("x-oss-date", "20250101T000000Z")][..], extra]
-                    .concat(),
-            )
+        let payload = if auth.presigned() {
+            None
+        } else {
+            let Some(payload) = request.header("x-amz-content-sha256") else {
+                return Err(OssError::new(
+                    400,
+                    "InvalidRequest",
+                    "Missing required header for this request: x-amz-content-sha256",
+                    "",
+                ));
+            };
+            // OSS refuses aws-chunked uploads (field-truth §2.1, infiniflow/ragflow#12766).
+            if payload.starts_with("STREAMING-") {
+                return Err(OssError::new(
+                    400,
+                    "InvalidArgument",
+                    "aws-chunked encoding is not supported with the specified x-amz-content-sha256 value.",
+                    "",
+                ));
+            }
+            if payload != "UNSIGNED-PAYLOAD" {
+                let actual = hex::encode(Sha256::digest(&request.body));
+                if !payload.eq_ignore_ascii_case(&actual) {
+                    return Err(OssError::new(
+                        400,
+                        "XAmzContentSHA256Mismatch",
+                        "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                        "",
+                    )
+                    .with("ClientComputedContentSHA256", payload)
+                    .with("S3ComputedContentSHA256", actual));
+                }
+            }
+            Some(payload)
         };
-        let v1h = |extra: &[(&str, &str)]| headers(&[&[("Date", "Wed, 01 Jan 2025 00:00:00 GMT")][..], extra].concat());
-        let cors = [("Content-Type", "application/xml"), ("Content-MD5", "cpoYReVIdLCOW1gisI0ySw==")];
-        let acl = [("x-oss-acl", "public-read")];
-        let bpa = [("Content-Type", "application/xml")];
-        let png = [("Content-Type", "image/png")];
-        type Row<'a> = (
-            &'a str,
-            Option<&'a str>,
-            Option<&'a str>,
-            Vec<(String, String)>,
-            &'a [(&'a str, &'a str)],
-            &'a str,
-            &'a str,
-        );
-        let rows: [Row; 5] = [
-            (
-                "PUT",
-                Some("lobechat-assets"),
-                None,
-                q(&[("cors", "")]),
-                &cors,
-                "PUT\n/lobechat-assets/\ncors\ncontent-md5:cpoYReVIdLCOW1gisI0ySw==\ncontent-type:application/xml\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:20250101T000000Z\n\n\nUNSIGNED-PAYLOAD",
-                "9ff3e5531ba63af4cf47fa523d465055ba8a7eef02deca1c3b9f46b7465cc4c8",
-            ),
-            (
-                "PUT",
-                Some("lobechat-assets"),
-                None,
-                q(&[("acl", "")]),
-                &acl,
-                "PUT\n/lobechat-assets/\nacl\nx-oss-acl:public-read\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:20250101T000000Z\n\n\nUNSIGNED-PAYLOAD",
-                "b4377ab9b24a98ec4e202212a99bc8bcd2657104ab9e792e9b728f9097951acb",
-            ),
-            (
-                "GET",
-                None,
-                None,
-                q(&[("max-keys", "100"), ("prefix", "lobe")]),
-                &[],
-                "GET\n/\nmax-keys=100&prefix=lobe\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:20250101T000000Z\n\n\nUNSIGNED-PAYLOAD",
-                "be530546b4ef0286a9295d4e02a3b3fc1901539caf7f39638c27f55e92713921",
-            ),
-            (
-                "PUT",
-                Some("lobechat-assets"),
-                None,
-                q(&[("publicAccessBlock", "")]),
-                &bpa,
-                "PUT\n/lobechat-assets/\npublicAccessBlock\ncontent-type:application/xml\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:20250101T000000Z\n\n\nUNSIGNED-PAYLOAD",
-                "2933b49a6147c1be939a82a9839239bcdd848b69dd4dbb69e88414dbdec4743b",
-            ),
-            (
-                "PUT",
-                Some("lobechat-assets"),
-                Some("files/a b/测试.png"),
-                q(&[]),
-                &png,
-                "PUT\n/lobechat-assets/files/a%20b/%E6%B5%8B%E8%AF%95.png\n\ncontent-type:image/png\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:20250101T000000Z\n\n\nUNSIGNED-PAYLOAD",
-                "de05a905bcb7c168496bf720207d6164b858fafbd266acdf911d65aa2e08c2c6",
-            ),
-        ];
-        for (method, bucket, key, query, extra, canonical, sig) in rows {
-            let h = v4h(extra);
-            let got = v4::canonical_request(method, bucket, key, &query, &h, &[]);
-            assert_eq!(got, canonical);
-            let sts = v4::string_to_sign("20250101T000000Z", &v4::scope("20250101", "cn-beijing"), &got);
-            assert_eq!(v4::signature(SK, "20250101", "cn-beijing", &sts), sig);
+        sigv4::check_scope(&auth, &self.region)?;
+        let (principal, secret) = self.principal_for(&auth.access_key_id)?;
+        let signed_at = auth.signed_at().ok_or_else(|| {
+            OssError::new(403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header", "")
+        })?;
+        let now = self.now();
+        match auth.expires {
+            Some(expires) => {
+                if signed_at - now > MAX_SKEW {
+                    return Err(OssError::new(403, "AccessDenied", "Request is not valid yet", ""));
+                }
+                if now > signed_at + chrono::Duration::seconds(expires as i64) {
+                    return Err(OssError::new(403, "AccessDenied", "Request has expired", "0002-00000069")
+                        .with("X-Amz-Expires", expires.to_string())
+                        .with("Expires", iso(signed_at + chrono::Duration::seconds(expires as i64)))
+                        .with("ServerTime", iso(now)));
+                }
+            }
+            None => self.check_skew(signed_at)?,
         }
-        let v1_rows: [(&str, Vec<(String, String)>, &[(&str, &str)], &str, &str); 3] = [
-            (
-                "PUT",
-                q(&[("cors", "")]),
-                &cors,
-                "PUT\ncpoYReVIdLCOW1gisI0ySw==\napplication/xml\nWed, 01 Jan 2025 00:00:00 GMT\n/lobechat-assets/?cors",
-                "1u+qhskspuhpsbrtfxewdoKy0eA=",
-            ),
-            (
-                "PUT",
-                q(&[("acl", "")]),
-                &acl,
-                "PUT\n\n\nWed, 01 Jan 2025 00:00:00 GMT\nx-oss-acl:public-read\n/lobechat-assets/?acl",
-                "woc1ZZZST61qGnKrAN3d3nDqGws=",
-            ),
-            (
-                "GET",
-                q(&[("max-keys", "100"), ("prefix", "lobe")]),
-                &[],
-                "GET\n\n\nWed, 01 Jan 2025 00:00:00 GMT\n/",
-                "MZLdhM6ZmkvS7mcy/6l8t3BZpaM=",
-            ),
-        ];
-        for (i, (method, query, extra, sts, sig)) in v1_rows.into_iter().enumerate() {
-            let bucket = (i < 2).then_some("lobechat-assets");
-            let got = v1::string_to_sign(method, &v1h(extra), bucket, None, &query, "Wed, 01 Jan 2025 00:00:00 GMT");
-            assert_eq!(got, sts);
-            assert_eq!(v1::signature(SK, &got), sig);
+        let expected = sigv4::expected_signature(
+            &auth,
+            &secret,
+            request.method.as_str(),
+            request.path(),
+            request.query(),
+            &request.headers,
+            payload,
+        )?;
+        if !same_signature(&expected, &auth.signature) {
+            return Err(OssError::new(
+                403,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+                "0002-00000040",
+            )
+            .with("AWSAccessKeyId", auth.access_key_id.clone())
+            .with("SignatureProvided", auth.signature.clone()));
         }
-    }
-
-    #[test]
-    fn decoding_and_encoding() {
-        assert_eq!(decode_component("a+b%2F", true).as_deref(), Some("a b/"));
-        assert_eq!(decode_component("a+b", false).as_deref(), Some("a+b"));
-        assert_eq!(decode_component("%FF", false), None);
-        assert_eq!(uri_encode("a b/~*", true), "a%20b/~%2A");
-        assert!(same_signature("abc", "abc") && !same_signature("abc", "abd") && !same_signature("abc", "ab"));
+        Ok(Caller::Principal(principal))
     }
 }

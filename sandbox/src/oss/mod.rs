@@ -7,7 +7,7 @@
 //! variants too. The server listens on `127.0.0.1`, so clients connect there and keep the real `Host` header
 //! (the port is ignored).
 //!
-//! The simulator verifies signatures with code of its own ([`auth`], checked on the official vectors) and,
+//! The simulator verifies signatures with code of its own ([`signature`], checked on the official vectors) and,
 //! for AWS SigV4, with the `aws-sigv4` crate ([`sigv4`]); it never uses `oss-client` to decide what is
 //! correct. Operations are an explicit table; anything else is refused without a state change.
 //!
@@ -32,26 +32,30 @@
 //! assert_eq!(answer.status(), 404);
 //! # });
 //! ```
+//!
+//! Layout: this file (the simulator, its test hooks, the request pipeline and the [`Simulator`] impl), [`routes`]
+//! (host routing, the operation table), `auth` (authentication of each signature scheme, authorisation by RAM
+//! policy or ACL), [`signature`] and [`sigv4`] (signature computation), `handlers` (one function per
+//! operation), [`render`] (XML in and out, the error document), `state` (what the account holds).
 
-pub(crate) mod auth;
+mod auth;
 mod handlers;
 pub(crate) mod render;
 pub(crate) mod routes;
+pub(crate) mod signature;
 pub(crate) mod sigv4;
 mod state;
 
 pub use state::{SimBucket, SimCors, SimCorsRule, SimObject};
 
-use crate::aliyun_identity::{AliyunIdentity, KeyStatus, Principal};
+use crate::aliyun_identity::AliyunIdentity;
 use crate::server::lock;
 use crate::{InjectedError, RequestLog, SimRequest, SimResponse, SimServer, Simulator};
-use auth::{same_signature, v1, v4};
 use bytes::Bytes;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use http::Method;
-use render::{OssError, http_date, iso};
-use routes::{Op, Scope, Target};
-use sha2::{Digest, Sha256};
+use render::{OssError, http_date};
+use routes::{Op, Scope};
 use state::{OssState, new_bucket, new_object};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -82,12 +86,6 @@ impl std::fmt::Debug for OssSimulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OssSimulator").field("region", &self.region).field("endpoint", &self.endpoint_host).finish()
     }
-}
-
-/// Who signed the request.
-pub(crate) enum Caller {
-    Anonymous,
-    Principal(Principal),
 }
 
 impl OssSimulator {
@@ -275,363 +273,6 @@ impl OssSimulator {
         self.authorize(&caller, op, request, &target).map_err(fail)?;
         self.dispatch(op, request, &target, request_id).map_err(fail)
     }
-
-    fn resource(&self, bucket: Option<&str>, key: Option<&str>) -> String {
-        let account = self.identity.account_id();
-        match (bucket, key) {
-            (None, _) => format!("acs:oss:*:{account}:*"),
-            (Some(b), None) => format!("acs:oss:*:{account}:{b}"),
-            (Some(b), Some(k)) => format!("acs:oss:*:{account}:{b}/{k}"),
-        }
-    }
-
-    fn authorize(&self, caller: &Caller, op: Op, request: &SimRequest, target: &Target) -> Result<(), OssError> {
-        let principal = match caller {
-            Caller::Anonymous => return self.anonymous_allowed(op, target),
-            Caller::Principal(p) => p,
-        };
-        let denied = |resource: String| {
-            OssError::new(
-                403,
-                "AccessDenied",
-                format!("You are not authorized to do this action ({}). You should be authorized by RAM.", op.action()),
-                "0003-00000301",
-            )
-            .with("AuthAction", op.action())
-            .with("AuthResource", resource)
-        };
-        let bucket = target.bucket.as_deref();
-        if op == Op::DeleteMultipleObjects {
-            // Each key needs oss:DeleteObject on its object (a malformed body is the handler's error).
-            if let Ok((_, keys)) = render::parse_delete(&request.body) {
-                for key in keys {
-                    let resource = self.resource(bucket, Some(&key));
-                    if !self.identity.authorize(principal, op.action(), &resource) {
-                        return Err(denied(resource));
-                    }
-                }
-            }
-            return Ok(());
-        }
-        let resource = self.resource(bucket, target.key.as_deref());
-        if !self.identity.authorize(principal, op.action(), &resource) {
-            return Err(denied(resource));
-        }
-        Ok(())
-    }
-
-    /// An anonymous caller may read objects in a public bucket and write in a public-read-write one, while
-    /// Block Public Access is off; a bucket that does not exist is 404 `NoSuchBucket` (field-truth §2.3).
-    fn anonymous_allowed(&self, op: Op, target: &Target) -> Result<(), OssError> {
-        let denied = || {
-            OssError::new(
-                403,
-                "AccessDenied",
-                "You have no right to access this object because of bucket acl.",
-                "0003-00000001",
-            )
-        };
-        let state = lock(&self.state);
-        let Some(name) = &target.bucket else { return Err(denied()) };
-        let Some(bucket) = state.buckets.get(name) else {
-            if state.foreign.contains(name) {
-                return Err(denied());
-            }
-            return Err(OssError::new(404, "NoSuchBucket", "The specified bucket does not exist.", "0015-00000101")
-                .with("BucketName", name.clone()));
-        };
-        if state.effective_bpa(bucket) {
-            return Err(denied());
-        }
-        let acl = match target.key.as_ref().and_then(|k| bucket.objects.get(k)).map(|o| o.acl.as_str()) {
-            Some(a) if a != "default" => a,
-            _ => bucket.acl.as_str(),
-        };
-        let allowed = match op {
-            Op::GetObject | Op::HeadObject | Op::GetObjectMeta => acl == "public-read" || acl == "public-read-write",
-            Op::PutObject | Op::DeleteObject => bucket.acl == "public-read-write",
-            _ => false,
-        };
-        if allowed { Ok(()) } else { Err(denied()) }
-    }
-
-    fn check_skew(&self, signed_at: DateTime<Utc>) -> Result<(), OssError> {
-        let now = self.now();
-        if (now - signed_at).abs() > MAX_SKEW {
-            return Err(OssError::new(
-                403,
-                "RequestTimeTooSkewed",
-                "The difference between the request time and the current time is too large.",
-                "0002-00000504",
-            )
-            .with("RequestTime", iso(signed_at))
-            .with("ServerTime", iso(now))
-            .with("MaxAllowedSkewMilliseconds", "900000"));
-        }
-        Ok(())
-    }
-
-    fn principal_for(&self, access_key_id: &str) -> Result<(Principal, String), OssError> {
-        let Some(record) = self.identity.lookup_key(access_key_id) else {
-            return Err(OssError::new(
-                403,
-                "InvalidAccessKeyId",
-                "The OSS Access Key Id you provided does not exist in our records.",
-                "0002-00000902",
-            )
-            .with("OSSAccessKeyId", access_key_id));
-        };
-        if record.status == KeyStatus::Inactive {
-            return Err(OssError::new(
-                403,
-                "InvalidAccessKeyId",
-                "The OSS Access Key Id you provided is disabled.",
-                "0002-00000901",
-            )
-            .with("OSSAccessKeyId", access_key_id));
-        }
-        Ok((record.principal, record.secret))
-    }
-
-    fn v1_refused(&self) -> Result<(), OssError> {
-        if lock(&self.state).v1_allowed {
-            return Ok(());
-        }
-        Err(OssError::new(
-            403,
-            "AccessDenied",
-            "OSS no longer supports V1 signatures for this account. Please use the V4 signature.",
-            EC_V1_DISABLED,
-        ))
-    }
-
-    fn mismatch(string_to_sign: &str, provided: &str, access_key_id: &str, canonical: Option<&str>) -> OssError {
-        let mut e = OssError::new(
-            403,
-            "SignatureDoesNotMatch",
-            "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-            "0002-00000040",
-        )
-        .with("OSSAccessKeyId", access_key_id)
-        .with("SignatureProvided", provided)
-        .with("StringToSign", string_to_sign)
-        .with("StringToSignBytes", string_to_sign.bytes().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" "));
-        if let Some(c) = canonical {
-            e = e.with("CanonicalRequest", c);
-        }
-        e
-    }
-
-    /// Identifies the caller from whichever signature the request carries (aliyun-oss-ram.md §1; S3 SigV4 on
-    /// either endpoint), or anonymous.
-    fn authenticate(&self, request: &SimRequest, target: &Target) -> Result<Caller, OssError> {
-        let invalid = |m: &str| OssError::new(400, "InvalidArgument", m, "0002-00000003");
-        let method = request.method.as_str();
-        let (bucket, key) = (target.bucket.as_deref(), target.key.as_deref());
-        let presigned = target.has("Signature") || target.has("x-oss-signature") || target.has("X-Amz-Signature");
-        if let Some(authorization) = request.header("authorization") {
-            if presigned {
-                return Err(invalid("Authorization header and query-string authentication used together."));
-            }
-            if authorization.starts_with(sigv4::ALGORITHM) {
-                return self.authenticate_sigv4(request, target, Some(authorization));
-            }
-            if authorization.starts_with(v4::ALGORITHM) {
-                let parsed = v4::parse_authorization(authorization)
-                    .ok_or_else(|| invalid("Authorization header is invalid."))?;
-                let c = &parsed.credential;
-                let (principal, secret) = self.principal_for(&c.access_key_id)?;
-                if c.region != self.region {
-                    return Err(invalid("Invalid signing region in Authorization header."));
-                }
-                let datetime = request
-                    .header("x-oss-date")
-                    .ok_or_else(|| OssError::new(403, "AccessDenied", "Missing x-oss-date header.", "0002-00000012"))?;
-                let signed_at = NaiveDateTime::parse_from_str(datetime, "%Y%m%dT%H%M%SZ")
-                    .map_err(|_| OssError::new(403, "AccessDenied", "Invalid x-oss-date header.", "0002-00000012"))?
-                    .and_utc();
-                match request.header("x-oss-content-sha256") {
-                    Some("UNSIGNED-PAYLOAD") => {}
-                    Some(_) => {
-                        return Err(OssError::new(
-                            400,
-                            "InvalidArgument",
-                            "x-oss-content-sha256 must be UNSIGNED-PAYLOAD.",
-                            "0002-00000214",
-                        ));
-                    }
-                    None => return Err(invalid("Missing required header x-oss-content-sha256.")),
-                }
-                self.check_skew(signed_at)?;
-                let requested: Vec<&str> = parsed.additional_headers.iter().map(String::as_str).collect();
-                let additional = v4::additional_headers(&request.headers, &requested);
-                let canonical =
-                    v4::canonical_request(method, bucket, key, &target.query, &request.headers, &additional);
-                let sts = v4::string_to_sign(datetime, &v4::scope(&c.date, &c.region), &canonical);
-                if !same_signature(&v4::signature(&secret, &c.date, &c.region, &sts), &parsed.signature) {
-                    return Err(Self::mismatch(&sts, &parsed.signature, &c.access_key_id, Some(&canonical)));
-                }
-                return Ok(Caller::Principal(principal));
-            }
-            let (ak, provided) =
-                v1::parse_authorization(authorization).ok_or_else(|| invalid("Authorization header is invalid."))?;
-            let (principal, secret) = self.principal_for(&ak)?;
-            self.v1_refused()?;
-            let date_line = request
-                .header("x-oss-date")
-                .or(request.header("date"))
-                .ok_or_else(|| OssError::new(403, "AccessDenied", "Missing Date header.", "0002-00000012"))?;
-            let signed_at = DateTime::parse_from_rfc2822(date_line)
-                .map_err(|_| OssError::new(403, "AccessDenied", "Invalid Date header.", "0002-00000012"))?
-                .with_timezone(&Utc);
-            self.check_skew(signed_at)?;
-            let sts = v1::string_to_sign(method, &request.headers, bucket, key, &target.query, date_line);
-            if !same_signature(&v1::signature(&secret, &sts), &provided) {
-                return Err(Self::mismatch(&sts, &provided, &ak, None));
-            }
-            return Ok(Caller::Principal(principal));
-        }
-        if target.has("X-Amz-Signature") || target.has("X-Amz-Algorithm") || target.has("X-Amz-Credential") {
-            return self.authenticate_sigv4(request, target, None);
-        }
-        if let Some(provided) = target.param("x-oss-signature") {
-            let credential = target.param("x-oss-credential").ok_or_else(|| invalid("Missing x-oss-credential."))?;
-            let c = v4::parse_credential(credential).ok_or_else(|| invalid("Invalid x-oss-credential."))?;
-            let (principal, secret) = self.principal_for(&c.access_key_id)?;
-            if c.region != self.region {
-                return Err(invalid("Invalid signing region in x-oss-credential."));
-            }
-            let datetime = target.param("x-oss-date").ok_or_else(|| invalid("Missing x-oss-date."))?;
-            let signed_at = NaiveDateTime::parse_from_str(datetime, "%Y%m%dT%H%M%SZ")
-                .map_err(|_| invalid("Invalid x-oss-date."))?
-                .and_utc();
-            let expires: i64 = target
-                .param("x-oss-expires")
-                .and_then(|e| e.parse().ok())
-                .ok_or_else(|| invalid("Missing or invalid x-oss-expires."))?;
-            if !(1..=604_800).contains(&expires) {
-                return Err(invalid("x-oss-expires must be between 1 and 604800."));
-            }
-            if self.now() > signed_at + chrono::Duration::seconds(expires) {
-                return Err(OssError::new(403, "AccessDenied", "Request has expired.", "0002-00000069"));
-            }
-            let query: Vec<(String, String)> =
-                target.query.iter().filter(|(k, _)| k != "x-oss-signature").cloned().collect();
-            let requested: Vec<&str> =
-                target.param("x-oss-additional-headers").map(|h| h.split(';').collect()).unwrap_or_default();
-            let additional = v4::additional_headers(&request.headers, &requested);
-            let canonical = v4::canonical_request(method, bucket, key, &query, &request.headers, &additional);
-            let sts = v4::string_to_sign(datetime, &v4::scope(&c.date, &c.region), &canonical);
-            if !same_signature(&v4::signature(&secret, &c.date, &c.region, &sts), provided) {
-                return Err(Self::mismatch(&sts, provided, &c.access_key_id, Some(&canonical)));
-            }
-            return Ok(Caller::Principal(principal));
-        }
-        if let Some(provided) = target.param("Signature") {
-            let ak = target.param("OSSAccessKeyId").ok_or_else(|| invalid("Missing OSSAccessKeyId."))?;
-            let expires = target.param("Expires").ok_or_else(|| invalid("Missing Expires."))?;
-            let (principal, secret) = self.principal_for(ak)?;
-            self.v1_refused()?;
-            let at: i64 = expires.parse().map_err(|_| invalid("Invalid Expires."))?;
-            if self.now().timestamp() > at {
-                return Err(OssError::new(403, "AccessDenied", "Request has expired.", "0002-00000069"));
-            }
-            let sts = v1::string_to_sign(method, &request.headers, bucket, key, &target.query, expires);
-            if !same_signature(&v1::signature(&secret, &sts), provided) {
-                return Err(Self::mismatch(&sts, provided, ak, None));
-            }
-            return Ok(Caller::Principal(principal));
-        }
-        Ok(Caller::Anonymous)
-    }
-
-    /// AWS SigV4, header (`authorization` given) or presigned.
-    fn authenticate_sigv4(
-        &self,
-        request: &SimRequest,
-        target: &Target,
-        authorization: Option<&str>,
-    ) -> Result<Caller, OssError> {
-        let auth = match authorization {
-            Some(value) => sigv4::parse_header(value, &request.headers)?,
-            None => sigv4::parse_query(&target.query)?,
-        };
-        let payload = if auth.presigned() {
-            None
-        } else {
-            let Some(payload) = request.header("x-amz-content-sha256") else {
-                return Err(OssError::new(
-                    400,
-                    "InvalidRequest",
-                    "Missing required header for this request: x-amz-content-sha256",
-                    "",
-                ));
-            };
-            // OSS refuses aws-chunked uploads (field-truth §2.1, infiniflow/ragflow#12766).
-            if payload.starts_with("STREAMING-") {
-                return Err(OssError::new(
-                    400,
-                    "InvalidArgument",
-                    "aws-chunked encoding is not supported with the specified x-amz-content-sha256 value.",
-                    "",
-                ));
-            }
-            if payload != "UNSIGNED-PAYLOAD" {
-                let actual = hex::encode(Sha256::digest(&request.body));
-                if !payload.eq_ignore_ascii_case(&actual) {
-                    return Err(OssError::new(
-                        400,
-                        "XAmzContentSHA256Mismatch",
-                        "The provided 'x-amz-content-sha256' header does not match what was computed.",
-                        "",
-                    )
-                    .with("ClientComputedContentSHA256", payload)
-                    .with("S3ComputedContentSHA256", actual));
-                }
-            }
-            Some(payload)
-        };
-        sigv4::check_scope(&auth, &self.region)?;
-        let (principal, secret) = self.principal_for(&auth.access_key_id)?;
-        let signed_at = auth.signed_at().ok_or_else(|| {
-            OssError::new(403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header", "")
-        })?;
-        let now = self.now();
-        match auth.expires {
-            Some(expires) => {
-                if signed_at - now > MAX_SKEW {
-                    return Err(OssError::new(403, "AccessDenied", "Request is not valid yet", ""));
-                }
-                if now > signed_at + chrono::Duration::seconds(expires as i64) {
-                    return Err(OssError::new(403, "AccessDenied", "Request has expired", "0002-00000069")
-                        .with("X-Amz-Expires", expires.to_string())
-                        .with("Expires", iso(signed_at + chrono::Duration::seconds(expires as i64)))
-                        .with("ServerTime", iso(now)));
-                }
-            }
-            None => self.check_skew(signed_at)?,
-        }
-        let expected = sigv4::expected_signature(
-            &auth,
-            &secret,
-            request.method.as_str(),
-            request.path(),
-            request.query(),
-            &request.headers,
-            payload,
-        )?;
-        if !same_signature(&expected, &auth.signature) {
-            return Err(OssError::new(
-                403,
-                "SignatureDoesNotMatch",
-                "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-                "0002-00000040",
-            )
-            .with("AWSAccessKeyId", auth.access_key_id.clone())
-            .with("SignatureProvided", auth.signature.clone()));
-        }
-        Ok(Caller::Principal(principal))
-    }
 }
 
 impl Simulator for OssSimulator {
@@ -684,6 +325,7 @@ impl Simulator for OssSimulator {
 
 #[cfg(test)]
 mod tests {
+    use super::signature::v4;
     use super::*;
     use proptest::prelude::*;
 

@@ -2,7 +2,7 @@
 //! simulator reads (CORS, Block Public Access, CreateBucketConfiguration, Delete) and writes (listings, ACLs,
 //! bucket info, DeleteResult).
 
-use super::auth::uri_encode;
+use super::signature::uri_encode;
 use super::state::{SimBucket, SimCors, SimCorsRule, SimObject};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};

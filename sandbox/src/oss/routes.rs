@@ -4,8 +4,8 @@
 //! for an unsupported operation (405 `MethodNotAllowed`) before anything is read or written: there is no
 //! fall-through from an unknown sub-resource to an object or bucket operation.
 
-use super::auth::decode_component;
 use super::render::OssError;
+use super::signature::decode_component;
 use super::state::valid_bucket_name;
 use crate::SimRequest;
 

@@ -1,11 +1,17 @@
-//! One handler per operation of the routing table, run after authentication and authorisation.
+//! One handler per operation of the routing table, run after authentication and authorisation: the dispatch and
+//! the bucket operations here, object reads in `object`, CORS in `cors`.
+
+mod cors;
+mod object;
+
+use cors::with_cors_headers;
 
 use super::render::{
-    self, ListParams, OssError, acl_xml, base64_md5, bpa_xml, cors_xml, glob, http_date, iso, list_objects_xml,
-    parse_bpa, parse_cors, parse_create_config, xml_escape,
+    self, ListParams, OssError, acl_xml, base64_md5, bpa_xml, cors_xml, iso, list_objects_xml, parse_bpa, parse_cors,
+    parse_create_config, xml_escape,
 };
 use super::routes::{Op, Target};
-use super::state::{OssState, SimBucket, SimCors, SimCorsRule, SimObject, new_bucket, new_object};
+use super::state::{OssState, SimBucket, new_bucket, new_object};
 use super::{MAX_BUCKETS, OssSimulator};
 use crate::server::lock;
 use crate::{SimRequest, SimResponse};
@@ -39,36 +45,6 @@ fn check_object_acl(acl: &str, blocked: bool) -> Result<(), OssError> {
         return Err(OssError::new(403, "AccessDenied", "Put public object acl is not allowed.", "0003-00000905"));
     }
     Ok(())
-}
-
-pub(crate) fn matching_rule<'a>(
-    cors: &'a SimCors,
-    origin: &str,
-    method: &str,
-    requested: &[String],
-) -> Option<&'a SimCorsRule> {
-    cors.rules.iter().find(|rule| {
-        rule.allowed_origins.iter().any(|o| glob(o, origin, false))
-            && rule.allowed_methods.iter().any(|m| m.eq_ignore_ascii_case(method))
-            && requested.iter().all(|h| rule.allowed_headers.iter().any(|a| glob(a, h, true)))
-    })
-}
-
-/// Adds `Access-Control-Allow-Origin` and friends to an actual (non-preflight) request with a matching `Origin`.
-fn with_cors_headers(response: SimResponse, bucket: &SimBucket, request: &SimRequest) -> SimResponse {
-    let (Some(origin), Some(cors)) = (request.header("origin"), &bucket.cors) else { return response };
-    let Some(rule) = matching_rule(cors, origin, request.method.as_str(), &[]) else { return response };
-    let allow_origin = if rule.allowed_origins.iter().any(|o| o == "*") { "*" } else { origin };
-    let mut response = response
-        .with_header("access-control-allow-origin", allow_origin)
-        .with_header("access-control-allow-methods", rule.allowed_methods.join(", "));
-    if !rule.expose_headers.is_empty() {
-        response = response.with_header("access-control-expose-headers", rule.expose_headers.join(", "));
-    }
-    if cors.response_vary {
-        response = response.with_header("vary", "Origin");
-    }
-    response
 }
 
 /// ListObjects (V1) / ListObjectsV2 parameters (OSS API reference): `max-keys` 1–1000 (default 100),
@@ -110,97 +86,6 @@ fn list_params(target: &Target) -> Result<ListParams, OssError> {
         p.after = p.marker.clone();
     }
     Ok(p)
-}
-
-/// A single byte range, as OSS reads `Range` (https://www.alibabacloud.com/help/en/oss/how-to-obtain-oss-resources-by-segmenting-http-range-requests):
-/// an invalid or out-of-range value is ignored (200, whole object) unless `x-oss-range-behavior: standard`, which
-/// clamps an end past the object and answers 416 `InvalidRange` for a start past it.
-fn byte_range(request: &SimRequest, len: usize) -> Result<Option<(usize, usize)>, OssError> {
-    let Some(spec) = request.header("range").and_then(|r| r.trim().strip_prefix("bytes=")) else { return Ok(None) };
-    let standard = request.header("x-oss-range-behavior").is_some_and(|b| b.eq_ignore_ascii_case("standard"));
-    let first = spec.split(',').next().unwrap_or_default().trim();
-    let unsatisfiable = || {
-        OssError::new(416, "InvalidRange", "The requested range cannot be satisfied", "0016-00000902")
-            .with("RangeRequested", format!("bytes={spec}"))
-            .with("ActualObjectSize", len.to_string())
-    };
-    let Some((start, end)) = first.split_once('-') else { return Ok(None) };
-    let (start, end) = (start.trim(), end.trim());
-    let parsed = match (start.parse::<usize>().ok(), end.parse::<usize>().ok()) {
-        (Some(s), Some(e)) if s <= e => Some((s, Some(e))),
-        (Some(s), None) if end.is_empty() => Some((s, None)),
-        (None, Some(n)) if start.is_empty() && n > 0 => {
-            if n > len && !standard {
-                return Ok(None);
-            }
-            return if len == 0 {
-                if standard { Err(unsatisfiable()) } else { Ok(None) }
-            } else {
-                Ok(Some((len - n.min(len), len - 1)))
-            };
-        }
-        _ => None,
-    };
-    let Some((s, e)) = parsed else { return Ok(None) };
-    if s >= len {
-        return if standard { Err(unsatisfiable()) } else { Ok(None) };
-    }
-    match e {
-        Some(e) if e >= len => Ok(if standard { Some((s, len - 1)) } else { None }),
-        Some(e) => Ok(Some((s, e))),
-        None => Ok(Some((s, len - 1))),
-    }
-}
-
-fn etag_matches(list: &str, etag: &str) -> bool {
-    let bare = etag.trim_matches('"');
-    list.split(',')
-        .map(|t| t.trim().trim_start_matches("W/").trim_matches('"'))
-        .any(|t| t == "*" || t.eq_ignore_ascii_case(bare))
-}
-
-fn parse_http_date(value: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc2822(value).ok().map(|d| d.with_timezone(&Utc))
-}
-
-enum Condition {
-    Proceed,
-    NotModified,
-}
-
-/// Conditional GET/HEAD in RFC 7232 order (OSS GetObject reference: `If-Match`/`If-Unmodified-Since` → 412
-/// `PreconditionFailed`, `If-None-Match`/`If-Modified-Since` → 304).
-fn evaluate_conditions(request: &SimRequest, object: &SimObject) -> Result<Condition, OssError> {
-    let failed = |which: &str| {
-        OssError::new(
-            412,
-            "PreconditionFailed",
-            "At least one of the pre-conditions you specified did not hold.",
-            "0026-00000003",
-        )
-        .with("Condition", which)
-    };
-    // Last-Modified has second precision on the wire.
-    let modified = object.last_modified.timestamp();
-    if let Some(list) = request.header("if-match") {
-        if !etag_matches(list, &object.etag) {
-            return Err(failed("If-Match"));
-        }
-    } else if let Some(since) = request.header("if-unmodified-since").and_then(parse_http_date)
-        && modified > since.timestamp()
-    {
-        return Err(failed("If-Unmodified-Since"));
-    }
-    if let Some(list) = request.header("if-none-match") {
-        if etag_matches(list, &object.etag) {
-            return Ok(Condition::NotModified);
-        }
-    } else if let Some(since) = request.header("if-modified-since").and_then(parse_http_date)
-        && modified <= since.timestamp()
-    {
-        return Ok(Condition::NotModified);
-    }
-    Ok(Condition::Proceed)
 }
 
 impl OssSimulator {
@@ -473,66 +358,6 @@ impl OssSimulator {
         Ok(self.ok(request_id, 200).with_header("location", format!("/{name}")))
     }
 
-    fn get_object(
-        &self,
-        op: Op,
-        request: &SimRequest,
-        target: &Target,
-        object: &SimObject,
-        storage_class: &str,
-        request_id: &str,
-    ) -> Result<SimResponse, OssError> {
-        let base = self
-            .ok(request_id, 200)
-            .with_header("etag", &object.etag)
-            .with_header("last-modified", http_date(object.last_modified));
-        if let Condition::NotModified = evaluate_conditions(request, object)? {
-            return Ok(SimResponse { status: http::StatusCode::NOT_MODIFIED, ..base });
-        }
-        let len = object.body.len();
-        let range = byte_range(request, len)?;
-        let mut response = base
-            .with_header("content-type", &object.content_type)
-            .with_header("accept-ranges", "bytes")
-            .with_header("x-oss-object-type", "Normal")
-            .with_header("x-oss-storage-class", storage_class);
-        if let Some(cc) = &object.cache_control {
-            response = response.with_header("cache-control", cc);
-        }
-        if let Some(cd) = &object.content_disposition {
-            response = response.with_header("content-disposition", cd);
-        }
-        for (k, v) in &object.metadata {
-            response = response.with_header(&format!("x-oss-meta-{k}"), v);
-        }
-        // A signed `response-*` query parameter overrides the header (OSS GetObject reference).
-        for (param, header) in [
-            ("response-content-type", "content-type"),
-            ("response-content-disposition", "content-disposition"),
-            ("response-cache-control", "cache-control"),
-            ("response-content-encoding", "content-encoding"),
-            ("response-content-language", "content-language"),
-            ("response-expires", "expires"),
-        ] {
-            if let Some(v) = target.param(param) {
-                response = response.with_header(header, v);
-            }
-        }
-        let body = match range {
-            Some((start, end)) => {
-                response.status = http::StatusCode::PARTIAL_CONTENT;
-                response = response.with_header("content-range", format!("bytes {start}-{end}/{len}"));
-                object.body.slice(start..=end)
-            }
-            None => object.body.clone(),
-        };
-        Ok(if op == Op::GetObject {
-            response.with_body(body)
-        } else {
-            response.with_header("content-length", body.len().to_string())
-        })
-    }
-
     fn list_buckets(&self, state: &OssState, target: &Target, request_id: &str) -> SimResponse {
         let prefix = target.param("prefix").unwrap_or_default();
         let marker = target.param("marker").unwrap_or_default();
@@ -583,89 +408,5 @@ impl OssSimulator {
             acl = b.acl,
             bpa = b.block_public_access
         )
-    }
-
-    pub(super) fn preflight(
-        &self,
-        request: &SimRequest,
-        target: &Target,
-        request_id: &str,
-    ) -> Result<SimResponse, OssError> {
-        let forbidden = |m: &str| OssError::new(403, "AccessForbidden", m, "0003-00000010");
-        let state = lock(&self.state);
-        let name = target.bucket.clone().unwrap_or_default();
-        let Some(bucket) = state.buckets.get(&name) else {
-            return Err(OssError::new(404, "NoSuchBucket", "The specified bucket does not exist.", "0015-00000101"));
-        };
-        let (Some(origin), Some(method)) = (request.header("origin"), request.header("access-control-request-method"))
-        else {
-            return Err(forbidden("Insufficient information. Origin request header needed."));
-        };
-        let Some(cors) = &bucket.cors else {
-            return Err(forbidden("CORSResponse: CORS is not enabled for this bucket."));
-        };
-        let requested: Vec<String> = request
-            .header("access-control-request-headers")
-            .map(|h| h.split(',').map(|s| s.trim().to_ascii_lowercase()).filter(|s| !s.is_empty()).collect())
-            .unwrap_or_default();
-        let Some(rule) = matching_rule(cors, origin, method, &requested) else {
-            return Err(forbidden(
-                "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
-            ));
-        };
-        let allow_origin = if rule.allowed_origins.iter().any(|o| o == "*") { "*" } else { origin };
-        let mut response = self
-            .ok(request_id, 200)
-            .with_header("access-control-allow-origin", allow_origin)
-            .with_header("access-control-allow-methods", rule.allowed_methods.join(", "));
-        if !requested.is_empty() {
-            response = response.with_header("access-control-allow-headers", requested.join(", "));
-        }
-        if !rule.expose_headers.is_empty() {
-            response = response.with_header("access-control-expose-headers", rule.expose_headers.join(", "));
-        }
-        if let Some(age) = rule.max_age_seconds {
-            response = response.with_header("access-control-max-age", age.to_string());
-        }
-        if cors.response_vary {
-            response = response.with_header("vary", "Origin");
-        }
-        Ok(response)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use http::Method;
-
-    fn req(headers: &[(&str, &str)]) -> SimRequest {
-        SimRequest::new(Method::GET, "/k", headers, "")
-    }
-
-    #[test]
-    fn ranges_follow_the_oss_rules() {
-        let r = |h: &str| byte_range(&req(&[("range", h)]), 1000).ok().flatten();
-        let std = |h: &str| byte_range(&req(&[("range", h), ("x-oss-range-behavior", "standard")]), 1000);
-        assert_eq!(r("bytes=0-499"), Some((0, 499)));
-        assert_eq!(r("bytes=-500"), Some((500, 999)));
-        assert_eq!(r("bytes=500-"), Some((500, 999)));
-        assert_eq!(r("bytes=0-499,500-999"), Some((0, 499)));
-        // Out of range or malformed: ignored by default.
-        assert_eq!(r("bytes=0-1000"), None);
-        assert_eq!(r("bytes=1000-2000"), None);
-        assert_eq!(r("byte=0-499"), None);
-        assert_eq!(r("bytes=-2000"), None);
-        // Standard behaviour: clamp the end, 416 past the start.
-        assert_eq!(std("bytes=0-1000").ok().flatten(), Some((0, 999)));
-        assert!(std("bytes=1000-").is_err_and(|e| e.status == 416 && e.code == "InvalidRange"));
-    }
-
-    #[test]
-    fn etags_match_quoted_or_not() {
-        assert!(etag_matches("\"ABC\"", "\"ABC\""));
-        assert!(etag_matches("abc, \"x\"", "\"ABC\""));
-        assert!(etag_matches("*", "\"ABC\""));
-        assert!(!etag_matches("\"ABD\"", "\"ABC\""));
     }
 }
