@@ -254,6 +254,58 @@ mod tests {
         serde_json::from_str(json).unwrap()
     }
 
+    fn desired(domain: Option<&str>, preview: bool) -> HostsDesired {
+        HostsDesired {
+            domain: domain.map(str::to_string),
+            candidates: vec!["lobehub.vercel.app".into(), "lobehub-alice.vercel.app".into()],
+            preview: preview.then(|| ("preview.example.com".to_string(), "dev".to_string())),
+        }
+    }
+
+    fn observed(hosts: &[(&str, bool)]) -> HostsObserved {
+        HostsObserved {
+            project_id: Some("prj_1".into()),
+            domains: hosts
+                .iter()
+                .map(|(n, v)| ObservedHost { name: n.to_string(), verified: *v, project_id: Some("prj_1".into()) })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_owned_candidate_is_the_app_host_else_claiming_is_a_typed_write() {
+        let (plan, hosts) = plan_hosts(&desired(None, false), &observed(&[("lobehub-alice.vercel.app", true)]));
+        assert_eq!(hosts.map(|h| h.app).as_deref(), Some("lobehub-alice.vercel.app"));
+        assert_eq!(plan.ops().count(), 0);
+        // Listed but unverified (held elsewhere): not ours; the claim is planned, the host known after apply.
+        let (plan, hosts) = plan_hosts(&desired(None, true), &observed(&[("lobehub.vercel.app", false)]));
+        assert!(hosts.is_none());
+        let ops: Vec<_> = plan.ops().cloned().collect();
+        assert_eq!(
+            ops,
+            [
+                Op::Vercel(VercelOp::ClaimAppHost {
+                    candidates: vec!["lobehub.vercel.app".into(), "lobehub-alice.vercel.app".into()]
+                }),
+                Op::Vercel(VercelOp::AddPreviewDomain {
+                    domain: "preview.example.com".into(),
+                    git_branch: "dev".into()
+                }),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_custom_domain_is_the_app_host_and_nothing_is_claimed() {
+        let (plan, hosts) =
+            plan_hosts(&desired(Some("chat.example.com"), true), &observed(&[("preview.example.com", true)]));
+        let hosts = hosts.expect("confirmed");
+        assert_eq!((hosts.app.as_str(), hosts.preview.as_deref()), ("chat.example.com", Some("preview.example.com")));
+        assert_eq!(plan.ops().count(), 0);
+        let (plan, hosts) = plan_hosts(&desired(Some("chat.example.com"), false), &HostsObserved::default());
+        assert!(hosts.is_none() && plan.resources.is_empty(), "before the project exists");
+    }
+
     #[test]
     fn a_host_is_owned_only_when_verified_on_this_project() {
         let ours = domain(r#"{"name":"lobehub-alice.vercel.app","projectId":"prj_1","verified":true}"#);

@@ -1204,3 +1204,153 @@ pub enum VercelOp {
         id: String,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing(json: &str) -> Vec<EnvVar> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn project(id: &str) -> Project {
+        serde_json::from_value(serde_json::json!({"id": id, "name": "lobehub"})).unwrap()
+    }
+
+    fn client() -> vercel_client::VercelClient {
+        vercel_client::VercelClient::builder().token(secrecy::SecretString::from("t")).build().unwrap()
+    }
+
+    fn desired_project(domain: Option<&str>) -> ProjectDesired {
+        ProjectDesired {
+            name: "lobehub".into(),
+            repo: "alice/lobehub".into(),
+            domain: domain.map(str::to_string),
+            integration_database: false,
+        }
+    }
+
+    #[test]
+    fn a_missing_project_and_domain_are_typed_creates() {
+        let (plan, out) = plan_project(&desired_project(Some("chat.example.com")), &ProjectObserved::default());
+        let ops: Vec<_> = vercel_ops(&plan);
+        assert_eq!(
+            ops,
+            [
+                VercelOp::CreateProject {
+                    name: "lobehub".into(),
+                    framework: "nextjs".into(),
+                    repo: "alice/lobehub".into()
+                },
+                VercelOp::AddDomain { domain: "chat.example.com".into() },
+            ]
+        );
+        assert!(out.project.is_none(), "known after apply");
+        assert!(plan.render_text().contains("added to the new project"));
+    }
+
+    #[test]
+    fn a_present_unverified_domain_is_verified_again_and_a_verified_one_is_left() {
+        let mut observed = ProjectObserved {
+            project_id: Some("prj_1".into()),
+            project: Some(project("prj_1")),
+            ..ProjectObserved::default()
+        };
+        observed.domain = Some(ObservedDomain {
+            name: "chat.example.com".into(),
+            present: true,
+            verified: false,
+            configured: false,
+            records: vec![],
+        });
+        let (plan, out) = plan_project(&desired_project(Some("chat.example.com")), &observed);
+        assert_eq!(vercel_ops(&plan), [VercelOp::VerifyDomain { domain: "chat.example.com".into() }]);
+        assert!(!plan.has_changes(), "verification is no change to show");
+        assert_eq!(out.project.map(|p| p.id).as_deref(), Some("prj_1"));
+        observed.domain.as_mut().unwrap().verified = true;
+        let (plan, _) = plan_project(&desired_project(Some("chat.example.com")), &observed);
+        assert_eq!(plan.ops().count(), 0);
+    }
+
+    #[test]
+    fn the_env_plan_is_the_clients_decision_and_names_secret_sources_not_values() {
+        let current = listing(
+            r#"[{"id":"e1","key":"APP_URL","value":"https://old.example.com","type":"encrypted","target":["production"],"decrypted":true},
+                {"id":"e2","key":"ACCESS_CODE","value":"x","type":"plain","target":["production"]}]"#,
+        );
+        let p = project("prj_1");
+        let observed = observe_env(Some(&p), &current);
+        let desired = EnvDesired {
+            vars: vec![
+                DesiredVar::new("APP_URL", "https://chat.example.com"),
+                DesiredVar::new("AUTH_SECRET", "generated-secret-value"),
+            ],
+            remove: vec!["ACCESS_CODE".into()],
+            overwrite: vec![],
+            unknown: vec![],
+        };
+        let (plan, out) = plan_env(&client(), &desired, &observed).unwrap();
+        assert!(out.changed());
+        assert_eq!(out.sync.as_ref().map(|s| s.requests()), Some(3));
+        assert!(matches!(&out.ops[0], VercelOp::DeleteEnv { key, id, .. } if key == "ACCESS_CODE" && id == "e2"));
+        assert!(matches!(&out.ops[1], VercelOp::UpdateEnv { key, value: Some(EnvValue::Literal { value }), .. }
+            if key == "APP_URL" && value == "https://chat.example.com"));
+        assert!(matches!(&out.ops[2], VercelOp::CreateEnv { key, value: EnvValue::Secret { source }, env_type, .. }
+            if key == "AUTH_SECRET" && source.contains("generated") && env_type == "sensitive"));
+        let saved = serde_json::to_string(&out.ops).unwrap() + &format!("{plan:?}{out:?}");
+        assert!(!saved.contains("generated-secret-value"), "{saved}");
+        let keys: Vec<(&str, Action)> = plan.env.iter().map(|e| (e.key.as_str(), e.action)).collect();
+        assert_eq!(
+            keys,
+            [("AUTH_SECRET", Action::Create), ("APP_URL", Action::Update), ("ACCESS_CODE", Action::Delete)]
+        );
+    }
+
+    #[test]
+    fn before_the_project_exists_every_variable_is_new_and_the_unknown_ones_are_shown() {
+        let desired = EnvDesired {
+            vars: vec![DesiredVar::new("APP_URL", "https://lobehub.vercel.app")],
+            remove: vec![],
+            overwrite: vec![],
+            unknown: vec!["AUTH_AUTH0_ID", "AUTH_AUTH0_SECRET"],
+        };
+        let (plan, out) = plan_env(&client(), &desired, &EnvObserved::default()).unwrap();
+        let rows: Vec<(&str, &str)> = plan.env.iter().map(|e| (e.key.as_str(), e.detail.as_str())).collect();
+        assert_eq!(
+            rows,
+            [("APP_URL", ""), ("AUTH_AUTH0_ID", "known after apply"), ("AUTH_AUTH0_SECRET", "known after apply")]
+        );
+        assert!(out.changed() && out.sync.is_none());
+        let dep = DeploymentDesired { env: desired.vars.clone(), env_changed: true };
+        let (plan, id) = plan_deployment(&dep, &DeploymentObserved::default(), &[], "lobehub");
+        assert_eq!(vercel_ops(&plan), [VercelOp::CreateDeployment { project: "lobehub".into() }]);
+        assert!(id.is_none());
+    }
+
+    #[test]
+    fn a_live_deployment_of_the_current_environment_is_kept_and_a_build_under_way_is_awaited() {
+        let env = vec![DesiredVar::new("APP_URL", "https://chat.example.com")];
+        let fp = env_fingerprint(&env);
+        let summary = |uid: &str, state: &str| -> DeploymentSummary {
+            serde_json::from_value(serde_json::json!({
+                "uid": uid, "name": "lobehub", "state": state, "readyState": state, "target": "production",
+                "meta": {ENV_FINGERPRINT_META: fp}
+            }))
+            .unwrap()
+        };
+        let observed = |recent: Vec<DeploymentSummary>| DeploymentObserved {
+            project_id: Some("prj_1".into()),
+            deployments: vec![],
+            recent,
+        };
+        let desired = DeploymentDesired { env: env.clone(), env_changed: false };
+        let (plan, id) = plan_deployment(&desired, &observed(vec![summary("dpl_1", "READY")]), &[], "lobehub");
+        assert_eq!((plan.ops().count(), id.as_deref()), (0, Some("dpl_1")));
+        let (plan, id) = plan_deployment(&desired, &observed(vec![summary("dpl_2", "BUILDING")]), &[], "lobehub");
+        assert_eq!(vercel_ops(&plan), [VercelOp::AwaitDeployment { id: "dpl_2".into() }]);
+        assert!(id.is_none() && !plan.has_changes());
+        let changed = DeploymentDesired { env, env_changed: true };
+        let (plan, _) = plan_deployment(&changed, &observed(vec![summary("dpl_1", "READY")]), &[], "lobehub");
+        assert_eq!(vercel_ops(&plan), [VercelOp::CreateDeployment { project: "lobehub".into() }]);
+    }
+}
