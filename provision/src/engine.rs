@@ -373,30 +373,6 @@ impl Provisioner {
 
         let mut outcome = Outcome { app_url: ctx.app_url(), ..Outcome::default() };
         outcome.env = desired_env.iter().map(|d| (d.key.clone(), d.shown())).collect();
-        let Some(project) = project_out.project.clone() else {
-            // A plan for a project that does not exist yet: every variable is new.
-            for d in &desired_env {
-                plan.env_change(crate::plan::EnvChange {
-                    key: d.key.clone(),
-                    action: crate::plan::Action::Create,
-                    secret: d.secret,
-                    value: (!d.secret).then(|| d.shown()),
-                    detail: String::new(),
-                });
-            }
-            vercel::record_unknown(&mut plan, &facts.unknown_until_applied());
-            plan.resource(
-                "vercel",
-                "production deployment",
-                crate::plan::Action::Create,
-                "after the environment is set; wait for READY",
-            );
-            outcome.plan = plan;
-            return Ok(outcome);
-        };
-        if ctx.mode == Mode::Plan {
-            vercel::record_unknown(&mut plan, &facts.unknown_until_applied());
-        }
         // Keys replaced by a rotation are retired only once a deployment built without them is READY. Recorded
         // before the environment is written: a run killed in between leaves the retirement to the next run.
         let mut retire = self.state.snapshot().retire_access_keys;
@@ -407,32 +383,17 @@ impl Provisioner {
         if ctx.mode == Mode::Apply && retire != self.state.snapshot().retire_access_keys {
             self.state.update(|s| s.retire_access_keys = retire.clone())?;
         }
-        let (env_plan, report) =
-            vercel::sync_env(&ctx, &project.id, &desired_env, &project_out.env, &remove, &overwrite).await?;
+        // The environment ("vercel.env": the client's own sync decision, journaling what it wrote), then the one
+        // deployment ("vercel.deployment"). Before the project exists (a plan), every variable is new.
+        let env_desired =
+            vercel::EnvDesired { vars: desired_env.clone(), remove, overwrite, unknown: facts.unknown_until_applied() };
+        let project = project_out.project.as_ref();
+        let (env_plan, env_out) = vercel::environment(&ctx, project, &project_out.env, &env_desired).await?;
         plan.extend(env_plan);
-        if ctx.mode == Mode::Apply {
-            // What was just written is known to be in Vercel: remember its fingerprint.
-            let written: Vec<&str> = report.created.iter().chain(&report.updated).map(|v| v.key.as_str()).collect();
-            let fingerprints: Vec<(String, String)> = desired_env
-                .iter()
-                .filter(|d| d.secret && written.contains(&d.key.as_str()))
-                .map(|d| (d.state_key(), crate::state::fingerprint(d.value.expose_secret())))
-                .collect();
-            // Variables this tool created are the only ones `destroy` removes from a project it adopted.
-            let created: Vec<&str> = report.created.iter().map(|v| v.key.as_str()).collect();
-            if !fingerprints.is_empty() || !created.is_empty() {
-                self.state.update(|s| {
-                    s.pushed.extend(fingerprints);
-                    for key in created {
-                        s.mark_created("vercel-env", key);
-                    }
-                })?;
-            }
-        }
-        let env_changed = !(report.created.is_empty() && report.updated.is_empty() && report.deleted.is_empty());
+        let deploy_desired =
+            vercel::DeploymentDesired { env: desired_env.clone(), env_changed: env_out.changed() || force_deploy };
         let (deploy_plan, deployment) =
-            vercel::deploy(&ctx, &project, env_changed || force_deploy, &desired_env, &project_out.env, self.deploy)
-                .await?;
+            vercel::deployment(&ctx, project, &deploy_desired, &project_out.env, self.deploy).await?;
         plan.extend(deploy_plan);
         outcome.deployment_id = deployment;
 

@@ -8,6 +8,11 @@
 //! Requests go in the order delete → `PATCH` (shrinking targets first) → create, so none hits `ENV_CONFLICT`.
 //! `sensitive` values cannot be read back, so they are compared by presence unless
 //! [`overwrite_sensitive`](SyncEnv::overwrite_sensitive) is set.
+//!
+//! The decision is a value of its own: [`SyncEnv::plan`] turns a listing into an [`EnvSyncPlan`] (typed deletes,
+//! updates and creates; no request, no value in its `Debug`), [`SyncEnv::execute`] sends exactly that plan, and
+//! [`SyncEnv::send`] does list → plan → execute (with [`dry_run`](SyncEnv::dry_run), list → plan). A caller that
+//! shows a plan before applying it (provision's `plan`) uses the client's own decision rather than a copy.
 
 use crate::client::VercelClient;
 use crate::env::{EnvTarget, EnvType, EnvVar, NewEnvVar};
@@ -15,6 +20,9 @@ use crate::error::{Error, ErrorKind, Result};
 use secrecy::ExposeSecret;
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
+
+/// The operation named in errors.
+const OP: &str = "syncProjectEnv";
 
 /// One variable named in a [`SyncReport`]: key, targets and branch — never the value.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -210,9 +218,10 @@ impl<'c> SyncEnv<'c> {
         self
     }
 
-    /// Runs the sync.
-    pub async fn send(mut self) -> Result<SyncReport> {
-        const OP: &str = "syncProjectEnv";
+    /// Checks the desired set before anything is sent: each variable against Vercel's rules
+    /// ([`NewEnvVar::validate`]), and each `(key, target, gitBranch)` desired once ("one `(key, target, gitBranch)`
+    /// exists once", field-truth §4.3).
+    fn validate(&self) -> Result<()> {
         let mut identities = HashSet::new();
         for var in &self.desired {
             var.validate(OP)?;
@@ -222,15 +231,51 @@ impl<'c> SyncEnv<'c> {
                 }
             }
         }
-        let env = self.client.env(self.project.clone());
-        let listed = self.existing.is_none();
-        let existing = match self.existing.take() {
-            Some(vars) => vars,
-            None => env.list_decrypted().await?,
-        };
+        Ok(())
+    }
+
+    /// The decision, without a request: what [`execute`](Self::execute) would send to bring `current` (the
+    /// project's listing, `filterProjectEnvs` with `decrypt=true`) to the desired set. Pure: the same inputs give
+    /// the same plan.
+    ///
+    /// The rules (field-truth §4.3, vsdk `createProjectEnv` / `editProjectEnv` / `batchRemoveProjectEnv`):
+    /// variables match by `(key, targets, gitBranch)`; an existing variable of the same key and branch whose
+    /// targets overlap is re-targeted by `PATCH` (an overlapping create is refused with `ENV_CONFLICT`), further
+    /// overlapping ones are deleted first; a `sensitive` value cannot be read back, so it is rewritten only when
+    /// asked ([`overwrite_sensitive`](Self::overwrite_sensitive), [`overwrite_keys`](Self::overwrite_keys)); an
+    /// unreadable `encrypted` value (ciphertext) is rewritten; a variable an integration owns
+    /// (`configurationId`) is never written or deleted.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] for a desired set Vercel would refuse; [`ErrorKind::EnvConflict`] when a
+    /// desired variable is one an integration owns.
+    ///
+    /// ```
+    /// use vercel_client::{EnvTarget::*, EnvVar, NewEnvVar, VercelClient};
+    /// # fn main() -> vercel_client::Result<()> {
+    /// let client = VercelClient::builder().token("token".to_string().into()).build()?;
+    /// let current: Vec<EnvVar> = serde_json::from_str(r#"[
+    ///     {"id":"e1","key":"APP_URL","value":"https://old.example.com","type":"encrypted","target":["production"],"decrypted":true},
+    ///     {"id":"e2","key":"ACCESS_CODE","value":"x","type":"plain","target":["production"]}]"#).unwrap();
+    /// let plan = client
+    ///     .sync_env("lobechat", vec![
+    ///         NewEnvVar::encrypted("APP_URL", "https://chat.example.com", [Production]),
+    ///         NewEnvVar::sensitive("AUTH_SECRET", "s3cr3t", [Production]),
+    ///     ])
+    ///     .delete_keys(["ACCESS_CODE"])
+    ///     .plan(&current)?;
+    /// assert_eq!(plan.deletes[0].var.key, "ACCESS_CODE");
+    /// assert_eq!(plan.updates[0].var.key, "APP_URL");
+    /// assert_eq!(plan.creates[0].key, "AUTH_SECRET");
+    /// assert_eq!(plan.requests(), 3);
+    /// assert!(!format!("{plan:?}").contains("s3cr3t") && !format!("{plan:?}").contains("chat.example.com"));
+    /// # Ok(()) }
+    /// ```
+    pub fn plan(&self, current: &[EnvVar]) -> Result<EnvSyncPlan> {
+        self.validate()?;
         // A variable an integration owns (the Neon Marketplace's DATABASE_URL, …) is not ours to rewrite.
         if let Some((want, owned)) = self.desired.iter().find_map(|want| {
-            existing
+            current
                 .iter()
                 .find(|cur| {
                     cur.configuration_id.is_some()
@@ -248,90 +293,263 @@ impl<'c> SyncEnv<'c> {
                 want.key,
             )));
         }
-        let mut report = SyncReport { requests: usize::from(listed), ..SyncReport::default() };
         let overwrite = |key: &str| self.overwrite_sensitive || self.overwrite_keys.contains(key);
-        let plan = plan(&self.desired, &existing, &overwrite);
+        let decided = plan(&self.desired, current, &overwrite);
+        let mut out = EnvSyncPlan {
+            holders: current.iter().map(|v| (SyncedVar::of_existing(v), v.configuration_id.clone())).collect(),
+            ..EnvSyncPlan::default()
+        };
 
-        // 1. Deletes first (one batch): variables superseded by a desired one (they would make its PATCH or create
+        // 1. Deletes (one batch): variables superseded by a desired one (they would make its PATCH or create
         //    conflict), and the extras the caller asked to delete.
-        let mut delete_ids = Vec::new();
-        for &j in &plan.superseded {
-            delete_ids.push(existing[j].id.clone());
-            report.deleted.push(SyncedVar::of_existing(&existing[j]));
+        for &j in &decided.superseded {
+            let v = &current[j];
+            out.deletes.push(PlannedDelete {
+                id: v.id.clone(),
+                var: SyncedVar::of_existing(v),
+                reason: DeleteReason::Superseded,
+            });
         }
         let desired_keys: HashSet<&str> = self.desired.iter().map(|v| v.key.as_str()).collect();
-        for &j in &plan.unmatched {
-            let current = &existing[j];
-            let integration_owned = current.configuration_id.is_some();
-            let asked = self.delete_keys.contains(&current.key) && !desired_keys.contains(current.key.as_str());
-            if (asked || self.delete_unlisted) && !integration_owned && !current.id.is_empty() {
-                delete_ids.push(current.id.clone());
-                report.deleted.push(SyncedVar::of_existing(current));
+        for &j in &decided.unmatched {
+            let v = &current[j];
+            let integration_owned = v.configuration_id.is_some();
+            let asked = self.delete_keys.contains(&v.key) && !desired_keys.contains(v.key.as_str());
+            if (asked || self.delete_unlisted) && !integration_owned && !v.id.is_empty() {
+                let reason = if asked { DeleteReason::Asked } else { DeleteReason::Unlisted };
+                out.deletes.push(PlannedDelete { id: v.id.clone(), var: SyncedVar::of_existing(v), reason });
             } else {
-                report.left_alone.push(SyncedVar::of_existing(current));
+                out.left_alone.push(SyncedVar::of_existing(v));
             }
-        }
-        if !delete_ids.is_empty() && !self.dry_run {
-            report.requests += 1;
-            env.batch_delete(&delete_ids).await.map_err(|e| explain_conflict(e, &existing))?;
         }
 
         // 2. One PATCH per changed variable; those whose targets shrink go first, so that none overlaps another.
         let mut updates: Vec<(usize, &Action)> =
-            plan.desired.iter().enumerate().filter(|(_, a)| matches!(a, Action::Update { .. })).collect();
+            decided.desired.iter().enumerate().filter(|(_, a)| matches!(a, Action::Update { .. })).collect();
         updates.sort_by_key(|(i, a)| match a {
-            Action::Update { existing: j, .. } => !self.desired[*i].targets.is_subset(&existing[*j].target),
+            Action::Update { existing: j, .. } => !self.desired[*i].targets.is_subset(&current[*j].target),
             _ => true,
         });
         for (i, action) in updates {
             let Action::Update { existing: j, value, kind, targets } = action else { continue };
-            let var = &self.desired[i];
-            let mut edit = env.edit(existing[*j].id.clone());
-            if *value {
-                edit = edit.secret_value(var.value.clone());
-            }
-            if *kind {
-                edit = edit.kind(var.kind);
-            }
-            if *targets || *kind {
-                edit = edit.targets(var.targets.iter().copied());
-            }
-            if !self.dry_run {
-                report.requests += 1;
-                edit.send().await.map_err(|e| explain_conflict(e, &existing))?;
-            }
-            report.updated.push(SyncedVar::of_new(var));
+            out.updates.push(PlannedUpdate {
+                id: current[*j].id.clone(),
+                var: self.desired[i].clone(),
+                value: *value,
+                kind: *kind,
+                targets: *targets,
+            });
         }
 
         // 3. One batch create for the missing ones.
-        let mut to_create = Vec::new();
-        for (i, action) in plan.desired.iter().enumerate() {
+        for (i, action) in decided.desired.iter().enumerate() {
             let var = &self.desired[i];
             match action {
-                Action::Create => to_create.push(var.clone()),
-                Action::Unchanged(_) => report.unchanged.push(SyncedVar::of_new(var)),
+                Action::Create => out.creates.push(var.clone()),
+                Action::Unchanged(_) => out.unchanged.push(SyncedVar::of_new(var)),
                 Action::Update { .. } => {}
             }
         }
-        if !to_create.is_empty() {
-            if !self.dry_run {
-                report.requests += 1;
-                env.create(to_create.clone()).send().await.map_err(|e| explain_conflict(e, &existing))?;
+        Ok(out)
+    }
+
+    /// Sends exactly `plan` (from [`plan`](Self::plan)), in its order: the batch delete
+    /// (`batchRemoveProjectEnv`), one `editProjectEnv` per update, the batch create (`createProjectEnv`).
+    /// Returns the report; `requests` counts the requests sent here (no list).
+    ///
+    /// # Errors
+    /// The first failed request's error; an `ENV_CONFLICT` names who holds the variable (an integration, or a
+    /// variable made outside this sync).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: vercel_client::VercelClient, vars: Vec<vercel_client::NewEnvVar>) -> vercel_client::Result<()> {
+    /// let sync = client.sync_env("lobechat", vars);
+    /// let current = client.env("lobechat").list_decrypted().await?;
+    /// let plan = sync.plan(&current)?;
+    /// let report = sync.execute(&plan).await?;
+    /// assert_eq!(report.requests, plan.requests());
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute(&self, plan: &EnvSyncPlan) -> Result<SyncReport> {
+        let mut report = plan.report();
+        self.send_plan(plan, &mut report).await?;
+        Ok(report)
+    }
+
+    async fn send_plan(&self, plan: &EnvSyncPlan, report: &mut SyncReport) -> Result<()> {
+        let env = self.client.env(self.project.clone());
+        let explain = |e: Error| plan.explain_conflict(e);
+        if !plan.deletes.is_empty() {
+            let ids: Vec<String> = plan.deletes.iter().map(|d| d.id.clone()).collect();
+            report.requests += 1;
+            env.batch_delete(&ids).await.map_err(explain)?;
+        }
+        for u in &plan.updates {
+            let mut edit = env.edit(u.id.clone());
+            if u.value {
+                edit = edit.secret_value(u.var.value.clone());
             }
-            report.created.extend(to_create.iter().map(SyncedVar::of_new));
+            if u.kind {
+                edit = edit.kind(u.var.kind);
+            }
+            if u.targets || u.kind {
+                edit = edit.targets(u.var.targets.iter().copied());
+            }
+            report.requests += 1;
+            edit.send().await.map_err(explain)?;
+        }
+        if !plan.creates.is_empty() {
+            report.requests += 1;
+            env.create(plan.creates.clone()).send().await.map_err(explain)?;
         }
         tracing::info!(project = %self.project, %report, "environment variables synced");
+        Ok(())
+    }
+
+    /// Runs the sync: validates the desired set, lists the project's variables (unless
+    /// [`existing`](Self::existing) gave them), [`plan`](Self::plan)s and [`execute`](Self::execute)s — or, with
+    /// [`dry_run`](Self::dry_run), returns the plan's report without writing.
+    pub async fn send(mut self) -> Result<SyncReport> {
+        self.validate()?;
+        let listed = self.existing.is_none();
+        let existing = match self.existing.take() {
+            Some(vars) => vars,
+            None => self.client.env(self.project.clone()).list_decrypted().await?,
+        };
+        let plan = self.plan(&existing)?;
+        let mut report = plan.report();
+        report.requests = usize::from(listed);
+        if !self.dry_run {
+            self.send_plan(&plan, &mut report).await?;
+        }
         Ok(report)
+    }
+}
+
+/// Why a [`PlannedDelete`] deletes a variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteReason {
+    /// Same key and branch as a desired variable, with overlapping targets: it would make the desired one's
+    /// `PATCH` or create fail with `ENV_CONFLICT`.
+    Superseded,
+    /// Its key was named in [`SyncEnv::delete_keys`].
+    Asked,
+    /// Not desired, and [`SyncEnv::delete_unlisted`] is set.
+    Unlisted,
+}
+
+/// One variable an [`EnvSyncPlan`] deletes (in the one `batchRemoveProjectEnv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedDelete {
+    /// The variable's id.
+    pub id: String,
+    /// Its key, targets and branch.
+    pub var: SyncedVar,
+    /// Why.
+    pub reason: DeleteReason,
+}
+
+/// One `editProjectEnv` (`PATCH /v9/projects/{id}/env/{envId}`) of an [`EnvSyncPlan`]. `Debug` shows the key
+/// and what changes, never the value.
+#[derive(Clone)]
+pub struct PlannedUpdate {
+    /// The existing variable's id.
+    pub id: String,
+    /// The desired variable (its value is sent only when `value` is set).
+    pub var: NewEnvVar,
+    /// The value is written.
+    pub value: bool,
+    /// The type changes (the targets are then sent too).
+    pub kind: bool,
+    /// The targets change (re-targeted instead of a conflicting create).
+    pub targets: bool,
+}
+
+impl fmt::Debug for PlannedUpdate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PlannedUpdate")
+            .field("id", &self.id)
+            .field("var", &SyncedVar::of_new(&self.var))
+            .field("kind", &self.var.kind)
+            .field("value", &self.value)
+            .field("type_changes", &self.kind)
+            .field("targets", &self.targets)
+            .finish()
+    }
+}
+
+/// What a sync would send, decided by [`SyncEnv::plan`] without a request, sent by [`SyncEnv::execute`]:
+/// deletes (one batch), updates (one `PATCH` each, in this order) and creates (one batch). `Debug` names keys and
+/// targets only: no value, secret or not, appears in it.
+#[derive(Clone, Default)]
+pub struct EnvSyncPlan {
+    /// Variables to delete, in one `batchRemoveProjectEnv`.
+    pub deletes: Vec<PlannedDelete>,
+    /// Variables to change, one `editProjectEnv` each, those whose targets shrink first.
+    pub updates: Vec<PlannedUpdate>,
+    /// Variables to create, in one `createProjectEnv`.
+    pub creates: Vec<NewEnvVar>,
+    /// Desired variables already as desired.
+    pub unchanged: Vec<SyncedVar>,
+    /// Existing variables not desired and left in place.
+    pub left_alone: Vec<SyncedVar>,
+    /// The listing's variables and their integration (`configurationId`), to explain an `ENV_CONFLICT`.
+    holders: Vec<(SyncedVar, Option<String>)>,
+}
+
+impl fmt::Debug for EnvSyncPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnvSyncPlan")
+            .field("deletes", &self.deletes)
+            .field("updates", &self.updates)
+            .field("creates", &self.creates.iter().map(SyncedVar::of_new).collect::<Vec<_>>())
+            .field("unchanged", &self.unchanged)
+            .field("left_alone", &self.left_alone)
+            .finish()
+    }
+}
+
+impl EnvSyncPlan {
+    /// How many requests [`SyncEnv::execute`] sends for it: one batch delete if any, one `PATCH` per update, one
+    /// batch create if any.
+    pub fn requests(&self) -> usize {
+        usize::from(!self.deletes.is_empty()) + self.updates.len() + usize::from(!self.creates.is_empty())
+    }
+
+    /// Whether nothing would change.
+    pub fn is_converged(&self) -> bool {
+        self.deletes.is_empty() && self.updates.is_empty() && self.creates.is_empty()
+    }
+
+    /// The report executing this plan produces (`requests` 0: nothing sent yet).
+    pub fn report(&self) -> SyncReport {
+        SyncReport {
+            created: self.creates.iter().map(SyncedVar::of_new).collect(),
+            updated: self.updates.iter().map(|u| SyncedVar::of_new(&u.var)).collect(),
+            deleted: self.deletes.iter().map(|d| d.var.clone()).collect(),
+            unchanged: self.unchanged.clone(),
+            left_alone: self.left_alone.clone(),
+            requests: 0,
+        }
+    }
+
+    /// Adds to an `ENV_CONFLICT` who holds the conflicting variable (see [`explain_conflict`]).
+    fn explain_conflict(&self, e: Error) -> Error {
+        explain_conflict(e, &self.holders)
     }
 }
 
 /// Adds to an `ENV_CONFLICT` (single, or among `failed[]`) who holds the conflicting variable and what to do:
 /// an integration (its `configurationId`), or a variable made outside this sync.
-fn explain_conflict(e: Error, existing: &[EnvVar]) -> Error {
+fn explain_conflict(e: Error, existing: &[(SyncedVar, Option<String>)]) -> Error {
     let keys: Vec<String> = match e.kind() {
         ErrorKind::EnvConflict => {
             // A single conflict names no key in a field; the message does ("…name `KEY`…").
-            existing.iter().filter(|v| e.message().is_some_and(|m| m.contains(&v.key))).map(|v| v.key.clone()).collect()
+            existing
+                .iter()
+                .filter(|(v, _)| e.message().is_some_and(|m| m.contains(&v.key)))
+                .map(|(v, _)| v.key.clone())
+                .collect()
         }
         ErrorKind::EnvCreateFailed(failed) => failed
             .iter()
@@ -344,10 +562,10 @@ fn explain_conflict(e: Error, existing: &[EnvVar]) -> Error {
     for key in keys.iter().collect::<BTreeSet<_>>() {
         let holders: Vec<String> = existing
             .iter()
-            .filter(|v| &v.key == key)
-            .map(|v| match &v.configuration_id {
+            .filter(|(v, _)| &v.key == key)
+            .map(|(v, configuration)| match configuration {
                 Some(c) => format!("{key} is owned by the Vercel integration configuration {c}: leave {key} out of the desired set to keep it, or disconnect the integration"),
-                None => format!("{key} ({}) already exists, made outside this sync: delete it in Vercel or let this sync manage it", SyncedVar::of_existing(v)),
+                None => format!("{key} ({v}) already exists, made outside this sync: delete it in Vercel or let this sync manage it"),
             })
             .collect();
         if holders.is_empty() {
@@ -499,6 +717,98 @@ mod tests {
         let p = plan(&want, &cur, &|_| false);
         assert!(matches!(p.desired[0], Action::Update { existing: 0, value: true, .. }));
         assert_eq!(p.unmatched, vec![1]);
+    }
+
+    fn client() -> VercelClient {
+        VercelClient::builder().token(secrecy::SecretString::from("t")).build().unwrap()
+    }
+
+    #[test]
+    fn the_plan_is_typed_ordered_and_shows_no_value() {
+        let cur = existing(
+            r#"[{"id":"e1","key":"APP_URL","value":"https://old.example.com","type":"encrypted","target":["production","preview"],"decrypted":true},
+                {"id":"e2","key":"S3_SECRET_ACCESS_KEY","value":"","type":"sensitive","target":["production"]},
+                {"id":"e3","key":"B","value":"v","type":"plain","target":["production"]},
+                {"id":"e4","key":"NEXT_PUBLIC_SERVICE_MODE","value":"server","type":"plain","target":["production"]},
+                {"id":"e5","key":"DATABASE_URL","value":"x","type":"encrypted","target":["production"],"configurationId":"icfg_1","decrypted":true},
+                {"id":"e6","key":"OTHER","value":"o","type":"plain","target":["development"]}]"#,
+        );
+        let want = vec![
+            NewEnvVar::encrypted("APP_URL", "https://chat.example.com", [Production, Preview]),
+            NewEnvVar::sensitive("S3_SECRET_ACCESS_KEY", "rotated-secret-value", [Production]),
+            NewEnvVar::plain("B", "v", [Production, Preview]),
+            NewEnvVar::sensitive("AUTH_SECRET", "generated-secret-value", [Production, Preview]),
+        ];
+        let c = client();
+        let sync = c
+            .sync_env("prj_1", want)
+            .delete_keys(["NEXT_PUBLIC_SERVICE_MODE", "DATABASE_URL", "B"])
+            .overwrite_keys(["S3_SECRET_ACCESS_KEY"]);
+        let plan = sync.plan(&cur).unwrap();
+        // Deletes: only the asked key that is neither desired nor an integration's.
+        assert_eq!(plan.deletes.len(), 1);
+        assert_eq!((plan.deletes[0].id.as_str(), plan.deletes[0].reason), ("e4", DeleteReason::Asked));
+        // Updates, growing targets last: APP_URL, the overwritten secret, then B (re-targeted, value kept).
+        let updates: Vec<(&str, &str, bool, bool)> =
+            plan.updates.iter().map(|u| (u.id.as_str(), u.var.key.as_str(), u.value, u.targets)).collect();
+        assert_eq!(
+            updates,
+            [("e1", "APP_URL", true, false), ("e2", "S3_SECRET_ACCESS_KEY", true, false), ("e3", "B", false, true)]
+        );
+        assert_eq!(plan.creates.iter().map(|v| v.key.as_str()).collect::<Vec<_>>(), ["AUTH_SECRET"]);
+        let left: Vec<&str> = plan.left_alone.iter().map(|v| v.key.as_str()).collect();
+        assert_eq!(left, ["DATABASE_URL", "OTHER"], "an integration's variable is never deleted");
+        assert_eq!(plan.requests(), 5);
+        let report = plan.report();
+        assert_eq!((report.created.len(), report.updated.len(), report.deleted.len()), (1, 3, 1));
+        assert_eq!(report.requests, 0);
+        let shown = format!("{plan:?}");
+        for value in ["rotated-secret-value", "generated-secret-value", "chat.example.com", "old.example.com"] {
+            assert!(!shown.contains(value), "{value} in {shown}");
+        }
+        assert!(shown.contains("AUTH_SECRET") && shown.contains("S3_SECRET_ACCESS_KEY"));
+    }
+
+    #[test]
+    fn a_converged_listing_plans_no_request_and_bad_input_is_refused() {
+        let cur = existing(
+            r#"[{"id":"e1","key":"A","value":"x","type":"encrypted","target":["production"],"decrypted":true}]"#,
+        );
+        let c = client();
+        let plan = c.sync_env("prj_1", vec![NewEnvVar::encrypted("A", "x", [Production])]).plan(&cur).unwrap();
+        assert!(plan.is_converged() && plan.requests() == 0);
+        assert_eq!(plan.unchanged.len(), 1);
+        let dup = vec![NewEnvVar::plain("A", "1", [Production]), NewEnvVar::plain("A", "2", [Production])];
+        let e = c.sync_env("prj_1", dup).plan(&cur).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::InvalidInput), "{e}");
+        let owned = existing(
+            r#"[{"id":"e5","key":"DATABASE_URL","value":"x","type":"encrypted","target":["production"],"configurationId":"icfg_1","decrypted":true}]"#,
+        );
+        let e = c
+            .sync_env("prj_1", vec![NewEnvVar::sensitive("DATABASE_URL", "postgres://u:p@h/db", [Production])])
+            .plan(&owned)
+            .unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::EnvConflict), "{e}");
+        assert!(!e.to_string().contains("postgres://"));
+    }
+
+    #[test]
+    fn delete_unlisted_plans_unlisted_deletes_and_superseded_ones_come_first() {
+        let cur = existing(
+            r#"[{"id":"e1","key":"A","value":"x","type":"plain","target":["production"]},
+                {"id":"e2","key":"A","value":"y","type":"plain","target":["preview"]},
+                {"id":"e3","key":"Z","value":"z","type":"plain","target":["production"]}]"#,
+        );
+        let c = client();
+        let plan = c
+            .sync_env("prj_1", vec![NewEnvVar::plain("A", "x", [Production, Preview])])
+            .delete_unlisted(true)
+            .plan(&cur)
+            .unwrap();
+        let deletes: Vec<(&str, DeleteReason)> = plan.deletes.iter().map(|d| (d.id.as_str(), d.reason)).collect();
+        assert_eq!(deletes, [("e2", DeleteReason::Superseded), ("e3", DeleteReason::Unlisted)]);
+        assert_eq!(plan.updates.len(), 1, "e1 re-targeted to production and preview");
+        assert!(plan.updates[0].targets && !plan.updates[0].value);
     }
 
     mod properties {

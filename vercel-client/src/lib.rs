@@ -56,7 +56,7 @@ pub use domains::{
     RankedIpv4, VerificationChallenge,
 };
 pub use env::{BatchDeleted, CreateEnv, EditEnv, EnvHandler, EnvTarget, EnvType, EnvVar, NewEnvVar};
-pub use env_sync::{SyncEnv, SyncReport, SyncedVar};
+pub use env_sync::{DeleteReason, EnvSyncPlan, PlannedDelete, PlannedUpdate, SyncEnv, SyncReport, SyncedVar};
 pub use error::{DeploymentFailure, Error, ErrorKind, FailedEnvVar, Result};
 pub use pagination::{Cursor, Pagination};
 pub use projects::{

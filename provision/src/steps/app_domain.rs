@@ -9,86 +9,189 @@
 //! taken from the project's domain list (`getProjectDomains`, vsdk) after `addProjectDomain` (vtf
 //! `vercel_project_domain` claims `i-love.vercel.app` the same way).
 
+use super::vercel::VercelOp;
 use super::{AppHosts, Ctx};
 use crate::error::{Error, Result, StepContext};
-use crate::plan::{Action, Plan};
+use crate::journal::{Created, Record};
+use crate::plan::{Action, Op, Plan};
 use vercel_client::{ErrorKind, Project, ProjectDomain};
 
 /// Whether `d` is `host`, on `project`, verified: Vercel confirms the project owns it.
 fn owned(d: &ProjectDomain, host: &str, project: &str) -> bool {
-    d.name.eq_ignore_ascii_case(host) && d.verified && d.project_id.as_deref().is_none_or(|p| p == project)
+    owns(&d.name, d.verified, d.project_id.as_deref(), host, project)
 }
 
-/// Confirms the app hosts. `project` is `None` in a plan before the project exists: then nothing can be
-/// confirmed and the plan says which names apply will try.
-pub async fn confirm(ctx: &Ctx<'_>, project: Option<&Project>) -> Result<(Plan, Option<AppHosts>)> {
+/// Whether a listed domain (`name`, `verified`, `projectId`) is `host`, verified, on `project`.
+fn owns(name: &str, verified: bool, on: Option<&str>, host: &str, project: &str) -> bool {
+    name.eq_ignore_ascii_case(host) && verified && on.is_none_or(|p| p == project)
+}
+
+/// The hosts wanted: the custom domain (else one of the `*.vercel.app` candidates), and the preview host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostsDesired {
+    /// The custom domain in effect, if any.
+    pub domain: Option<String>,
+    /// The `*.vercel.app` names to try, in order (`app.vercel_app_fallbacks`).
+    pub candidates: Vec<String>,
+    /// The preview host and the branch it serves, with `[previews]`.
+    pub preview: Option<(String, String)>,
+}
+
+impl HostsDesired {
+    /// From the configuration and the effective custom domain.
+    pub fn from_config(config: &crate::config::Config, domain: Option<&str>) -> Self {
+        Self {
+            domain: domain.map(str::to_string),
+            candidates: config.vercel_app_candidates.clone(),
+            preview: config.previews.as_ref().map(|p| (p.domain.clone(), p.git_branch.clone())),
+        }
+    }
+}
+
+/// One domain of the project, as listed (`getProjectDomains`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ObservedHost {
+    /// The host.
+    pub name: String,
+    /// Verified.
+    pub verified: bool,
+    /// The project it is on.
+    pub project_id: Option<String>,
+}
+
+/// The project's domains (none before the project exists).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct HostsObserved {
+    /// The project's id.
+    pub project_id: Option<String>,
+    /// Its domains.
+    pub domains: Vec<ObservedHost>,
+}
+
+/// Lists the project's domains.
+pub async fn observe_hosts(ctx: &Ctx<'_>, project: Option<&Project>) -> Result<HostsObserved> {
+    let Some(project) = project else { return Ok(HostsObserved::default()) };
+    let listed = ctx.services.vercel.domains(project.id.clone()).list().await.step("vercel: list domains")?;
+    Ok(HostsObserved {
+        project_id: Some(project.id.clone()),
+        domains: listed
+            .into_iter()
+            .map(|d| ObservedHost { name: d.name, verified: d.verified, project_id: d.project_id })
+            .collect(),
+    })
+}
+
+/// The hosts stage's plan (pure). The outcome is the confirmed hosts; `None` while the app host is known only
+/// after apply (a project still to be created, or a `*.vercel.app` name still to be claimed).
+pub fn plan_hosts(desired: &HostsDesired, observed: &HostsObserved) -> (Plan, Option<AppHosts>) {
     let mut plan = Plan::default();
-    let Some(project) = project else {
-        if ctx.domain.is_none() {
-            plan.resource(
+    let claim = || Op::Vercel(VercelOp::ClaimAppHost { candidates: desired.candidates.clone() });
+    let claim_row = |plan: &mut Plan| {
+        plan.change(
+            "vercel",
+            format!("app host {}", desired.candidates.join(" | ")),
+            Action::Create,
+            "the first name Vercel grants this project becomes APP_URL (known after apply)",
+            claim(),
+        )
+    };
+    let Some(project_id) = &observed.project_id else {
+        if desired.domain.is_none() {
+            claim_row(&mut plan);
+        }
+        if let Some((domain, branch)) = &desired.preview {
+            plan.change(
                 "vercel",
-                format!("app host {}", ctx.config.vercel_app_candidates.join(" | ")),
+                format!("preview domain {domain}"),
                 Action::Create,
-                "the first name Vercel grants this project becomes APP_URL (known after apply)",
+                "for previews",
+                Op::Vercel(VercelOp::AddPreviewDomain { domain: domain.clone(), git_branch: branch.clone() }),
             );
         }
-        if let Some(p) = &ctx.config.previews {
-            plan.resource("vercel", format!("preview domain {}", p.domain), Action::Create, "for previews");
-        }
-        return Ok((plan, None));
+        return (plan, None);
     };
-    let domains = ctx.services.vercel.domains(project.id.clone());
-    let listed = domains.list().await.step("vercel: list domains")?;
-    let app = match &ctx.domain {
+    let app = match &desired.domain {
         // The custom domain the user owns (added by the project step; verification may still be pending).
-        Some(d) => d.clone(),
-        None => match claim_vercel_app(ctx, &domains, &listed, &project.id, &mut plan).await? {
-            Some(host) => host,
-            None => {
-                // Only in a plan: the first candidate that apply would try.
-                return Ok((plan, None));
-            }
-        },
-    };
-    let preview = match &ctx.config.previews {
-        None => None,
-        Some(p) => {
-            let present = listed.iter().any(|d| d.name.eq_ignore_ascii_case(&p.domain));
-            if present {
-                plan.resource(
-                    "vercel",
-                    format!("preview domain {}", p.domain),
-                    Action::Unchanged,
-                    format!("serves branch {}", p.git_branch),
-                );
-            } else {
-                plan.resource(
-                    "vercel",
-                    format!("preview domain {}", p.domain),
-                    Action::Create,
-                    format!("serves branch {}", p.git_branch),
-                );
-                if ctx.applying() {
-                    match domains.add(p.domain.clone()).git_branch(p.git_branch.clone()).send().await {
-                        Ok(_) => ctx.state.update(|s| s.mark_created("vercel-domain", &p.domain))?,
-                        Err(e) if taken(&e) => {
-                            return Err(Error::blocked(
-                                "vercel: preview domain",
-                                format!(
-                                    "Vercel refused {} for this project: it belongs to another project ({e})",
-                                    p.domain
-                                ),
-                                "choose another previews.domain",
-                            ));
-                        }
-                        Err(e) => return Err(e).step("vercel: add preview domain"),
-                    }
+        Some(d) => Some(d.clone()),
+        None => {
+            let ours = desired.candidates.iter().find(|c| {
+                observed.domains.iter().any(|d| owns(&d.name, d.verified, d.project_id.as_deref(), c, project_id))
+            });
+            match ours {
+                Some(host) => {
+                    plan.resource("vercel", format!("app host {host}"), Action::Unchanged, "the project's own domain");
+                    Some(host.clone())
+                }
+                None => {
+                    claim_row(&mut plan);
+                    None
                 }
             }
-            Some(p.domain.clone())
         }
     };
-    Ok((plan, Some(AppHosts { app, preview })))
+    let preview = desired.preview.as_ref().map(|(domain, branch)| {
+        let present = observed.domains.iter().any(|d| d.name.eq_ignore_ascii_case(domain));
+        let resource = format!("preview domain {domain}");
+        let detail = format!("serves branch {branch}");
+        if present {
+            plan.resource("vercel", resource, Action::Unchanged, detail);
+        } else {
+            let op = VercelOp::AddPreviewDomain { domain: domain.clone(), git_branch: branch.clone() };
+            plan.change("vercel", resource, Action::Create, detail, Op::Vercel(op));
+        }
+        domain.clone()
+    });
+    (plan, app.map(|app| AppHosts { app, preview }))
+}
+
+/// Executes the hosts stage: claims a `*.vercel.app` name (confirmed only by the project's own domain list),
+/// adds the preview host; each added domain is journaled as created.
+pub async fn apply_hosts(
+    ctx: &Ctx<'_>,
+    plan: Plan,
+    project: Option<&Project>,
+    desired: &HostsDesired,
+    planned: Option<AppHosts>,
+) -> Result<Option<AppHosts>> {
+    let Some(project) = project else {
+        return Err(Error::blocked("vercel: app host", "the project does not exist", "run apply again"));
+    };
+    let domains = ctx.services.vercel.domains(project.id.clone());
+    let mut app = planned.as_ref().map(|h| h.app.clone()).or_else(|| desired.domain.clone());
+    let mut preview = planned.and_then(|h| h.preview);
+    for op in plan.ops() {
+        match op {
+            Op::Vercel(VercelOp::ClaimAppHost { candidates }) => {
+                app = Some(claim_vercel_app(ctx, &domains, candidates, &project.id).await?);
+            }
+            Op::Vercel(VercelOp::AddPreviewDomain { domain, git_branch }) => {
+                match domains.add(domain.clone()).git_branch(git_branch.clone()).send().await {
+                    Ok(_) => ctx.state.record([Record::Created(Created::VercelDomain(domain.clone()))])?,
+                    Err(e) if taken(&e) => {
+                        return Err(Error::blocked(
+                            "vercel: preview domain",
+                            format!("Vercel refused {domain} for this project: it belongs to another project ({e})"),
+                            "choose another previews.domain",
+                        ));
+                    }
+                    Err(e) => return Err(e).step("vercel: add preview domain"),
+                }
+                preview = Some(domain.clone());
+            }
+            _ => {}
+        }
+    }
+    Ok(app.map(|app| AppHosts { app, preview }))
+}
+
+/// The hosts stage ("vercel.hosts"): confirms the app hosts. `project` is `None` in a plan before the project
+/// exists: then nothing can be confirmed and the plan says which names apply will try.
+pub async fn confirm(ctx: &Ctx<'_>, project: Option<&Project>) -> Result<(Plan, Option<AppHosts>)> {
+    let desired = HostsDesired::from_config(ctx.config, ctx.domain.as_deref());
+    let observed = observe_hosts(ctx, project).await?;
+    let planned = plan_hosts(&desired, &observed);
+    let hosts = planned.1.clone();
+    ctx.stage("vercel.hosts", &observed, planned, |plan| apply_hosts(ctx, plan, project, &desired, hosts)).await
 }
 
 /// Whether an addProjectDomain error means the host belongs to someone else.
@@ -96,29 +199,13 @@ fn taken(e: &vercel_client::Error) -> bool {
     matches!(e.kind(), ErrorKind::Conflict | ErrorKind::Forbidden)
 }
 
-/// The `*.vercel.app` host: a candidate already confirmed on the project, else the first candidate Vercel grants
-/// on `addProjectDomain` and then lists as the project's, verified. `None` only in a plan.
+/// The first candidate Vercel grants on `addProjectDomain` and then lists as the project's, verified.
 async fn claim_vercel_app(
     ctx: &Ctx<'_>,
     domains: &vercel_client::domains::DomainsHandler<'_>,
-    listed: &[ProjectDomain],
+    candidates: &[String],
     project_id: &str,
-    plan: &mut Plan,
-) -> Result<Option<String>> {
-    let candidates = &ctx.config.vercel_app_candidates;
-    if let Some(host) = candidates.iter().find(|c| listed.iter().any(|d| owned(d, c, project_id))) {
-        plan.resource("vercel", format!("app host {host}"), Action::Unchanged, "the project's own domain");
-        return Ok(Some(host.clone()));
-    }
-    if !ctx.applying() {
-        plan.resource(
-            "vercel",
-            format!("app host {}", candidates.join(" | ")),
-            Action::Create,
-            "the first name Vercel grants this project becomes APP_URL (known after apply)",
-        );
-        return Ok(None);
-    }
+) -> Result<String> {
     let mut refused = Vec::new();
     for host in candidates {
         let step = ctx.progress.start(&format!("vercel: claim {host}"));
@@ -134,10 +221,9 @@ async fn claim_vercel_app(
         // Confirmed only by the project's own domain list, never by the add answer alone.
         let confirmed = domains.get(host).await.step("vercel: read app domain")?;
         if owned(&confirmed, host, project_id) {
-            ctx.state.update(|s| s.mark_created("vercel-domain", host))?;
-            plan.resource("vercel", format!("app host {host}"), Action::Create, "granted to the project by Vercel");
+            ctx.state.record([Record::Created(Created::VercelDomain(host.clone()))])?;
             step.done("granted");
-            return Ok(Some(host.clone()));
+            return Ok(host.clone());
         }
         // Added but not verified: the name is held elsewhere. Take it off again; it can never serve this app.
         step.fail("not granted");
@@ -166,6 +252,58 @@ mod tests {
 
     fn domain(json: &str) -> ProjectDomain {
         serde_json::from_str(json).unwrap()
+    }
+
+    fn desired(domain: Option<&str>, preview: bool) -> HostsDesired {
+        HostsDesired {
+            domain: domain.map(str::to_string),
+            candidates: vec!["lobehub.vercel.app".into(), "lobehub-alice.vercel.app".into()],
+            preview: preview.then(|| ("preview.example.com".to_string(), "dev".to_string())),
+        }
+    }
+
+    fn observed(hosts: &[(&str, bool)]) -> HostsObserved {
+        HostsObserved {
+            project_id: Some("prj_1".into()),
+            domains: hosts
+                .iter()
+                .map(|(n, v)| ObservedHost { name: n.to_string(), verified: *v, project_id: Some("prj_1".into()) })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_owned_candidate_is_the_app_host_else_claiming_is_a_typed_write() {
+        let (plan, hosts) = plan_hosts(&desired(None, false), &observed(&[("lobehub-alice.vercel.app", true)]));
+        assert_eq!(hosts.map(|h| h.app).as_deref(), Some("lobehub-alice.vercel.app"));
+        assert_eq!(plan.ops().count(), 0);
+        // Listed but unverified (held elsewhere): not ours; the claim is planned, the host known after apply.
+        let (plan, hosts) = plan_hosts(&desired(None, true), &observed(&[("lobehub.vercel.app", false)]));
+        assert!(hosts.is_none());
+        let ops: Vec<_> = plan.ops().cloned().collect();
+        assert_eq!(
+            ops,
+            [
+                Op::Vercel(VercelOp::ClaimAppHost {
+                    candidates: vec!["lobehub.vercel.app".into(), "lobehub-alice.vercel.app".into()]
+                }),
+                Op::Vercel(VercelOp::AddPreviewDomain {
+                    domain: "preview.example.com".into(),
+                    git_branch: "dev".into()
+                }),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_custom_domain_is_the_app_host_and_nothing_is_claimed() {
+        let (plan, hosts) =
+            plan_hosts(&desired(Some("chat.example.com"), true), &observed(&[("preview.example.com", true)]));
+        let hosts = hosts.expect("confirmed");
+        assert_eq!((hosts.app.as_str(), hosts.preview.as_deref()), ("chat.example.com", Some("preview.example.com")));
+        assert_eq!(plan.ops().count(), 0);
+        let (plan, hosts) = plan_hosts(&desired(Some("chat.example.com"), false), &HostsObserved::default());
+        assert!(hosts.is_none() && plan.resources.is_empty(), "before the project exists");
     }
 
     #[test]
