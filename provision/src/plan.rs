@@ -96,6 +96,10 @@ pub struct Plan {
     pub env: Vec<EnvChange>,
     /// Things the user must do or know (DNS records to create, invite links, …).
     pub notes: Vec<String>,
+    /// The typed writes of the environment rows (`env`), in the order they are sent (values of secrets are
+    /// named by their source, never given).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env_ops: Vec<Op>,
 }
 
 impl Plan {
@@ -134,9 +138,9 @@ impl Plan {
         });
     }
 
-    /// The operations of this plan, in order.
+    /// The operations of this plan, in order: the resources', then the environment's.
     pub fn ops(&self) -> impl Iterator<Item = &Op> {
-        self.resources.iter().filter_map(|r| r.op.as_ref())
+        self.resources.iter().filter_map(|r| r.op.as_ref()).chain(&self.env_ops)
     }
 
     /// Records a variable change.
@@ -154,6 +158,7 @@ impl Plan {
         self.resources.extend(other.resources);
         self.env.extend(other.env);
         self.notes.extend(other.notes);
+        self.env_ops.extend(other.env_ops);
     }
 
     /// Whether anything would change.

@@ -145,13 +145,15 @@ fn check_stage(name: &str, saved: Option<&StageRecord>, fresh: &StageRecord, mod
         return Err(Error::StalePlan { stage: name.into(), what });
     }
     let differs = saved.plan.resources.len() != fresh.plan.resources.len()
-        || saved.plan.resources.iter().zip(&fresh.plan.resources).any(|(a, b)| !same_row(a, b));
+        || saved.plan.resources.iter().zip(&fresh.plan.resources).any(|(a, b)| !same_row(a, b))
+        || saved.plan.env_ops != fresh.plan.env_ops;
     if differs {
         let show = |p: &Plan| {
             p.resources
                 .iter()
                 .filter(|r| r.op.is_some())
                 .map(|r| format!("{:?} {}", r.action, r.resource))
+                .chain((!p.env_ops.is_empty()).then(|| format!("{} environment write(s)", p.env_ops.len())))
                 .collect::<Vec<_>>()
                 .join(", ")
         };

@@ -520,7 +520,8 @@ pub fn plan_env(
                 .collect(),
             ..SyncReport::default()
         };
-        let ops = desired.vars.iter().map(|d| create_op(d, &to_vercel(d))).collect();
+        let ops: Vec<VercelOp> = desired.vars.iter().map(|d| create_op(d, &to_vercel(d))).collect();
+        plan.env_ops = ops.iter().cloned().map(crate::plan::Op::Vercel).collect();
         return Ok((plan, EnvOutcome { report, ops, sync: None }));
     };
     record_unknown(&mut plan, &desired.unknown);
@@ -536,6 +537,7 @@ pub fn plan_env(
     let report = sync.report();
     record_env(&mut plan, &desired.vars, &report);
     let ops = env_ops(&sync, &desired.vars);
+    plan.env_ops = ops.iter().cloned().map(crate::plan::Op::Vercel).collect();
     Ok((plan, EnvOutcome { report, ops, sync: Some(sync) }))
 }
 
