@@ -239,7 +239,18 @@ pub fn decode_json<T: DeserializeOwned>(operation: &'static str, response: &RawR
             detail: format!("HTTP {} with an empty body where JSON was expected", response.status),
         });
     }
-    let de = &mut serde_json::Deserializer::from_slice(&response.body);
+    decode_json_body(operation, &response.body)
+}
+
+/// Decodes a JSON body like [`decode_json`], without the empty-body check (serde reports it as an EOF).
+///
+/// ```
+/// let n: u32 = cloud_http::driver::decode_json_body("Count", b"7").unwrap();
+/// assert_eq!(n, 7);
+/// assert!(cloud_http::driver::decode_json_body::<u32>("Count", b"\"x\"").unwrap_err().detail.starts_with("at ``"));
+/// ```
+pub fn decode_json_body<T: DeserializeOwned>(operation: &'static str, body: &[u8]) -> Result<T, DecodeError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
