@@ -26,9 +26,9 @@
 //! #[derive(Debug, Clone, PartialEq, Eq)]
 //! enum Kind { InvalidInput, Server, Transport(TransportErrorKind), Decode }
 //! impl ServiceErrorKind for Kind {
-//!     fn invalid_input() -> Self { Kind::InvalidInput }
-//!     fn decode() -> Self { Kind::Decode }
-//!     fn transport(k: TransportErrorKind) -> Self { Kind::Transport(k) }
+//!     const INVALID_INPUT: Self = Kind::InvalidInput;
+//!     const DECODE: Self = Kind::Decode;
+//!     const TRANSPORT: fn(TransportErrorKind) -> Self = Kind::Transport;
 //! }
 //!
 //! struct Api { http: reqwest::Client, base: String, retry: RetryPolicy }
@@ -40,10 +40,8 @@
 //!     type Error = ServiceError<Kind>;
 //!     type Attempt = ();
 //!     type CallState = ();
-//!     fn http(&self) -> &reqwest::Client { &self.http }
-//!     fn retry_policy(&self) -> &RetryPolicy { &self.retry }
-//!     fn operation(&self, _: &Get) -> &'static str { "GetThing" }
-//!     fn idempotent(&self, _: &Get) -> bool { true }
+//!     fn channel(&self) -> driver::Channel<'_> { driver::Channel::new(&self.http, &self.retry) }
+//!     fn call_info(&self, _: &Get) -> driver::CallInfo { driver::CallInfo::new("GetThing", true) }
 //!     async fn prepare(&self, req: &Get) -> Result<(reqwest::Request, ()), Self::Error> {
 //!         let request = self.http.get(format!("{}{}", self.base, req.path)).bearer_auth("token").build()
 //!             .map_err(|e| ServiceError::invalid_input("GetThing", e.without_url().to_string()))?;
@@ -84,22 +82,11 @@ pub trait Service: Sync {
     /// What the whole call remembers across attempts (a clock correction already made).
     type CallState: Default + Send;
 
-    /// The HTTP client.
-    fn http(&self) -> &reqwest::Client;
+    /// The HTTP client, retry policy and body cap to send with.
+    fn channel(&self) -> Channel<'_>;
 
-    /// The retry policy: one budget for the whole call.
-    fn retry_policy(&self) -> &RetryPolicy;
-
-    /// The largest answer read, in bytes.
-    fn max_body(&self) -> usize {
-        transport::DEFAULT_MAX_BODY
-    }
-
-    /// The operation's name, for errors and logs.
-    fn operation(&self, request: &Self::Request) -> &'static str;
-
-    /// Whether repeating the request after a lost answer (timeout, reset, 5xx) is harmless.
-    fn idempotent(&self, request: &Self::Request) -> bool;
+    /// The operation's name and whether repeating it after a lost answer (timeout, reset, 5xx) is harmless.
+    fn call_info(&self, request: &Self::Request) -> CallInfo;
 
     /// Builds and signs one attempt of `request` (a fresh date, nonce and token every time).
     fn prepare(
@@ -129,6 +116,48 @@ pub trait Service: Sync {
     }
 }
 
+/// Where and how a service sends: its HTTP client, its retry policy (one budget per call) and the largest answer
+/// it reads, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Channel<'a> {
+    /// The HTTP client.
+    pub http: &'a reqwest::Client,
+    /// The retry policy.
+    pub retry: &'a RetryPolicy,
+    /// The largest answer read, in bytes.
+    pub max_body: usize,
+}
+
+impl<'a> Channel<'a> {
+    /// A channel reading at most [`transport::DEFAULT_MAX_BODY`] bytes.
+    pub fn new(http: &'a reqwest::Client, retry: &'a RetryPolicy) -> Self {
+        Self { http, retry, max_body: transport::DEFAULT_MAX_BODY }
+    }
+
+    /// Sets the largest answer read.
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+}
+
+/// What the driver needs to know of one call: its operation name (for errors and logs) and whether repeating
+/// it after a lost answer is harmless.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallInfo {
+    /// The operation's name.
+    pub operation: &'static str,
+    /// Whether the request is idempotent.
+    pub idempotent: bool,
+}
+
+impl CallInfo {
+    /// Describes a call.
+    pub fn new(operation: &'static str, idempotent: bool) -> Self {
+        Self { operation, idempotent }
+    }
+}
+
 /// A failed attempt with the decision taken on it once (the retry loop asks more than once).
 struct Failed<E> {
     error: E,
@@ -151,11 +180,12 @@ impl<E> Retryable for Failed<E> {
 ///
 /// Every attempt calls [`Service::prepare`] again; all attempts share the policy's one budget.
 pub async fn send<S: Service>(service: &S, request: &S::Request) -> Result<RawResponse, S::Error> {
-    let operation = service.operation(request);
+    let operation = service.call_info(request).operation;
     let state = Mutex::new(S::CallState::default());
     let state = &state;
     service
-        .retry_policy()
+        .channel()
+        .retry
         .run(operation, || async move {
             let (outcome, attempt) = attempt(service, request).await;
             outcome.map_err(|error| {
@@ -169,15 +199,16 @@ pub async fn send<S: Service>(service: &S, request: &S::Request) -> Result<RawRe
 }
 
 async fn attempt<S: Service>(service: &S, request: &S::Request) -> (Result<RawResponse, S::Error>, Option<S::Attempt>) {
-    let operation = service.operation(request);
+    let call = service.call_info(request);
+    let channel = service.channel();
     let (built, attempt) = match service.prepare(request).await {
         Ok(prepared) => prepared,
         Err(e) => return (Err(e), None),
     };
-    let response = match transport::send(service.http(), built, operation, service.max_body()).await {
+    let response = match transport::send(channel.http, built, call.operation, channel.max_body).await {
         Ok(response) => response,
         Err(e) => {
-            let error = ServiceError::<S::Kind>::from_transport(e, service.idempotent(request));
+            let error = ServiceError::<S::Kind>::from_transport(e, call.idempotent);
             return (Err(error.into()), Some(attempt));
         }
     };
@@ -191,13 +222,13 @@ async fn attempt<S: Service>(service: &S, request: &S::Request) -> (Result<RawRe
 /// Sends `request` and decodes its JSON answer ([`decode_json`]).
 pub async fn json<S: Service, T: DeserializeOwned>(service: &S, request: &S::Request) -> Result<T, S::Error> {
     let response = send(service, request).await?;
-    Ok(decode_json(service.operation(request), &response)?)
+    Ok(decode_json(service.call_info(request).operation, &response)?)
 }
 
 /// Sends `request` and decodes its XML answer ([`decode_xml`]).
 pub async fn xml<S: Service, T: DeserializeOwned>(service: &S, request: &S::Request) -> Result<T, S::Error> {
     let response = send(service, request).await?;
-    Ok(decode_xml(service.operation(request), &response.body)?)
+    Ok(decode_xml(service.call_info(request).operation, &response.body)?)
 }
 
 /// Sends `request` and ignores any answer body (204, or a 2xx whose body is not needed).

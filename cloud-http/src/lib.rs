@@ -14,7 +14,7 @@
 //! - [`redact`]: redaction of `Authorization`, signatures and tokens in headers and URLs.
 //! - [`rate_limit`]: parsing `Retry-After` and rate-limit reset headers.
 //! - [`clock`]: an injectable clock for signers, with a skew-corrected variant.
-//! - [`endpoint`]: base URL validation (`https`, or plain `http` only for loopback).
+//! - [`endpoint`]: base URL validation (`https`, or plain `http` only for loopback) and the one host-name rule.
 //!
 //! Each client crate depends on this crate and nothing else of the workspace, so every client stays usable on
 //! its own in another project.
@@ -59,7 +59,7 @@ pub mod service_error;
 pub mod transport;
 
 pub use clock::{Clock, FixedClock, SkewCorrectedClock, SystemClock};
-pub use endpoint::{EndpointError, validate_base_url};
+pub use endpoint::{EndpointError, HostNameError, validate_base_url, validate_host_name};
 pub use metadata::ErrorMetadata;
 pub use retry::{RetryDecision, RetryPolicy, Retryable};
 pub use service_error::{ServiceError, ServiceErrorKind};

@@ -12,10 +12,10 @@
 //! #[derive(Debug, Clone, PartialEq, Eq)]
 //! enum Kind { InvalidInput, NotFound, Transport(TransportErrorKind), Decode }
 //! impl ServiceErrorKind for Kind {
-//!     fn invalid_input() -> Self { Kind::InvalidInput }
-//!     fn decode() -> Self { Kind::Decode }
-//!     fn transport(kind: TransportErrorKind) -> Self { Kind::Transport(kind) }
-//!     fn is_not_found(&self) -> bool { *self == Kind::NotFound }
+//!     const INVALID_INPUT: Self = Kind::InvalidInput;
+//!     const DECODE: Self = Kind::Decode;
+//!     const TRANSPORT: fn(TransportErrorKind) -> Self = Kind::Transport;
+//!     const NOT_FOUND: &'static [Self] = &[Kind::NotFound];
 //! }
 //! let e = ServiceError::new(Kind::NotFound, "GetThing")
 //!     .with_metadata(cloud_http::ErrorMetadata::new(404).with_request_id("r-1"));
@@ -33,19 +33,34 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// What a client's error kind tells the shared [`ServiceError`].
-pub trait ServiceErrorKind: fmt::Debug + Clone + Send + Sync + 'static {
+pub trait ServiceErrorKind: fmt::Debug + Clone + PartialEq + Send + Sync + 'static {
     /// The kind for an argument or configuration refused before sending.
-    fn invalid_input() -> Self;
+    const INVALID_INPUT: Self;
 
     /// The kind for an answer that could not be decoded.
-    fn decode() -> Self;
+    const DECODE: Self;
 
-    /// The kind for a failure below HTTP (connect, timeout, reset, body too large).
-    fn transport(kind: TransportErrorKind) -> Self;
+    /// The kind for a failure below HTTP (connect, timeout, reset, body too large): usually the tuple variant
+    /// `ErrorKind::Transport`.
+    const TRANSPORT: fn(TransportErrorKind) -> Self;
 
-    /// Whether this kind means "the resource does not exist".
+    /// The kind for a timeout, where the client has one of its own (otherwise `TRANSPORT(Timeout)`).
+    const TIMEOUT: Option<Self> = None;
+
+    /// The kinds that mean "the resource does not exist".
+    const NOT_FOUND: &'static [Self] = &[];
+
+    /// The kind for a transport failure of `kind`.
+    fn transport(kind: TransportErrorKind) -> Self {
+        match (kind, Self::TIMEOUT) {
+            (TransportErrorKind::Timeout, Some(timeout)) => timeout,
+            (other, _) => (Self::TRANSPORT)(other),
+        }
+    }
+
+    /// Whether this kind means "the resource does not exist" (one of [`NOT_FOUND`](Self::NOT_FOUND)).
     fn is_not_found(&self) -> bool {
-        false
+        Self::NOT_FOUND.contains(self)
     }
 
     /// The short text of the kind in [`ServiceError`]'s `Display` (default: the `Debug` form).
@@ -110,12 +125,12 @@ impl<K: ServiceErrorKind> ServiceError<K> {
 
     /// Bad input, refused before sending.
     pub fn invalid_input(operation: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(K::invalid_input(), operation).with_detail(detail)
+        Self::new(K::INVALID_INPUT, operation).with_detail(detail)
     }
 
     /// An answer that could not be decoded.
     pub fn decode(operation: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(K::decode(), operation).with_detail(detail)
+        Self::new(K::DECODE, operation).with_detail(detail)
     }
 
     /// A transport failure; retryable when [`TransportError::may_retry`] allows it for this `idempotent`ness.
@@ -268,9 +283,9 @@ impl<K: ServiceErrorKind> Retryable for ServiceError<K> {
 /// #[derive(Debug, Clone, PartialEq, Eq)]
 /// pub enum ErrorKind { InvalidInput, Transport(TransportErrorKind), Decode }
 /// impl ServiceErrorKind for ErrorKind {
-///     fn invalid_input() -> Self { ErrorKind::InvalidInput }
-///     fn decode() -> Self { ErrorKind::Decode }
-///     fn transport(kind: TransportErrorKind) -> Self { ErrorKind::Transport(kind) }
+///     const INVALID_INPUT: Self = ErrorKind::InvalidInput;
+///     const DECODE: Self = ErrorKind::Decode;
+///     const TRANSPORT: fn(TransportErrorKind) -> Self = ErrorKind::Transport;
 /// }
 /// cloud_http::service_error_newtype!(
 ///     /// My client's error.

@@ -55,24 +55,11 @@ pub enum ErrorKind {
 pub type Error = cloud_http::ServiceError<ErrorKind>;
 
 impl ServiceErrorKind for ErrorKind {
-    fn invalid_input() -> Self {
-        ErrorKind::InvalidInput
-    }
-
-    fn decode() -> Self {
-        ErrorKind::Decode
-    }
-
-    fn transport(kind: TransportErrorKind) -> Self {
-        match kind {
-            TransportErrorKind::Timeout => ErrorKind::Timeout,
-            other => ErrorKind::Transport(other),
-        }
-    }
-
-    fn is_not_found(&self) -> bool {
-        *self == ErrorKind::NotFound
-    }
+    const INVALID_INPUT: Self = ErrorKind::InvalidInput;
+    const DECODE: Self = ErrorKind::Decode;
+    const TRANSPORT: fn(TransportErrorKind) -> Self = ErrorKind::Transport;
+    const TIMEOUT: Option<Self> = Some(ErrorKind::Timeout);
+    const NOT_FOUND: &'static [Self] = &[ErrorKind::NotFound];
 
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -8,7 +8,7 @@ use crate::env::NewEnvVar;
 use crate::env_sync::SyncEnv;
 use crate::error::{Error, ErrorKind, Result};
 use crate::projects::ProjectsHandler;
-use cloud_http::driver::{self, Service};
+use cloud_http::driver::{self, CallInfo, Channel, Service};
 use cloud_http::redact::scrub;
 use cloud_http::retry::RetryDecision;
 use cloud_http::{Clock, ErrorMetadata, RawResponse, RetryPolicy, SystemClock};
@@ -481,24 +481,12 @@ impl Service for Wire<'_> {
     type Attempt = ();
     type CallState = ();
 
-    fn http(&self) -> &reqwest::Client {
-        &self.0.inner.http
+    fn channel(&self) -> Channel<'_> {
+        Channel::new(&self.0.inner.http, &self.0.inner.retry).max_body(MAX_BODY)
     }
 
-    fn retry_policy(&self) -> &RetryPolicy {
-        &self.0.inner.retry
-    }
-
-    fn max_body(&self) -> usize {
-        MAX_BODY
-    }
-
-    fn operation(&self, request: &ApiRequest) -> &'static str {
-        request.operation
-    }
-
-    fn idempotent(&self, request: &ApiRequest) -> bool {
-        request.idempotent
+    fn call_info(&self, request: &ApiRequest) -> CallInfo {
+        CallInfo::new(request.operation, request.idempotent)
     }
 
     async fn prepare(&self, req: &ApiRequest) -> Result<(reqwest::Request, ())> {

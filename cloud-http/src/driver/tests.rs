@@ -17,15 +17,9 @@ enum Kind {
 }
 
 impl ServiceErrorKind for Kind {
-    fn invalid_input() -> Self {
-        Kind::InvalidInput
-    }
-    fn decode() -> Self {
-        Kind::Decode
-    }
-    fn transport(kind: TransportErrorKind) -> Self {
-        Kind::Transport(kind)
-    }
+    const INVALID_INPUT: Self = Kind::InvalidInput;
+    const DECODE: Self = Kind::Decode;
+    const TRANSPORT: fn(TransportErrorKind) -> Self = Kind::Transport;
 }
 
 type Error = ServiceError<Kind>;
@@ -63,17 +57,11 @@ impl Service for Api {
     type Attempt = usize;
     type CallState = ();
 
-    fn http(&self) -> &reqwest::Client {
-        &self.http
+    fn channel(&self) -> Channel<'_> {
+        Channel::new(&self.http, &self.retry)
     }
-    fn retry_policy(&self) -> &RetryPolicy {
-        &self.retry
-    }
-    fn operation(&self, request: &Req) -> &'static str {
-        request.operation
-    }
-    fn idempotent(&self, request: &Req) -> bool {
-        request.method != http::Method::POST
+    fn call_info(&self, request: &Req) -> CallInfo {
+        CallInfo::new(request.operation, request.method != http::Method::POST)
     }
     async fn prepare(&self, request: &Req) -> Result<(reqwest::Request, usize), Error> {
         let n = self.prepared.fetch_add(1, Ordering::SeqCst) + 1;
@@ -93,7 +81,9 @@ impl Service for Api {
         let status = raw.status.as_u16();
         let (kind, retry) = match status {
             429 => (Kind::RateLimited, retry_after_or_backoff(&raw.headers, Utc::now())),
-            500..=599 if self.idempotent(request) => (Kind::Server, retry_after_or_backoff(&raw.headers, Utc::now())),
+            500..=599 if self.call_info(request).idempotent => {
+                (Kind::Server, retry_after_or_backoff(&raw.headers, Utc::now()))
+            }
             _ => (Kind::Server, RetryDecision::DoNotRetry),
         };
         Error::new(kind, request.operation).with_metadata(crate::ErrorMetadata::new(status)).with_retry(retry)
