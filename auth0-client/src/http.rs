@@ -223,16 +223,9 @@ impl Service for Inner {
         if !request.query.is_empty() {
             url.query_pairs_mut().extend_pairs(request.query.iter());
         }
-        let mut builder = self
-            .http
-            .request(request.method.clone(), url)
-            .bearer_auth(token.value.expose_secret())
-            .header(http::header::ACCEPT, "application/json");
-        if let Some(body) = &request.body {
-            builder = builder.json(body);
-        }
+        let token = token.value.expose_secret();
         let built =
-            builder.build().map_err(|e| Error::invalid_input(request.operation, e.without_url().to_string()))?;
+            driver::bearer_json(self, request.method.clone(), url, token, request.body.as_ref(), request.operation)?;
         Ok((built, fresh))
     }
 

@@ -316,6 +316,33 @@ pub fn decode_xml<T: DeserializeOwned>(operation: &'static str, body: &[u8]) -> 
     })
 }
 
+/// Builds one attempt of a JSON API call with bearer authentication (RFC 6750 §2.1) on `service`'s HTTP
+/// client: `Authorization: Bearer {token}`, `Accept: application/json`, and `body` serialised as JSON when
+/// given. A failure is an invalid-input error of `operation` that does not show the URL.
+///
+/// ```ignore
+/// // In a `Service::prepare`:
+/// let request = driver::bearer_json(self, Method::GET, url, token.expose_secret(), None, "getProject")?;
+/// ```
+pub fn bearer_json<S: Service + ?Sized>(
+    service: &S,
+    method: http::Method,
+    url: url::Url,
+    token: &str,
+    body: Option<&serde_json::Value>,
+    operation: &'static str,
+) -> Result<reqwest::Request, S::Error> {
+    let mut builder =
+        service.channel().http.request(method, url).bearer_auth(token).header(http::header::ACCEPT, "application/json");
+    if let Some(body) = body {
+        builder = builder.json(body);
+    }
+    builder.build().map_err(|e| {
+        ServiceError::<S::Kind>::invalid_input(operation, format!("could not build the request: {}", e.without_url()))
+            .into()
+    })
+}
+
 /// The retry hint of a transient answer: the server's `Retry-After` (seconds or an HTTP date, relative to
 /// `now`) when it sent one, else the policy's own backoff.
 ///

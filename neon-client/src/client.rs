@@ -314,20 +314,10 @@ impl Service for Wire<'_> {
     }
 
     async fn prepare(&self, req: &ApiRequest) -> Result<(reqwest::Request, ())> {
+        let inner = &self.0.inner;
         let url = self.0.url(req)?;
-        let mut builder = self
-            .0
-            .inner
-            .http
-            .request(req.method.clone(), url)
-            .bearer_auth(self.0.inner.api_key.expose_secret())
-            .header(http::header::ACCEPT, "application/json");
-        if let Some(body) = &req.body {
-            builder = builder.json(body);
-        }
-        let request = builder.build().map_err(|e| {
-            Error::invalid_input(req.operation, format!("could not build the request: {}", e.without_url()))
-        })?;
+        let key = inner.api_key.expose_secret();
+        let request = driver::bearer_json(self, req.method.clone(), url, key, req.body.as_ref(), req.operation)?;
         Ok((request, ()))
     }
 

@@ -492,17 +492,8 @@ impl Service for Wire<'_> {
     async fn prepare(&self, req: &ApiRequest) -> Result<(reqwest::Request, ())> {
         let inner = &self.0.inner;
         let url = self.0.url(req)?;
-        let mut builder = inner
-            .http
-            .request(req.method.clone(), url)
-            .bearer_auth(inner.token.expose_secret())
-            .header(http::header::ACCEPT, "application/json");
-        if let Some(body) = &req.body {
-            builder = builder.json(body);
-        }
-        let request = builder.build().map_err(|e| {
-            Error::invalid_input(req.operation, format!("could not build the request: {}", e.without_url()))
-        })?;
+        let token = inner.token.expose_secret();
+        let request = driver::bearer_json(self, req.method.clone(), url, token, req.body.as_ref(), req.operation)?;
         Ok((request, ()))
     }
 
