@@ -97,7 +97,8 @@ impl Default for Auth0ClientBuilder {
 }
 
 /// Checks that `domain` is a bare host name such as `tenant.eu.auth0.com`: no scheme, port, path, query or
-/// fragment.
+/// fragment (the Node SDK refuses `/[/?#]/` with "Provide a bare hostname", `token-provider.js`), and a fully
+/// qualified host by the shared rule [`cloud_http::validate_host_name`] (or `localhost` for a simulator).
 ///
 /// ```
 /// assert!(auth0_client::client::validate_domain("tenant.eu.auth0.com").is_ok());
@@ -121,8 +122,11 @@ pub fn validate_domain(domain: &str) -> Result<String> {
     }
     let url = Url::parse(&format!("https://{domain}/")).map_err(|e| bad(&format!("is not a valid host ({e})")))?;
     let host = url.host_str().unwrap_or_default().to_string();
-    if !host.contains('.') && host != "localhost" {
-        return Err(bad("is not a fully qualified host name"));
+    if host != "localhost" {
+        cloud_http::validate_host_name(&host).map_err(|e| match e {
+            cloud_http::HostNameError::NotFullyQualified(_) => bad("is not a fully qualified host name"),
+            other => bad(&format!("is not a valid host ({other})")),
+        })?;
     }
     Ok(host)
 }

@@ -2,8 +2,8 @@
 //! [`ErrorMetadata`] (status, `errorCode`, message, request id).
 
 use chrono::{DateTime, Utc};
-use cloud_http::retry::{RetryDecision, Retryable};
-use cloud_http::{ErrorMetadata, TransportError, TransportErrorKind};
+use cloud_http::retry::RetryDecision;
+use cloud_http::{ServiceErrorKind, TransportError, TransportErrorKind};
 use std::fmt;
 use std::time::Duration;
 
@@ -68,40 +68,29 @@ pub enum ErrorKind {
     InvalidToken,
 }
 
-/// An error from this crate. It names the operation, says what went wrong ([`Error::kind`]), and carries what
-/// the service said ([`Error::metadata`]). It never contains a secret or a token.
-///
-/// ```
-/// use auth0_client::{Error, ErrorKind};
-/// let err = Error::invalid_config("domain `https://x.auth0.com` must be a bare host");
-/// assert!(err.to_string().contains("bare host"));
-/// assert!(err.metadata().is_none());
-/// ```
-#[derive(Debug, Clone)]
-pub struct Error(Box<Inner>);
-
-#[derive(Debug, Clone)]
-struct Inner {
-    operation: &'static str,
-    kind: ErrorKind,
-    message: String,
-    metadata: Option<ErrorMetadata>,
-    retryable: bool,
-}
+cloud_http::service_error_newtype!(
+    /// An error from this crate. It names the operation, says what went wrong ([`Error::kind`]), and carries what
+    /// the service said ([`Error::metadata`]). It never contains a secret or a token. A thin newtype over the shared
+    /// [`cloud_http::ServiceError`], whose accessors (`kind()`, `operation()`, `metadata()`, `code()`, `status()`,
+    /// `request_id()`, `is_not_found()`) it derefs to.
+    ///
+    /// ```
+    /// use auth0_client::{Error, ErrorKind};
+    /// let err = Error::invalid_config("domain `https://x.auth0.com` must be a bare host");
+    /// assert!(err.to_string().contains("bare host"));
+    /// assert!(err.metadata().is_none());
+    /// ```
+    pub struct Error(ErrorKind);
+);
 
 impl Error {
     pub(crate) fn new(operation: &'static str, kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self(Box::new(Inner { operation, kind, message: message.into(), metadata: None, retryable: false }))
+        Self(cloud_http::ServiceError::new(kind, operation).with_detail(message))
     }
 
     /// An unusable configuration.
     pub fn invalid_config(message: impl Into<String>) -> Self {
         Self::new("Configure", ErrorKind::InvalidConfig, message)
-    }
-
-    /// A refused argument.
-    pub fn invalid_input(operation: &'static str, message: impl Into<String>) -> Self {
-        Self::new(operation, ErrorKind::InvalidInput, message)
     }
 
     /// Missing scopes, found before calling `operation`.
@@ -116,85 +105,48 @@ impl Error {
         Self::new(operation, ErrorKind::MissingScopes { missing }, message)
     }
 
-    pub(crate) fn decode(operation: &'static str, message: impl Into<String>) -> Self {
-        Self::new(operation, ErrorKind::Decode, message)
+    pub(crate) fn with_message(self, message: impl Into<String>) -> Self {
+        self.with_detail(message)
     }
 
-    pub(crate) fn with_metadata(mut self, metadata: ErrorMetadata) -> Self {
-        self.0.metadata = Some(metadata);
-        self
-    }
-
-    pub(crate) fn with_message(mut self, message: impl Into<String>) -> Self {
-        self.0.message = message.into();
-        self
-    }
-
-    pub(crate) fn retryable(mut self, retryable: bool) -> Self {
-        self.0.retryable = retryable;
-        self
+    pub(crate) fn retryable(self, retryable: bool) -> Self {
+        self.with_retry(if retryable { RetryDecision::Retry } else { RetryDecision::DoNotRetry })
     }
 
     /// Wraps a transport failure; `idempotent` says whether repeating the request is harmless.
     pub(crate) fn transport(error: TransportError, idempotent: bool) -> Self {
-        let retryable = error.may_retry(idempotent);
-        Self::new(error.operation, ErrorKind::Transport(error.kind), error.message).retryable(retryable)
-    }
-
-    /// The operation that failed (`CreateClient`, `UpdateConnection`, …).
-    pub fn operation(&self) -> &'static str {
-        self.0.operation
-    }
-
-    /// What went wrong.
-    pub fn kind(&self) -> &ErrorKind {
-        &self.0.kind
-    }
-
-    /// The service's account of the error, when it came from a response.
-    pub fn metadata(&self) -> Option<&ErrorMetadata> {
-        self.0.metadata.as_ref()
-    }
-
-    /// The service's `errorCode` (or OAuth `error`), if any.
-    pub fn code(&self) -> Option<&str> {
-        self.0.metadata.as_ref().and_then(|m| m.code())
-    }
-
-    /// The HTTP status, when the error came from a response.
-    pub fn status(&self) -> Option<u16> {
-        self.0.metadata.as_ref().map(|m| m.status)
+        Self(cloud_http::ServiceError::from_transport(error, idempotent))
     }
 
     /// The human-readable message.
     pub fn message(&self) -> &str {
-        &self.0.message
-    }
-
-    /// Whether the failure is a 404.
-    pub fn is_not_found(&self) -> bool {
-        self.0.kind == ErrorKind::NotFound
+        self.detail().unwrap_or_default()
     }
 
     /// Whether the failure is a 409 (for users: the user already exists).
     pub fn is_conflict(&self) -> bool {
-        self.0.kind == ErrorKind::Conflict
+        *self.kind() == ErrorKind::Conflict
     }
 
     /// Whether the request may have taken effect although no answer arrived (timeout, reset, 5xx): a
     /// non-idempotent write must be checked before it is repeated.
     pub fn outcome_unknown(&self) -> bool {
         matches!(
-            self.0.kind,
+            self.kind(),
             ErrorKind::Transport(TransportErrorKind::Timeout | TransportErrorKind::ConnectionReset)
                 | ErrorKind::ServerError
         )
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match &self.0.kind {
+impl ServiceErrorKind for ErrorKind {
+    const INVALID_INPUT: Self = ErrorKind::InvalidInput;
+    const DECODE: Self = ErrorKind::Decode;
+    const TRANSPORT: fn(TransportErrorKind) -> Self = ErrorKind::Transport;
+    const NOT_FOUND: &'static [Self] = &[ErrorKind::NotFound];
+
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
             ErrorKind::InvalidConfig => "invalid configuration",
             ErrorKind::InvalidInput => "invalid input",
             ErrorKind::MissingScopes { .. } => "missing scopes",
@@ -214,17 +166,24 @@ impl fmt::Display for Error {
             ErrorKind::Decode => "malformed response",
             ErrorKind::Ambiguous => "ambiguous",
             ErrorKind::InvalidToken => "invalid token",
-        };
-        write!(f, "{}: {what}: {}", self.0.operation, self.0.message)?;
-        if let ErrorKind::InsufficientScope { expected } = &self.0.kind
+        })
+    }
+
+    /// `{operation}: {kind}: {message}[ (expected any of: …)][ (resets at …)][ [HTTP {status} {code}, request
+    /// id {id}]]`.
+    fn fmt_error(error: &cloud_http::ServiceError<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", error.operation())?;
+        error.kind().describe(f)?;
+        write!(f, ": {}", error.detail().unwrap_or_default())?;
+        if let ErrorKind::InsufficientScope { expected } = error.kind()
             && !expected.is_empty()
         {
             write!(f, " (expected any of: {})", expected.join(", "))?;
         }
-        if let ErrorKind::RateLimited { reset_at: Some(at), .. } = &self.0.kind {
+        if let ErrorKind::RateLimited { reset_at: Some(at), .. } = error.kind() {
             write!(f, " (resets at {})", at.to_rfc3339())?;
         }
-        if let Some(meta) = &self.0.metadata {
+        if let Some(meta) = error.metadata() {
             // The message is already shown; add the status, code and request id.
             write!(f, " [HTTP {}", meta.status)?;
             if let Some(code) = meta.code() {
@@ -237,17 +196,14 @@ impl fmt::Display for Error {
         }
         Ok(())
     }
-}
 
-impl std::error::Error for Error {}
-
-impl Retryable for Error {
-    fn retry_decision(&self) -> RetryDecision {
-        match &self.0.kind {
-            // A 429 was not processed: safe to repeat even for a POST.
+    /// A 429 was not processed: safe to repeat even for a POST, after the delay the service named. Anything
+    /// else only when marked retryable.
+    fn retry_decision(error: &cloud_http::ServiceError<Self>) -> RetryDecision {
+        match error.kind() {
             ErrorKind::RateLimited { retry_after: Some(d), .. } => RetryDecision::RetryAfter(*d),
             ErrorKind::RateLimited { .. } => RetryDecision::Retry,
-            _ if self.0.retryable => RetryDecision::Retry,
+            _ if error.retry_hint() == Some(RetryDecision::Retry) => RetryDecision::Retry,
             _ => RetryDecision::DoNotRetry,
         }
     }
@@ -259,6 +215,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cloud_http::Retryable;
 
     #[test]
     fn missing_scopes_are_named_sorted() {
@@ -292,6 +249,7 @@ mod tests {
 #[cfg(test)]
 mod display_tests {
     use super::*;
+    use cloud_http::ErrorMetadata;
 
     #[test]
     fn display_names_operation_kind_message_status_code_and_request_id() {

@@ -1,10 +1,11 @@
 //! Building, authorising and sending one Management API request, and turning its answer into a value or an
-//! [`Error`]. The retry loop ([`cloud_http::RetryPolicy`]) sits above this: each attempt waits for the rate
-//! limiter, takes a (possibly refreshed) token and builds the request anew.
+//! [`Error`], as Auth0's side of the shared request driver ([`cloud_http::driver`]): each attempt waits for the
+//! rate limiter, takes a (possibly refreshed) token and builds the request anew.
 
 use crate::client::Inner;
 use crate::error::{Error, ErrorKind, Result};
 use chrono::{DateTime, Utc};
+use cloud_http::driver::{self, CallInfo, Channel, Service};
 use cloud_http::secrecy::ExposeSecret;
 use cloud_http::{ErrorMetadata, RawResponse};
 use http::{HeaderMap, Method};
@@ -61,15 +62,10 @@ impl ApiRequest {
     }
 }
 
-/// Decodes a JSON body, naming the operation and the path of the offending field on failure.
+/// Decodes a JSON body, naming the operation and the path of the offending field on failure, never the value
+/// ([`cloud_http::driver::decode_json_body`]).
 pub(crate) fn decode_json<T: DeserializeOwned>(operation: &'static str, body: &[u8]) -> Result<T> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        // Without the value serde quotes: it comes from the answer and may be a secret.
-        let message = cloud_http::redact::without_quoted_value(&e.into_inner().to_string());
-        Error::decode(operation, format!("unexpected response body at `{path}`: {message}"))
-    })
+    Ok(cloud_http::driver::decode_json_body(operation, body)?)
 }
 
 /// The request id Auth0 puts on responses.
@@ -174,17 +170,12 @@ impl Inner {
 
     /// Sends `request` with retries, returning the raw successful answer.
     ///
-    /// One retry budget for the whole logical call: fetching the token (when the cached one is missing or about
-    /// to expire), the scope checks and the request itself are one attempt, so a failing token endpoint spends
-    /// the same attempts and the same time budget as a failing API — never a retry loop inside a retry loop.
+    /// One retry budget for the whole logical call ([`cloud_http::driver`]): fetching the token (when the cached
+    /// one is missing or about to expire), the scope checks and the request itself are one attempt, so a failing
+    /// token endpoint spends the same attempts and the same time budget as a failing API — never a retry loop
+    /// inside a retry loop.
     pub(crate) async fn send(&self, request: &ApiRequest) -> Result<RawResponse> {
-        self.retry
-            .run(request.operation, || async {
-                self.ensure_required_scopes().await?;
-                self.check_scopes_once(request.operation, request.scopes).await?;
-                self.attempt(request).await
-            })
-            .await
+        driver::send(self, request).await
     }
 
     /// Sends `request` and decodes the answer.
@@ -192,8 +183,30 @@ impl Inner {
         let raw = self.send(request).await?;
         decode_json(request.operation, &raw.body)
     }
+}
 
-    async fn attempt(&self, request: &ApiRequest) -> Result<RawResponse> {
+/// Auth0's side of the shared driver: each attempt checks the token's scopes, waits for the client-side rate
+/// limiter and takes a (possibly refreshed) token before it is built; a 401 on a cached token invalidates it and
+/// is retried once with a new one.
+impl Service for Inner {
+    type Request = ApiRequest;
+    type Kind = ErrorKind;
+    type Error = Error;
+    /// Whether the attempt's token was fetched for it (a 401 then is not a stale cache).
+    type Attempt = bool;
+    type CallState = ();
+
+    fn channel(&self) -> Channel<'_> {
+        Channel::new(&self.http, &self.retry).max_body(self.max_body)
+    }
+
+    fn call_info(&self, request: &ApiRequest) -> CallInfo {
+        CallInfo::new(request.operation, request.idempotent)
+    }
+
+    async fn prepare(&self, request: &ApiRequest) -> Result<(reqwest::Request, bool)> {
+        self.ensure_required_scopes().await?;
+        self.check_scopes_once(request.operation, request.scopes).await?;
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
@@ -210,29 +223,20 @@ impl Inner {
         if !request.query.is_empty() {
             url.query_pairs_mut().extend_pairs(request.query.iter());
         }
-        let mut builder = self
-            .http
-            .request(request.method.clone(), url)
-            .bearer_auth(token.value.expose_secret())
-            .header(http::header::ACCEPT, "application/json");
-        if let Some(body) = &request.body {
-            builder = builder.json(body);
-        }
+        let token = token.value.expose_secret();
         let built =
-            builder.build().map_err(|e| Error::invalid_input(request.operation, e.without_url().to_string()))?;
-        let raw = cloud_http::transport::send(&self.http, built, request.operation, self.max_body)
-            .await
-            .map_err(|e| Error::transport(e, request.idempotent))?;
-        if raw.status.is_success() {
-            return Ok(raw);
-        }
-        let error = api_error(request.operation, &raw, self.clock.now(), request.idempotent);
-        if raw.status.as_u16() == 401 && !fresh {
+            driver::bearer_json(self, request.method.clone(), url, token, request.body.as_ref(), request.operation)?;
+        Ok((built, fresh))
+    }
+
+    async fn classify(&self, request: &ApiRequest, fresh: &bool, raw: &RawResponse) -> Error {
+        let error = api_error(request.operation, raw, self.clock.now(), request.idempotent);
+        if raw.status.as_u16() == 401 && !*fresh {
             // A cached token the service no longer accepts: fetch a new one and try once more.
             self.tokens.invalidate().await;
-            return Err(error.retryable(true));
+            return error.retryable(true);
         }
-        Err(error)
+        error
     }
 }
 

@@ -245,15 +245,28 @@ impl CreateUserRequestContent {
     }
 }
 
-pub(crate) fn validate_email(operation: &'static str, email: &str) -> Result<()> {
+/// Checks an e-mail address before it is sent: one `@`; a local part of 1–64 characters without whitespace,
+/// control characters, `<` or `>` (RFC 5321 §4.5.3.1.1: at most 64 octets); a domain that is a fully qualified
+/// host name by the shared rule [`cloud_http::validate_host_name`] (RFC 5321 §4.1.2 `Domain`, RFC 1123 §2.1) —
+/// the one e-mail rule of the workspace, used by the provisioner's configuration too.
+///
+/// Errors: [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) in `operation`, "`…` is not an email
+/// address".
+///
+/// ```
+/// use auth0_client::users::validate_email;
+/// assert!(validate_email("CreateUser", "alice@example.com").is_ok());
+/// for bad in ["alice", "alice@", "@example.com", "alice@localhost", "a b@example.com", "<a>@example.com", "a@exa mple.com"] {
+///     assert!(validate_email("CreateUser", bad).is_err(), "{bad}");
+/// }
+/// ```
+pub fn validate_email(operation: &'static str, email: &str) -> Result<()> {
     let ok = match email.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-                && !domain.contains('@')
+                && local.len() <= 64
+                && !local.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+                && cloud_http::validate_host_name(domain).is_ok()
         }
         None => false,
     };

@@ -41,6 +41,70 @@ pub enum EndpointError {
     },
 }
 
+/// Why a host name was refused by [`validate_host_name`]. The text names the host as given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostNameError {
+    /// A URL where a bare host was expected.
+    #[error("`{0}` has a scheme; give the host name only")]
+    HasScheme(String),
+    /// A path, port, query or fragment after the host.
+    #[error("`{0}` has a path or port; give the host name only")]
+    HasPathOrPort(String),
+    /// Longer than 253 characters, or a single label (not fully qualified).
+    #[error("`{0}` is not a fully qualified host name")]
+    NotFullyQualified(String),
+    /// A label that is empty, longer than 63 characters, has a character other than letters, digits and `-`,
+    /// or starts or ends with `-`.
+    #[error("`{host}` has an invalid label `{label}`")]
+    InvalidLabel {
+        /// The host as given.
+        host: String,
+        /// The first offending label.
+        label: String,
+    },
+}
+
+/// Checks a fully qualified DNS host name — the one rule every client and the provisioner's configuration use
+/// for a host (a custom domain for Vercel, an Auth0 tenant domain, the domain of an e-mail address).
+///
+/// The rule is RFC 1123 §2.1 / RFC 1035 §2.3.1 "preferred name syntax": dot-separated labels of 1–63 ASCII
+/// letters, digits and `-`, neither starting nor ending with `-`, at most 253 characters in all; and at least
+/// two labels (a bare `localhost` or `chat` is not a public host). A trailing root dot is not accepted, nor a
+/// scheme, port or path. Internationalised names must be given in their `xn--` (A-label) form.
+///
+/// ```
+/// use cloud_http::endpoint::{validate_host_name, HostNameError};
+/// assert!(validate_host_name("chat.example.com").is_ok());
+/// assert!(validate_host_name("tenant.eu.auth0.com").is_ok());
+/// assert!(matches!(validate_host_name("https://chat.example.com"), Err(HostNameError::HasScheme(_))));
+/// assert!(matches!(validate_host_name("chat.example.com:443"), Err(HostNameError::HasPathOrPort(_))));
+/// assert!(matches!(validate_host_name("chat"), Err(HostNameError::NotFullyQualified(_))));
+/// assert!(matches!(validate_host_name("-chat.example.com"), Err(HostNameError::InvalidLabel { .. })));
+/// assert!(validate_host_name("chat..example.com").is_err());
+/// ```
+pub fn validate_host_name(host: &str) -> Result<(), HostNameError> {
+    if host.contains("://") {
+        return Err(HostNameError::HasScheme(host.to_string()));
+    }
+    if host.contains(['/', ':', '?', '#']) {
+        return Err(HostNameError::HasPathOrPort(host.to_string()));
+    }
+    if host.len() > 253 || !host.contains('.') {
+        return Err(HostNameError::NotFullyQualified(host.to_string()));
+    }
+    for label in host.split('.') {
+        let ok = !label.is_empty()
+            && label.len() <= 63
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !label.starts_with('-')
+            && !label.ends_with('-');
+        if !ok {
+            return Err(HostNameError::InvalidLabel { host: host.to_string(), label: label.to_string() });
+        }
+    }
+    Ok(())
+}
+
 /// Whether `host` is a loopback address or `localhost`.
 ///
 /// ```

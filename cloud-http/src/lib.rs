@@ -2,6 +2,8 @@
 //!
 //! The HTTP machinery that `oss-client`, `auth0-client` and `vercel-client` share, written once:
 //!
+//! - [`driver`]: the one request driver: retry → build → sign → send → classify → decode, for every client.
+//! - [`service_error`]: [`ServiceError`], the one error shape every client's error is built on.
 //! - [`retry`]: a bounded retry loop (exponential backoff with jitter, a cap on attempts *and* on wall time)
 //!   that sits **above** build → sign → send, so every attempt is rebuilt and re-signed, and that honours a
 //!   server's `Retry-After`.
@@ -12,7 +14,7 @@
 //! - [`redact`]: redaction of `Authorization`, signatures and tokens in headers and URLs.
 //! - [`rate_limit`]: parsing `Retry-After` and rate-limit reset headers.
 //! - [`clock`]: an injectable clock for signers, with a skew-corrected variant.
-//! - [`endpoint`]: base URL validation (`https`, or plain `http` only for loopback).
+//! - [`endpoint`]: base URL validation (`https`, or plain `http` only for loopback) and the one host-name rule.
 //!
 //! Each client crate depends on this crate and nothing else of the workspace, so every client stays usable on
 //! its own in another project.
@@ -46,19 +48,27 @@
 #![warn(missing_docs)]
 
 pub mod clock;
+pub mod driver;
 pub mod endpoint;
 pub mod metadata;
 pub mod pagination;
 pub mod rate_limit;
 pub mod redact;
 pub mod retry;
+pub mod service_error;
 pub mod transport;
 
 pub use clock::{Clock, FixedClock, SkewCorrectedClock, SystemClock};
-pub use endpoint::{EndpointError, validate_base_url};
+pub use endpoint::{EndpointError, HostNameError, validate_base_url, validate_host_name};
 pub use metadata::ErrorMetadata;
 pub use retry::{RetryDecision, RetryPolicy, Retryable};
+pub use service_error::{ServiceError, ServiceErrorKind};
 pub use transport::{RawResponse, TransportError, TransportErrorKind};
+
+#[doc(hidden)]
+pub mod __private {
+    pub use chrono::{DateTime, Utc};
+}
 
 /// Re-exported so that every client crate uses the same secret types.
 pub use secrecy;

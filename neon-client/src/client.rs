@@ -3,6 +3,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::projects::ProjectsHandler;
+use cloud_http::driver::{self, CallInfo, Channel, Service};
 use cloud_http::redact::scrub;
 use cloud_http::retry::RetryDecision;
 use cloud_http::{Clock, ErrorMetadata, RawResponse, RetryPolicy, SystemClock};
@@ -234,29 +235,6 @@ impl NeonClient {
         Ok(url)
     }
 
-    async fn attempt(&self, req: &ApiRequest) -> Result<RawResponse> {
-        let url = self.url(req)?;
-        let mut builder = self
-            .inner
-            .http
-            .request(req.method.clone(), url)
-            .bearer_auth(self.inner.api_key.expose_secret())
-            .header(http::header::ACCEPT, "application/json");
-        if let Some(body) = &req.body {
-            builder = builder.json(body);
-        }
-        let request = builder.build().map_err(|e| {
-            Error::invalid_input(req.operation, format!("could not build the request: {}", e.without_url()))
-        })?;
-        let response = cloud_http::transport::send(&self.inner.http, request, req.operation, MAX_BODY)
-            .await
-            .map_err(|e| Error::from_transport(e, req.idempotent))?;
-        if response.status.is_success() {
-            return Ok(response);
-        }
-        Err(self.service_error(req, &response))
-    }
-
     /// Classifies a non-2xx answer. Neon's error body is `{"code": "…", "message": "…"}` (the "standard Neon API
     /// error response": `message` required, `code` optional, API reference); the request id comes in the
     /// `X-Neon-Ret-Request-ID` header (neondatabase/neon `ReturnRequestIDHeader`).
@@ -299,10 +277,7 @@ impl NeonClient {
             500..=599 => ErrorKind::Server,
             _ => ErrorKind::Service,
         };
-        let asked = || match cloud_http::rate_limit::retry_after(&response.headers, self.inner.clock.now()) {
-            Some(d) => RetryDecision::RetryAfter(d),
-            None => RetryDecision::Retry,
-        };
+        let asked = || cloud_http::driver::retry_after_or_backoff(&response.headers, self.inner.clock.now());
         let retry = match status {
             // Refused without doing anything: safe to repeat whatever the method.
             423 | 429 => asked(),
@@ -312,38 +287,43 @@ impl NeonClient {
         Error::new(kind, req.operation).with_metadata(meta).with_retry(retry)
     }
 
-    /// Sends `req` (with retries) and returns the 2xx answer.
-    pub(crate) async fn execute(&self, req: ApiRequest) -> Result<RawResponse> {
-        let req = &req;
-        self.inner.retry.run(req.operation, || self.attempt(req)).await
-    }
-
-    /// Sends `req` and decodes a JSON body.
+    /// Sends `req` and decodes a JSON body (a failure names the operation and the field's path, never a value:
+    /// answers carry passwords).
     pub(crate) async fn json<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<T> {
-        let operation = req.operation;
-        let response = self.execute(req).await?;
-        decode(operation, &response)
+        driver::json(&Wire(self), &req).await
     }
 }
 
-/// Decodes a JSON body, naming the operation and the failing field on error (never quoting a value: answers
-/// carry passwords).
-pub(crate) fn decode<T: DeserializeOwned>(operation: &'static str, response: &RawResponse) -> Result<T> {
-    if response.body.is_empty() {
-        return Err(Error::decode(
-            operation,
-            format!("HTTP {} with an empty body where JSON was expected", response.status),
-        ));
+/// Neon's side of the shared driver: bearer authentication, the JSON error envelope, and which answers may be
+/// repeated (423 and 429 always: nothing was done; 5xx only for idempotent requests).
+struct Wire<'a>(&'a NeonClient);
+
+impl Service for Wire<'_> {
+    type Request = ApiRequest;
+    type Kind = ErrorKind;
+    type Error = Error;
+    type Attempt = ();
+    type CallState = ();
+
+    fn channel(&self) -> Channel<'_> {
+        Channel::new(&self.0.inner.http, &self.0.inner.retry).max_body(MAX_BODY)
     }
-    let de = &mut serde_json::Deserializer::from_slice(&response.body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        Error::decode(
-            operation,
-            format!("at `{path}`: {:?} error at line {} column {}", inner.classify(), inner.line(), inner.column()),
-        )
-    })
+
+    fn call_info(&self, request: &ApiRequest) -> CallInfo {
+        CallInfo::new(request.operation, request.idempotent)
+    }
+
+    async fn prepare(&self, req: &ApiRequest) -> Result<(reqwest::Request, ())> {
+        let inner = &self.0.inner;
+        let url = self.0.url(req)?;
+        let key = inner.api_key.expose_secret();
+        let request = driver::bearer_json(self, req.method.clone(), url, key, req.body.as_ref(), req.operation)?;
+        Ok((request, ()))
+    }
+
+    async fn classify(&self, req: &ApiRequest, _: &(), response: &RawResponse) -> Error {
+        self.0.service_error(req, response)
+    }
 }
 
 /// Checks a path identifier (project id, branch id, names) before sending.

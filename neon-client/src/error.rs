@@ -1,10 +1,8 @@
 //! The one error type of `neon-client`: a kind a caller can match, the operation that failed (the Neon API's
 //! operation id: `createProject`, `listProjects`, …) and the service's metadata.
 
-use cloud_http::retry::{RetryDecision, Retryable};
-use cloud_http::{ErrorMetadata, TransportError, TransportErrorKind};
+use cloud_http::{ServiceErrorKind, TransportErrorKind};
 use std::fmt;
-use std::time::Duration;
 
 /// A `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -41,7 +39,8 @@ pub enum ErrorKind {
     Decode,
 }
 
-/// A `neon-client` error: the kind, the operation, the service's metadata and any detail.
+/// A `neon-client` error: the kind, the operation, the service's metadata and any detail — the shared
+/// [`cloud_http::ServiceError`] with this crate's [`ErrorKind`].
 ///
 /// Never contains the API key or a password: service messages are scrubbed of both, decode errors name only the
 /// field's path.
@@ -53,158 +52,38 @@ pub enum ErrorKind {
 /// assert_eq!(e.operation(), "createProject");
 /// assert!(e.to_string().contains("must not be empty"));
 /// ```
-#[derive(Debug)]
-pub struct Error {
-    inner: Box<Inner>,
-}
+pub type Error = cloud_http::ServiceError<ErrorKind>;
 
-#[derive(Debug)]
-struct Inner {
-    kind: ErrorKind,
-    operation: &'static str,
-    metadata: Option<ErrorMetadata>,
-    detail: Option<String>,
-    retry: RetryDecision,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
-}
+impl ServiceErrorKind for ErrorKind {
+    const INVALID_INPUT: Self = ErrorKind::InvalidInput;
+    const DECODE: Self = ErrorKind::Decode;
+    const TRANSPORT: fn(TransportErrorKind) -> Self = ErrorKind::Transport;
+    const TIMEOUT: Option<Self> = Some(ErrorKind::Timeout);
+    const NOT_FOUND: &'static [Self] = &[ErrorKind::NotFound];
 
-impl Error {
-    /// An error of `kind` in `operation`, not retryable.
-    pub fn new(kind: ErrorKind, operation: &'static str) -> Self {
-        Self {
-            inner: Box::new(Inner {
-                kind,
-                operation,
-                metadata: None,
-                detail: None,
-                retry: RetryDecision::DoNotRetry,
-                source: None,
-            }),
-        }
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ErrorKind::InvalidInput => "invalid input",
+            ErrorKind::Unauthorized => "the Neon API key is missing or invalid",
+            ErrorKind::Forbidden => "the Neon API key may not do this",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Locked => "the project has operations still running",
+            ErrorKind::BadRequest => "bad request",
+            ErrorKind::RateLimited => "rate limited",
+            ErrorKind::Server => "server error",
+            ErrorKind::Service => "service error",
+            ErrorKind::Transport(_) => "transport error",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::Decode => "the answer could not be decoded",
+        })
     }
 
-    /// Bad input, refused before sending.
-    pub fn invalid_input(operation: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::InvalidInput, operation).with_detail(detail)
-    }
-
-    /// An answer that could not be decoded.
-    pub fn decode(operation: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Decode, operation).with_detail(detail)
-    }
-
-    /// Attaches service metadata.
-    pub fn with_metadata(mut self, metadata: ErrorMetadata) -> Self {
-        self.inner.metadata = Some(metadata);
-        self
-    }
-
-    /// Attaches a detail message.
-    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.inner.detail = Some(detail.into());
-        self
-    }
-
-    /// Sets whether and when the call may be retried.
-    pub fn with_retry(mut self, retry: RetryDecision) -> Self {
-        self.inner.retry = retry;
-        self
-    }
-
-    /// Attaches the underlying error.
-    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.inner.source = Some(Box::new(source));
-        self
-    }
-
-    /// The kind.
-    pub fn kind(&self) -> &ErrorKind {
-        &self.inner.kind
-    }
-
-    /// The operation that failed.
-    pub fn operation(&self) -> &'static str {
-        self.inner.operation
-    }
-
-    /// The service's metadata, for errors the service reported.
-    pub fn metadata(&self) -> Option<&ErrorMetadata> {
-        self.inner.metadata.as_ref()
-    }
-
-    /// The HTTP status, for errors the service reported.
-    pub fn status(&self) -> Option<u16> {
-        self.inner.metadata.as_ref().map(|m| m.status)
-    }
-
-    /// The service's error `code`, when it sent one.
-    pub fn code(&self) -> Option<&str> {
-        self.inner.metadata.as_ref().and_then(|m| m.code())
-    }
-
-    /// The service's `message`.
-    pub fn message(&self) -> Option<&str> {
-        self.inner.metadata.as_ref().and_then(|m| m.message())
-    }
-
-    /// The request id (`X-Neon-Ret-Request-ID`, or the body's `request_id`).
-    pub fn request_id(&self) -> Option<&str> {
-        self.inner.metadata.as_ref().and_then(|m| m.request_id())
-    }
-
-    /// The detail message.
-    pub fn detail(&self) -> Option<&str> {
-        self.inner.detail.as_deref()
-    }
-
-    /// The delay the server asked for, if any.
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self.inner.retry {
-            RetryDecision::RetryAfter(d) => Some(d),
-            _ => None,
-        }
-    }
-
-    /// Whether the error is a 404.
-    pub fn is_not_found(&self) -> bool {
-        self.inner.kind == ErrorKind::NotFound
-    }
-
-    pub(crate) fn from_transport(e: TransportError, idempotent: bool) -> Self {
-        let kind = match e.kind {
-            TransportErrorKind::Timeout => ErrorKind::Timeout,
-            other => ErrorKind::Transport(other),
-        };
-        let retry = if e.may_retry(idempotent) { RetryDecision::Retry } else { RetryDecision::DoNotRetry };
-        Error::new(kind, e.operation).with_detail(e.message.clone()).with_retry(retry).with_source(e)
-    }
-}
-
-impl Retryable for Error {
-    fn retry_decision(&self) -> RetryDecision {
-        self.inner.retry
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed: ", self.inner.operation)?;
-        match &self.inner.kind {
-            ErrorKind::InvalidInput => write!(f, "invalid input")?,
-            ErrorKind::Unauthorized => write!(f, "the Neon API key is missing or invalid")?,
-            ErrorKind::Forbidden => write!(f, "the Neon API key may not do this")?,
-            ErrorKind::NotFound => write!(f, "not found")?,
-            ErrorKind::Conflict => write!(f, "conflict")?,
-            ErrorKind::Locked => write!(f, "the project has operations still running")?,
-            ErrorKind::BadRequest => write!(f, "bad request")?,
-            ErrorKind::RateLimited => write!(f, "rate limited")?,
-            ErrorKind::Server => write!(f, "server error")?,
-            ErrorKind::Service => write!(f, "service error")?,
-            ErrorKind::Transport(_) => write!(f, "transport error")?,
-            ErrorKind::Timeout => write!(f, "timed out")?,
-            ErrorKind::Decode => write!(f, "the answer could not be decoded")?,
-        }
-        if let Some(m) = &self.inner.metadata {
+    /// `{operation} failed: {kind} (HTTP {status}, {code}): {message} [request {id}]: {detail}`.
+    fn fmt_error(error: &Error, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: ", error.operation())?;
+        error.kind().describe(f)?;
+        if let Some(m) = error.metadata() {
             write!(f, " (HTTP {}", m.status)?;
             if let Some(code) = m.code() {
                 write!(f, ", {code}")?;
@@ -217,15 +96,9 @@ impl fmt::Display for Error {
                 write!(f, " [request {id}]")?;
             }
         }
-        if let Some(detail) = &self.inner.detail {
+        if let Some(detail) = error.detail() {
             write!(f, ": {detail}")?;
         }
         Ok(())
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.inner.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
     }
 }

@@ -1,5 +1,6 @@
 //! [`OssClient`] and its builder: credentials, region, endpoint, signature version, retry policy, clock and an
-//! injectable `reqwest::Client`; and the one path every operation takes: retry → build → sign → send → decode.
+//! injectable `reqwest::Client`; and OSS's side of the shared request driver ([`cloud_http::driver`]): retry →
+//! build → sign → send → classify.
 
 use crate::Credentials;
 use crate::endpoint::Endpoint;
@@ -7,7 +8,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::signing::{SignableRequest, SignatureVersion, v1, v4::V4Signer};
 use crate::xml::{ErrorContext, error_from_response};
 use bytes::Bytes;
-use cloud_http::{Clock, RawResponse, RetryPolicy, SkewCorrectedClock, SystemClock};
+use cloud_http::driver::{self, CallInfo, Channel, Service};
+use cloud_http::{Clock, RawResponse, RetryDecision, RetryPolicy, Retryable, SkewCorrectedClock, SystemClock};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use std::fmt;
 use std::sync::Arc;
@@ -336,30 +338,37 @@ impl OssClient {
         result.map_err(|e| Error::invalid_input(operation, e.to_string()))
     }
 
-    /// Runs a request through the retry policy — one budget for the whole call. After the first clock-skew error
-    /// (`RequestTimeTooSkewed`, OSS allows 15 minutes of difference), the clock is corrected from the server's
-    /// time and the correction's retry is one more attempt of the same loop, not a second loop.
+    /// Runs a request through the shared driver — one retry budget for the whole call, every attempt signed
+    /// anew. After the first clock-skew error (`RequestTimeTooSkewed`, OSS allows 15 minutes of difference), the
+    /// clock is corrected from the server's time and the correction's retry is one more attempt of the same
+    /// loop, not a second loop.
     pub(crate) async fn execute(&self, request: OssRequest) -> Result<RawResponse> {
-        let corrected = std::sync::atomic::AtomicBool::new(false);
-        self.inner
-            .retry
-            .run(request.operation, || async {
-                match self.attempt(&request).await {
-                    Err(e) if *e.kind() == ErrorKind::ClockSkew => match e.server_time() {
-                        Some(server_time) if !corrected.swap(true, std::sync::atomic::Ordering::SeqCst) => {
-                            self.inner.clock.correct_to(server_time);
-                            Err(Attempt { error: e, retry_now: true })
-                        }
-                        _ => Err(Attempt { error: e, retry_now: false }),
-                    },
-                    other => other.map_err(|error| Attempt { error, retry_now: false }),
-                }
-            })
-            .await
-            .map_err(|a| a.error)
+        driver::send(&Wire(self), &request).await
+    }
+}
+
+/// OSS's side of the shared driver: V1/V4 header signing, virtual-hosted addressing with the connect-to
+/// override, the XML error document, and the clock correction after `RequestTimeTooSkewed`.
+struct Wire<'a>(&'a OssClient);
+
+impl Service for Wire<'_> {
+    type Request = OssRequest;
+    type Kind = ErrorKind;
+    type Error = Error;
+    type Attempt = ();
+    /// Whether the clock was already corrected during this call.
+    type CallState = bool;
+
+    fn channel(&self) -> Channel<'_> {
+        Channel::new(&self.0.inner.http, &self.0.inner.retry).max_body(self.0.inner.max_body)
     }
 
-    async fn attempt(&self, request: &OssRequest) -> Result<RawResponse> {
+    fn call_info(&self, request: &OssRequest) -> CallInfo {
+        CallInfo::new(request.operation, request.idempotent)
+    }
+
+    async fn prepare(&self, request: &OssRequest) -> Result<(reqwest::Request, ())> {
+        let client = self.0;
         let op = request.operation;
         let mut signable = SignableRequest {
             method: request.method.clone(),
@@ -368,17 +377,17 @@ impl OssClient {
             query: request.query.clone(),
             headers: request.headers.clone(),
         };
-        self.sign(&mut signable, op)?;
-        let url =
-            self.inner.endpoint.logical_url(signable.bucket.as_deref(), signable.key.as_deref(), &signable.query)?;
-        let (target, host) = self.inner.endpoint.transport_target(&url);
+        client.sign(&mut signable, op)?;
+        let endpoint = &client.inner.endpoint;
+        let url = endpoint.logical_url(signable.bucket.as_deref(), signable.key.as_deref(), &signable.query)?;
+        let (target, host) = endpoint.transport_target(&url);
         let mut headers = signable.headers;
-        if self.inner.endpoint.connects_to().is_some() {
+        if endpoint.connects_to().is_some() {
             let host = HeaderValue::from_str(&host)
                 .map_err(|_| Error::invalid_input(op, format!("`{host}` is not a valid Host header")))?;
             headers.insert(http::header::HOST, host);
         }
-        let built = self
+        let built = client
             .inner
             .http
             .request(request.method.clone(), target)
@@ -386,40 +395,31 @@ impl OssClient {
             .body(request.body.clone())
             .build()
             .map_err(|e| Error::invalid_input(op, format!("could not build the request: {}", e.without_url())))?;
-        let raw = cloud_http::transport::send(&self.inner.http, built, op, self.inner.max_body).await.map_err(|e| {
-            let retry_ok = e.may_retry(request.idempotent);
-            let err = Error::from(e);
-            if retry_ok { err } else { err.never_retry() }
-        })?;
-        if raw.status.is_success() {
-            return Ok(raw);
-        }
+        Ok((built, ()))
+    }
+
+    async fn classify(&self, request: &OssRequest, _: &(), raw: &RawResponse) -> Error {
         let ctx = ErrorContext {
-            operation: op,
+            operation: request.operation,
             is_head: request.method == Method::HEAD,
             has_key: request.key.is_some(),
-            secrets: self.inner.credentials.secret_values(),
-            now: self.now(),
+            secrets: self.0.inner.credentials.secret_values(),
+            now: self.0.now(),
         };
-        Err(error_from_response(&ctx, &raw))
+        error_from_response(&ctx, raw)
     }
-}
 
-/// One failed attempt of [`OssClient::execute`]: the error, and whether it is retried regardless of its kind (a
-/// clock-skew error right after the clock was corrected).
-struct Attempt {
-    error: Error,
-    retry_now: bool,
-}
-
-impl std::fmt::Display for Attempt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.error.fmt(f)
-    }
-}
-
-impl cloud_http::Retryable for Attempt {
-    fn retry_decision(&self) -> cloud_http::RetryDecision {
-        if self.retry_now { cloud_http::RetryDecision::Retry } else { self.error.retry_decision() }
+    fn retry_decision(&self, _: &OssRequest, _: Option<&()>, error: &Error, corrected: &mut bool) -> RetryDecision {
+        if *error.kind() == ErrorKind::ClockSkew {
+            return match error.server_time() {
+                Some(server_time) if !*corrected => {
+                    *corrected = true;
+                    self.0.inner.clock.correct_to(server_time);
+                    RetryDecision::Retry
+                }
+                _ => error.retry_decision(),
+            };
+        }
+        error.retry_decision()
     }
 }

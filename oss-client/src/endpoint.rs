@@ -20,13 +20,21 @@ use crate::signing::encoding::{encode, encode_path};
 use cloud_http::endpoint::is_loopback_host;
 use url::Url;
 
-/// Checks a region id (`cn-hangzhou`, `ap-southeast-1`): lower-case letters, digits and `-`, not the OSS form
-/// `oss-cn-hangzhou`.
+/// Checks a region id (`cn-hangzhou`, `ap-southeast-1`) — the one region rule of the workspace, used by the
+/// provisioner's configuration too: 1–64 lower-case letters, digits and `-`; a two-letter area, then one or more
+/// non-empty `-`-separated parts; not the OSS form `oss-cn-hangzhou`. Region ids are listed on "Regions and
+/// endpoints" (<https://www.alibabacloud.com/help/en/oss/user-guide/regions-and-endpoints>): the "Region ID"
+/// column (`cn-beijing`) is what the V4 scope carries, the "OSS region" column (`oss-cn-beijing`) appears in
+/// `<Location>` only.
+///
+/// Errors: [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) naming the region.
 ///
 /// ```
 /// assert!(oss_client::endpoint::validate_region("cn-hangzhou").is_ok());
-/// assert!(oss_client::endpoint::validate_region("oss-cn-hangzhou").is_err());
-/// assert!(oss_client::endpoint::validate_region("CN").is_err());
+/// assert!(oss_client::endpoint::validate_region("ap-southeast-1").is_ok());
+/// for bad in ["oss-cn-hangzhou", "CN", "hangzhou", "cn-", "c-hangzhou", "cn_hangzhou"] {
+///     assert!(oss_client::endpoint::validate_region(bad).is_err(), "{bad}");
+/// }
 /// ```
 pub fn validate_region(region: &str) -> Result<(), Error> {
     const OP: &str = "ConfigureClient";
@@ -47,11 +55,21 @@ pub fn validate_region(region: &str) -> Result<(), Error> {
             format!("`{region}` is the OSS region name; the client needs the region id `{id}`"),
         ));
     }
+    let parts: Vec<&str> = region.split('-').collect();
+    if parts.len() < 2 || parts[0].len() != 2 || parts.iter().any(|p| p.is_empty()) {
+        return Err(Error::invalid_input(
+            OP,
+            format!("`{region}` is not an Aliyun region id such as `cn-hangzhou` (a two-letter area, `-`, a name)"),
+        ));
+    }
     Ok(())
 }
 
-/// Checks a bucket name: 3–63 characters, lower-case letters, digits and `-`, starting and ending with a letter
-/// or digit.
+/// Checks a bucket name — the one bucket-name rule of the workspace (the RAM policy document and the
+/// provisioner's configuration use it too): 3–63 characters, lower-case letters, digits and `-`, starting and
+/// ending with a letter or digit ("Bucket naming conventions",
+/// <https://www.alibabacloud.com/help/en/oss/user-guide/bucket-naming-conventions>; go-sdk-v2
+/// `oss/validation.go:isValidBucketName`). A bad name would be `400 InvalidBucketName`.
 ///
 /// ```
 /// use oss_client::endpoint::validate_bucket_name;

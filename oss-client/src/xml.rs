@@ -10,9 +10,7 @@ use std::collections::BTreeMap;
 /// Decodes an XML body; a malformed body is a decode error naming the operation (never a panic). Unknown
 /// elements are ignored.
 pub(crate) fn from_xml<T: DeserializeOwned>(operation: &'static str, body: &[u8]) -> Result<T, Error> {
-    let text = std::str::from_utf8(body)
-        .map_err(|e| Error::decode(operation, format!("the response body is not UTF-8: {e}")))?;
-    quick_xml::de::from_str(text).map_err(|e| Error::decode(operation, format!("malformed XML response: {e}")))
+    Ok(cloud_http::driver::decode_xml(operation, body)?)
 }
 
 /// Encodes a request body (no declaration, no whitespace).

@@ -893,36 +893,20 @@ fn non_empty(v: &str) -> Result<(), String> {
     if v.trim().is_empty() { Err("must not be empty".into()) } else { Ok(()) }
 }
 
-/// Checks a DNS host name (no scheme, port or path).
+/// Checks a DNS host name (no scheme, port or path): the workspace's one host-name rule,
+/// [`cloud_http::validate_host_name`] (RFC 1123 §2.1 labels, fully qualified).
 ///
 /// ```
 /// assert!(provision::config::validate_hostname("chat.example.com").is_ok());
 /// assert!(provision::config::validate_hostname("https://chat.example.com").is_err());
 /// ```
 pub fn validate_hostname(v: &str) -> Result<(), String> {
-    if v.contains("://") {
-        return Err(format!("`{v}` has a scheme; give the host name only"));
-    }
-    if v.contains('/') || v.contains(':') {
-        return Err(format!("`{v}` has a path or port; give the host name only"));
-    }
-    if v.len() > 253 || !v.contains('.') {
-        return Err(format!("`{v}` is not a fully qualified host name"));
-    }
-    for label in v.split('.') {
-        let ok = !label.is_empty()
-            && label.len() <= 63
-            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            && !label.starts_with('-')
-            && !label.ends_with('-');
-        if !ok {
-            return Err(format!("`{v}` has an invalid label `{label}`"));
-        }
-    }
-    Ok(())
+    cloud_http::validate_host_name(v).map_err(|e| e.to_string())
 }
 
-/// Checks an e-mail address (one `@`, a non-empty local part, a host name after it, no spaces).
+/// Checks an e-mail address with auth0-client's own check ([`auth0_client::users::validate_email`]: a local part
+/// of at most 64 characters, a fully qualified host after the `@`, no spaces), so the config refuses exactly what
+/// the client would.
 ///
 /// ```
 /// assert!(provision::config::validate_email("alice@example.com").is_ok());
@@ -930,32 +914,18 @@ pub fn validate_hostname(v: &str) -> Result<(), String> {
 /// assert!(provision::config::validate_email("alice example.com").is_err());
 /// ```
 pub fn validate_email(v: &str) -> Result<(), String> {
-    let v = v.trim();
-    let Some((local, host)) = v.split_once('@') else { return Err(format!("`{v}` is not an e-mail address")) };
-    if local.is_empty()
-        || local.len() > 64
-        || local.chars().any(|c| c.is_whitespace() || c == '@' || c == '<' || c == '>')
-    {
-        return Err(format!("`{v}` is not an e-mail address"));
-    }
-    validate_hostname(host).map_err(|_| format!("`{v}` is not an e-mail address (bad domain)"))
+    auth0_client::users::validate_email("config", v.trim()).map_err(|e| e.message().to_string())
 }
 
-/// Checks an Aliyun region id (`cn-beijing`, `ap-southeast-1`).
+/// Checks an Aliyun region id (`cn-beijing`, `ap-southeast-1`) with oss-client's own check
+/// ([`oss_client::endpoint::validate_region`]).
 ///
 /// ```
 /// assert!(provision::config::validate_region("cn-beijing").is_ok());
 /// assert!(provision::config::validate_region("oss-cn-beijing").is_err());
 /// ```
 pub fn validate_region(v: &str) -> Result<(), String> {
-    if let Some(region) = v.strip_prefix("oss-") {
-        return Err(format!("`{v}` is an OSS location; give the region id `{region}`"));
-    }
-    let parts: Vec<&str> = v.split('-').collect();
-    let ok = parts.len() >= 2
-        && parts[0].len() == 2
-        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
-    if ok { Ok(()) } else { Err(format!("`{v}` is not an Aliyun region id such as cn-beijing")) }
+    oss_client::endpoint::validate_region(v).map_err(|e| e.detail().unwrap_or("invalid").to_string())
 }
 
 /// Checks an OSS bucket name: 3–63 characters, lower-case letters, digits and `-`, starting and ending with a

@@ -8,6 +8,7 @@ use crate::env::NewEnvVar;
 use crate::env_sync::SyncEnv;
 use crate::error::{Error, ErrorKind, Result};
 use crate::projects::ProjectsHandler;
+use cloud_http::driver::{self, CallInfo, Channel, Service};
 use cloud_http::redact::scrub;
 use cloud_http::retry::RetryDecision;
 use cloud_http::{Clock, ErrorMetadata, RawResponse, RetryPolicy, SystemClock};
@@ -359,29 +360,6 @@ impl VercelClient {
         Ok(url)
     }
 
-    async fn attempt(&self, req: &ApiRequest) -> Result<RawResponse> {
-        let url = self.url(req)?;
-        let mut builder = self
-            .inner
-            .http
-            .request(req.method.clone(), url)
-            .bearer_auth(self.inner.token.expose_secret())
-            .header(http::header::ACCEPT, "application/json");
-        if let Some(body) = &req.body {
-            builder = builder.json(body);
-        }
-        let request = builder.build().map_err(|e| {
-            Error::invalid_input(req.operation, format!("could not build the request: {}", e.without_url()))
-        })?;
-        let response = cloud_http::transport::send(&self.inner.http, request, req.operation, MAX_BODY)
-            .await
-            .map_err(|e| Error::from_transport(e, req.idempotent))?;
-        if response.status.is_success() {
-            return Ok(response);
-        }
-        Err(self.service_error(req, &response))
-    }
-
     pub(crate) fn service_error(&self, req: &ApiRequest, response: &RawResponse) -> Error {
         let status = response.status.as_u16();
         let secrets: Vec<&str> = req
@@ -474,53 +452,59 @@ impl VercelClient {
                 }
             }
             500 | 502 | 503 | 504 if req.idempotent => {
-                match cloud_http::rate_limit::retry_after(&response.headers, self.inner.clock.now()) {
-                    Some(d) => RetryDecision::RetryAfter(d),
-                    None => RetryDecision::Retry,
-                }
+                cloud_http::driver::retry_after_or_backoff(&response.headers, self.inner.clock.now())
             }
             _ => RetryDecision::DoNotRetry,
         };
         Error::new(kind, req.operation).with_metadata(meta).with_retry(retry)
     }
 
-    /// Sends `req` (with retries) and returns the 2xx response.
-    pub(crate) async fn execute(&self, req: ApiRequest) -> Result<RawResponse> {
-        let req = &req;
-        self.inner.retry.run(req.operation, || self.attempt(req)).await
-    }
-
     /// Sends `req` and decodes a JSON body.
     pub(crate) async fn json<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<T> {
-        let operation = req.operation;
-        let response = self.execute(req).await?;
-        decode(operation, &response)
+        driver::json(&Wire(self), &req).await
     }
 
     /// Sends `req`, ignoring any body (204, or 200/201 without JSON).
     pub(crate) async fn no_content(&self, req: ApiRequest) -> Result<()> {
-        self.execute(req).await.map(|_| ())
+        driver::no_content(&Wire(self), &req).await
     }
 }
 
-/// Decodes a JSON body, naming the operation and the failing field on error.
-pub(crate) fn decode<T: DeserializeOwned>(operation: &'static str, response: &RawResponse) -> Result<T> {
-    if response.body.is_empty() {
-        return Err(Error::decode(
-            operation,
-            format!("HTTP {} with an empty body where JSON was expected", response.status),
-        ));
+/// Vercel's side of the shared driver: bearer authentication with the team scope in the query, the
+/// `{"error": {…}}` envelope, and which answers may be repeated (429 always; 5xx only for idempotent requests).
+struct Wire<'a>(&'a VercelClient);
+
+impl Service for Wire<'_> {
+    type Request = ApiRequest;
+    type Kind = ErrorKind;
+    type Error = Error;
+    type Attempt = ();
+    type CallState = ();
+
+    fn channel(&self) -> Channel<'_> {
+        Channel::new(&self.0.inner.http, &self.0.inner.retry).max_body(MAX_BODY)
     }
-    let de = &mut serde_json::Deserializer::from_slice(&response.body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        // The serde message may quote the offending value; keep only its category and position.
-        Error::decode(
-            operation,
-            format!("at `{path}`: {:?} error at line {} column {}", inner.classify(), inner.line(), inner.column()),
-        )
-    })
+
+    fn call_info(&self, request: &ApiRequest) -> CallInfo {
+        CallInfo::new(request.operation, request.idempotent)
+    }
+
+    async fn prepare(&self, req: &ApiRequest) -> Result<(reqwest::Request, ())> {
+        let inner = &self.0.inner;
+        let url = self.0.url(req)?;
+        let token = inner.token.expose_secret();
+        let request = driver::bearer_json(self, req.method.clone(), url, token, req.body.as_ref(), req.operation)?;
+        Ok((request, ()))
+    }
+
+    async fn classify(&self, req: &ApiRequest, _: &(), response: &RawResponse) -> Error {
+        self.0.service_error(req, response)
+    }
+}
+
+/// Decodes a JSON body, naming the operation and the failing field on error ([`driver::decode_json`]).
+pub(crate) fn decode<T: DeserializeOwned>(operation: &'static str, response: &RawResponse) -> Result<T> {
+    Ok(driver::decode_json(operation, response)?)
 }
 
 /// Checks a path identifier (project id or name, env id, domain, deployment id) before sending.

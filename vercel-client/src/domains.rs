@@ -236,7 +236,8 @@ pub fn required_records(domain: &ProjectDomain, config: &DomainConfig) -> Vec<Dn
     records
 }
 
-/// Normalises and checks a domain name: lower case, dot-separated labels of letters, digits and `-`.
+/// Normalises and checks a domain name: lower case, without a trailing root dot, then the shared host-name rule
+/// ([`cloud_http::validate_host_name`], RFC 1123 §2.1).
 ///
 /// ```
 /// assert_eq!(vercel_client::domains::normalize_domain("Chat.Example.com").unwrap(), "chat.example.com");
@@ -245,16 +246,9 @@ pub fn required_records(domain: &ProjectDomain, config: &DomainConfig) -> Vec<Dn
 pub fn normalize_domain(domain: &str) -> Result<String> {
     const OP: &str = "addProjectDomain";
     let d = domain.trim_end_matches('.').to_ascii_lowercase();
-    let labels_ok = d.split('.').all(|l| {
-        !l.is_empty()
-            && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    });
-    if d.len() > 253 || !d.contains('.') || !labels_ok {
-        return Err(Error::invalid_input(OP, format!("`{}` is not a valid domain name", domain.escape_debug())));
-    }
+    cloud_http::validate_host_name(&d).map_err(|e| {
+        Error::invalid_input(OP, format!("`{}` is not a valid domain name", domain.escape_debug())).with_source(e)
+    })?;
     Ok(d)
 }
 

@@ -1,10 +1,8 @@
 //! The one error type of `vercel-client`, after smithy-rs: a kind a caller can match, the operation that failed,
 //! and the service's metadata (`code`, `message`, `x-vercel-id`, and extras such as `action` and `link`).
 
-use cloud_http::retry::{RetryDecision, Retryable};
-use cloud_http::{ErrorMetadata, TransportError, TransportErrorKind};
+use cloud_http::{ServiceErrorKind, TransportErrorKind};
 use std::fmt;
-use std::time::Duration;
 
 /// One entry of a `201` env create answer's `failed[]`: which variable was refused and why. Never holds a value.
 ///
@@ -150,142 +148,42 @@ pub enum ErrorKind {
     Decode,
 }
 
-/// A `vercel-client` error: the kind, the operation, the service's metadata and any detail.
-///
-/// Never contains the token or an environment variable's value.
-///
-/// ```
-/// use vercel_client::{Error, ErrorKind};
-/// let e = Error::invalid_input("createProject", "project name must not be empty");
-/// assert_eq!(e.kind(), &ErrorKind::InvalidInput);
-/// assert_eq!(e.operation(), "createProject");
-/// assert!(e.to_string().contains("must not be empty"));
-/// ```
-#[derive(Debug)]
-pub struct Error {
-    inner: Box<Inner>,
-}
-
-#[derive(Debug)]
-struct Inner {
-    kind: ErrorKind,
-    operation: &'static str,
-    metadata: Option<ErrorMetadata>,
-    detail: Option<String>,
-    retry: RetryDecision,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
-}
+cloud_http::service_error_newtype!(
+    /// A `vercel-client` error: the kind, the operation, the service's metadata and any detail — a thin newtype over
+    /// the shared [`cloud_http::ServiceError`] (it derefs to it for `kind()`, `operation()`, `status()`, `code()`,
+    /// `message()`, `request_id()`, `detail()`, `retry_after()`, `is_not_found()`).
+    ///
+    /// Never contains the token or an environment variable's value.
+    ///
+    /// ```
+    /// use vercel_client::{Error, ErrorKind};
+    /// let e = Error::invalid_input("createProject", "project name must not be empty");
+    /// assert_eq!(e.kind(), &ErrorKind::InvalidInput);
+    /// assert_eq!(e.operation(), "createProject");
+    /// assert!(e.to_string().contains("must not be empty"));
+    /// ```
+    pub struct Error(ErrorKind);
+);
 
 impl Error {
     /// An error of `kind` in `operation`, not retryable.
     pub fn new(kind: ErrorKind, operation: &'static str) -> Self {
-        Self {
-            inner: Box::new(Inner {
-                kind,
-                operation,
-                metadata: None,
-                detail: None,
-                retry: RetryDecision::DoNotRetry,
-                source: None,
-            }),
-        }
-    }
-
-    /// Bad input, refused before sending.
-    pub fn invalid_input(operation: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::InvalidInput, operation).with_detail(detail)
-    }
-
-    /// A response that could not be decoded.
-    pub fn decode(operation: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Decode, operation).with_detail(detail)
-    }
-
-    /// Attaches service metadata.
-    pub fn with_metadata(mut self, metadata: ErrorMetadata) -> Self {
-        self.inner.metadata = Some(metadata);
-        self
-    }
-
-    /// Attaches a detail message.
-    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.inner.detail = Some(detail.into());
-        self
-    }
-
-    /// Sets whether and when the call may be retried.
-    pub fn with_retry(mut self, retry: RetryDecision) -> Self {
-        self.inner.retry = retry;
-        self
-    }
-
-    /// Attaches the underlying error.
-    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.inner.source = Some(Box::new(source));
-        self
-    }
-
-    /// The kind.
-    pub fn kind(&self) -> &ErrorKind {
-        &self.inner.kind
-    }
-
-    /// The operation that failed (the SDK's operation id: `createProject`, `createProjectEnv`, …).
-    pub fn operation(&self) -> &'static str {
-        self.inner.operation
-    }
-
-    /// The service's metadata, for errors the service reported.
-    pub fn metadata(&self) -> Option<&ErrorMetadata> {
-        self.inner.metadata.as_ref()
-    }
-
-    /// The HTTP status, for errors the service reported.
-    pub fn status(&self) -> Option<u16> {
-        self.inner.metadata.as_ref().map(|m| m.status)
-    }
-
-    /// The service's error code (`conflict`, `ENV_CONFLICT`, `rate_limited`, …).
-    pub fn code(&self) -> Option<&str> {
-        self.inner.metadata.as_ref().and_then(|m| m.code())
-    }
-
-    /// The service's message.
-    pub fn message(&self) -> Option<&str> {
-        self.inner.metadata.as_ref().and_then(|m| m.message())
-    }
-
-    /// The request id (`x-vercel-id`).
-    pub fn request_id(&self) -> Option<&str> {
-        self.inner.metadata.as_ref().and_then(|m| m.request_id())
+        Self(cloud_http::ServiceError::new(kind, operation))
     }
 
     /// What the user must do, when Vercel says (`error.action`, e.g. "Install GitHub App").
     pub fn action(&self) -> Option<&str> {
-        self.inner.metadata.as_ref().and_then(|m| m.extra("action").or_else(|| m.extra("ctaLabel")))
+        self.metadata().and_then(|m| m.extra("action").or_else(|| m.extra("ctaLabel")))
     }
 
     /// Where the user can do it (`error.link` or `error.ctaUrl`).
     pub fn link(&self) -> Option<&str> {
-        self.inner.metadata.as_ref().and_then(|m| m.extra("link").or_else(|| m.extra("ctaUrl")))
-    }
-
-    /// The detail message.
-    pub fn detail(&self) -> Option<&str> {
-        self.inner.detail.as_deref()
-    }
-
-    /// The delay the server asked for, if any.
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self.inner.retry {
-            RetryDecision::RetryAfter(d) => Some(d),
-            _ => None,
-        }
+        self.metadata().and_then(|m| m.extra("link").or_else(|| m.extra("ctaUrl")))
     }
 
     /// The variables a `201` env create refused, if that is what this error is.
     pub fn failed_env_vars(&self) -> &[FailedEnvVar] {
-        match &self.inner.kind {
+        match self.kind() {
             ErrorKind::EnvCreateFailed(failed) => failed,
             _ => &[],
         }
@@ -293,50 +191,35 @@ impl Error {
 
     /// The deployment failure, if that is what this error is.
     pub fn deployment_failure(&self) -> Option<&DeploymentFailure> {
-        match &self.inner.kind {
+        match self.kind() {
             ErrorKind::DeploymentFailed(failure) => Some(failure),
             _ => None,
         }
     }
-
-    /// Whether the error is a 404.
-    pub fn is_not_found(&self) -> bool {
-        self.inner.kind == ErrorKind::NotFound
-    }
-
-    pub(crate) fn from_transport(e: TransportError, idempotent: bool) -> Self {
-        let kind = match e.kind {
-            TransportErrorKind::Timeout => ErrorKind::Timeout,
-            other => ErrorKind::Transport(other),
-        };
-        let retry = if e.may_retry(idempotent) { RetryDecision::Retry } else { RetryDecision::DoNotRetry };
-        Error::new(kind, e.operation).with_detail(e.message.clone()).with_retry(retry).with_source(e)
-    }
 }
 
-impl Retryable for Error {
-    fn retry_decision(&self) -> RetryDecision {
-        self.inner.retry
-    }
-}
+impl ServiceErrorKind for ErrorKind {
+    const INVALID_INPUT: Self = ErrorKind::InvalidInput;
+    const DECODE: Self = ErrorKind::Decode;
+    const TRANSPORT: fn(TransportErrorKind) -> Self = ErrorKind::Transport;
+    const TIMEOUT: Option<Self> = Some(ErrorKind::Timeout);
+    const NOT_FOUND: &'static [Self] = &[ErrorKind::NotFound];
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed: ", self.inner.operation)?;
-        match &self.inner.kind {
-            ErrorKind::InvalidInput => write!(f, "invalid input")?,
-            ErrorKind::Unauthorized => write!(f, "the token is missing or invalid")?,
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::InvalidInput => write!(f, "invalid input"),
+            ErrorKind::Unauthorized => write!(f, "the token is missing or invalid"),
             ErrorKind::Forbidden => {
-                write!(f, "not authorized in this scope (check the token's access and the teamId/slug)")?
+                write!(f, "not authorized in this scope (check the token's access and the teamId/slug)")
             }
-            ErrorKind::NotFound => write!(f, "not found")?,
-            ErrorKind::Conflict => write!(f, "conflict")?,
-            ErrorKind::EnvConflict => write!(f, "an environment variable with this key and target already exists")?,
-            ErrorKind::GitIntegration => write!(f, "the git repository cannot be linked")?,
-            ErrorKind::BadRequest => write!(f, "bad request")?,
-            ErrorKind::RateLimited => write!(f, "rate limited")?,
-            ErrorKind::Server => write!(f, "server error")?,
-            ErrorKind::Service => write!(f, "service error")?,
+            ErrorKind::NotFound => write!(f, "not found"),
+            ErrorKind::Conflict => write!(f, "conflict"),
+            ErrorKind::EnvConflict => write!(f, "an environment variable with this key and target already exists"),
+            ErrorKind::GitIntegration => write!(f, "the git repository cannot be linked"),
+            ErrorKind::BadRequest => write!(f, "bad request"),
+            ErrorKind::RateLimited => write!(f, "rate limited"),
+            ErrorKind::Server => write!(f, "server error"),
+            ErrorKind::Service => write!(f, "service error"),
             ErrorKind::EnvCreateFailed(failed) => {
                 write!(f, "{} environment variable(s) were not created: ", failed.len())?;
                 for (i, item) in failed.iter().enumerate() {
@@ -345,42 +228,30 @@ impl fmt::Display for Error {
                     }
                     write!(f, "{item}")?;
                 }
+                Ok(())
             }
-            ErrorKind::DeploymentFailed(failure) => write!(f, "{failure}")?,
+            ErrorKind::DeploymentFailed(failure) => write!(f, "{failure}"),
             ErrorKind::WaitTimedOut { id, last_state } => {
-                write!(f, "deployment {id} was not ready in time (last state {last_state})")?
+                write!(f, "deployment {id} was not ready in time (last state {last_state})")
             }
-            ErrorKind::Pagination => write!(f, "the listing could not be completed")?,
+            ErrorKind::Pagination => write!(f, "the listing could not be completed"),
             ErrorKind::HiddenProductionEnv { hidden } => write!(
                 f,
                 "the token cannot see production variables ({hidden} hidden); use a token with access to production environment variables"
-            )?,
-            ErrorKind::InvalidToken => write!(f, "the token is not valid (create a new Vercel access token)")?,
+            ),
+            ErrorKind::InvalidToken => write!(f, "the token is not valid (create a new Vercel access token)"),
             ErrorKind::ChallengeRequired => {
-                write!(f, "Vercel asks for an interactive verification; use an access token made for automation")?
+                write!(f, "Vercel asks for an interactive verification; use an access token made for automation")
             }
-            ErrorKind::PaymentRequired => write!(f, "the Vercel plan does not allow this (402)")?,
-            ErrorKind::Gone => write!(f, "gone (410)")?,
+            ErrorKind::PaymentRequired => write!(f, "the Vercel plan does not allow this (402)"),
+            ErrorKind::Gone => write!(f, "gone (410)"),
             ErrorKind::PreconditionRequired => {
-                write!(f, "a precondition must be met first (428; see the message, often in the dashboard)")?
+                write!(f, "a precondition must be met first (428; see the message, often in the dashboard)")
             }
-            ErrorKind::Transport(_) => write!(f, "transport error")?,
-            ErrorKind::Timeout => write!(f, "timed out")?,
-            ErrorKind::Decode => write!(f, "could not decode the response")?,
+            ErrorKind::Transport(_) => write!(f, "transport error"),
+            ErrorKind::Timeout => write!(f, "timed out"),
+            ErrorKind::Decode => write!(f, "could not decode the response"),
         }
-        if let Some(meta) = &self.inner.metadata {
-            write!(f, " ({meta})")?;
-        }
-        if let Some(detail) = &self.inner.detail {
-            write!(f, ": {detail}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.inner.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
     }
 }
 

@@ -1,12 +1,13 @@
-//! [`RamClient`]: configuration, and the one call path every RAM operation takes — retry above
-//! build → sign → send, with a fresh `SignatureNonce` and timestamp for every attempt.
+//! [`RamClient`]: configuration, and RAM's side of the shared request driver ([`cloud_http::driver`]) — retry
+//! above build → sign → send, with a fresh `SignatureNonce` and timestamp for every attempt.
 
 use super::service_error;
 use super::signing::{self, NonceSource, RAM_API_VERSION, RandomNonce, RpcMethod, SignatureVersion};
 use crate::{Credentials, Error, ErrorKind};
+use cloud_http::driver::{self, CallInfo, Channel, Service};
 use cloud_http::retry::{RetryDecision, Retryable};
-use cloud_http::transport::{self, DEFAULT_MAX_BODY};
-use cloud_http::{Clock, RetryPolicy, SkewCorrectedClock, SystemClock, TransportErrorKind};
+use cloud_http::transport::DEFAULT_MAX_BODY;
+use cloud_http::{Clock, RawResponse, RetryPolicy, SkewCorrectedClock, SystemClock, TransportErrorKind};
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::sync::Arc;
@@ -227,42 +228,6 @@ pub(crate) enum Idempotency {
     Unsafe,
 }
 
-/// One failed attempt, with what the retry loop needs to know about it.
-struct Attempt {
-    error: Error,
-    idempotency: Idempotency,
-    clock_corrected: bool,
-}
-
-impl fmt::Display for Attempt {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.error, f)
-    }
-}
-
-impl Retryable for Attempt {
-    fn retry_decision(&self) -> RetryDecision {
-        if self.clock_corrected {
-            return RetryDecision::Retry;
-        }
-        let base = self.error.retry_decision();
-        match self.idempotency {
-            Idempotency::Safe => base,
-            Idempotency::Unsafe => {
-                // Only answers that prove nothing happened: no connection was made, or the gateway refused
-                // the request (throttling, 503 Service Unavailable) before the service handled it.
-                let not_processed = match self.error.kind() {
-                    ErrorKind::Transport(TransportErrorKind::Connect) => true,
-                    ErrorKind::Throttled => true,
-                    ErrorKind::Service => self.error.metadata().is_some_and(|m| m.status == 503),
-                    _ => false,
-                };
-                if not_processed { base } else { RetryDecision::DoNotRetry }
-            }
-        }
-    }
-}
-
 impl RamClient {
     /// A client for the public endpoint with V3 signing and the default retry policy.
     pub fn new(credentials: Credentials) -> Result<Self, Error> {
@@ -294,57 +259,15 @@ impl RamClient {
         self.inner.clock.offset_millis()
     }
 
-    /// Calls `action` with `params` (business parameters only) and decodes the JSON answer.
+    /// Calls `action` with `params` (business parameters only) and decodes the JSON answer, through the shared
+    /// driver: one retry budget, a fresh `SignatureNonce` and timestamp for every attempt.
     pub(crate) async fn call<T: DeserializeOwned>(
         &self,
         action: &'static str,
         params: &[(&'static str, String)],
         idempotency: Idempotency,
     ) -> Result<T, Error> {
-        self.inner.retry.run(action, || self.attempt::<T>(action, params, idempotency)).await.map_err(|a| a.error)
-    }
-
-    async fn attempt<T: DeserializeOwned>(
-        &self,
-        action: &'static str,
-        params: &[(&'static str, String)],
-        idempotency: Idempotency,
-    ) -> Result<T, Attempt> {
-        let fail = |error: Error| Attempt { error, idempotency, clock_corrected: false };
-        let inner = &self.inner;
-        let now = inner.clock.now();
-        let nonce = inner.nonce.next_nonce();
-        let request = self.build_request(action, params, now, &nonce).map_err(fail)?;
-        let response =
-            transport::send(&inner.http, request, action, inner.max_body).await.map_err(|e| fail(Error::from(e)))?;
-        if response.status.is_success() {
-            return serde_json::from_slice::<T>(&response.body).map_err(|e| {
-                fail(Error::decode(
-                    action,
-                    format!(
-                        "unexpected {action} response body: {}",
-                        cloud_http::redact::without_quoted_value(&e.to_string())
-                    ),
-                ))
-            });
-        }
-        let secrets = inner.credentials.secret_values();
-        let mut error = service_error::from_response(action, &response, now, &secrets);
-        let mut clock_corrected = false;
-        if error.code() == Some("InvalidTimeStamp.Expired")
-            && let Some(server_now) = response
-                .header("date")
-                .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
-                .map(|d| d.with_timezone(&chrono::Utc))
-        {
-            error = error.with_server_time(server_now);
-            let off_by = (server_now - now).num_seconds().abs();
-            if off_by > 60 {
-                inner.clock.correct_to(server_now);
-                clock_corrected = true;
-            }
-        }
-        Err(Attempt { error, idempotency, clock_corrected })
+        driver::json(&Wire(self), &RamCall { action, params: params.to_vec(), idempotency }).await
     }
 
     fn build_request(
@@ -410,4 +333,84 @@ fn encode_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Stri
 /// `true`/`false` as RAM spells booleans.
 pub(crate) fn bool_param(value: bool) -> String {
     if value { "true".into() } else { "false".into() }
+}
+
+/// One RAM call, from which every attempt is rebuilt.
+struct RamCall {
+    action: &'static str,
+    params: Vec<(&'static str, String)>,
+    idempotency: Idempotency,
+}
+
+/// RAM's side of the shared driver: RPC signing (V2 or V3) with a fresh nonce per attempt, the POP error body,
+/// the clock correction after `InvalidTimeStamp.Expired`, and the stricter retry rule for unsafe operations.
+struct Wire<'a>(&'a RamClient);
+
+impl Service for Wire<'_> {
+    type Request = RamCall;
+    type Kind = ErrorKind;
+    type Error = Error;
+    /// The time the attempt was signed with.
+    type Attempt = chrono::DateTime<chrono::Utc>;
+    type CallState = ();
+
+    fn channel(&self) -> Channel<'_> {
+        Channel::new(&self.0.inner.http, &self.0.inner.retry).max_body(self.0.inner.max_body)
+    }
+
+    fn call_info(&self, request: &RamCall) -> CallInfo {
+        CallInfo::new(request.action, request.idempotency == Idempotency::Safe)
+    }
+
+    async fn prepare(&self, call: &RamCall) -> Result<(reqwest::Request, Self::Attempt), Error> {
+        let inner = &self.0.inner;
+        let now = inner.clock.now();
+        let nonce = inner.nonce.next_nonce();
+        let request = self.0.build_request(call.action, &call.params, now, &nonce)?;
+        Ok((request, now))
+    }
+
+    async fn classify(&self, call: &RamCall, signed_at: &Self::Attempt, response: &RawResponse) -> Error {
+        let secrets = self.0.inner.credentials.secret_values();
+        let error = service_error::from_response(call.action, response, *signed_at, &secrets);
+        match response
+            .header("date")
+            .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+            .map(|d| d.with_timezone(&chrono::Utc))
+        {
+            Some(server_now) if error.code() == Some("InvalidTimeStamp.Expired") => error.with_server_time(server_now),
+            _ => error,
+        }
+    }
+
+    fn retry_decision(
+        &self,
+        call: &RamCall,
+        signed_at: Option<&Self::Attempt>,
+        error: &Error,
+        _: &mut (),
+    ) -> RetryDecision {
+        // `InvalidTimeStamp.Expired` with the server's `Date` more than a minute off: correct the clock and retry.
+        if let (Some(server_now), Some(signed_at)) = (error.server_time(), signed_at)
+            && (server_now - *signed_at).num_seconds().abs() > 60
+        {
+            self.0.inner.clock.correct_to(server_now);
+            return RetryDecision::Retry;
+        }
+        let base = error.retry_decision();
+        match call.idempotency {
+            Idempotency::Safe => base,
+            Idempotency::Unsafe => {
+                // Only answers that prove nothing happened: no connection was made, or the gateway refused
+                // the request (throttling, 503 Service Unavailable) before the service handled it.
+                let not_processed = match error.kind() {
+                    ErrorKind::Transport(TransportErrorKind::Connect) => true,
+                    ErrorKind::Throttled => true,
+                    ErrorKind::Service => error.metadata().is_some_and(|m| m.status == 503),
+                    _ => false,
+                };
+                if not_processed { base } else { RetryDecision::DoNotRetry }
+            }
+        }
+    }
 }

@@ -347,18 +347,7 @@ impl PolicyDocument {
     }
 }
 
-/// OSS bucket naming rules: 3–63 characters, lower-case letters, digits and `-`, starting and ending with a
-/// letter or digit.
+/// OSS bucket naming rules, by the crate's one check ([`crate::endpoint::validate_bucket_name`]).
 fn validate_bucket_name(bucket: &str) -> Result<(), Error> {
-    let ok_chars = bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    let ok_ends = bucket.chars().next().is_some_and(|c| c != '-') && bucket.chars().last().is_some_and(|c| c != '-');
-    if !(3..=63).contains(&bucket.len()) || !ok_chars || !ok_ends {
-        return Err(Error::invalid_input(
-            OPERATION,
-            format!(
-                "`{bucket}` is not a valid OSS bucket name (3-63 characters: lower-case letters, digits and '-', starting and ending with a letter or digit)"
-            ),
-        ));
-    }
-    Ok(())
+    crate::endpoint::validate_bucket_name(OPERATION, bucket)
 }
