@@ -319,12 +319,9 @@ impl Provisioner {
         plan.extend(bucket_plan);
         plan.extend(main_plan);
         plan.extend(aliyun::cors(&ctx, bucket_created).await?);
-        // The mainland default-endpoint rule, checked with the RAM key before anything is built.
-        if let (Some(id), Some(secret)) = (&key.id, &key.secret)
-            && ctx.mode == Mode::Apply
-        {
-            plan.extend(aliyun::probe_default_endpoint(&ctx, id, secret).await?);
-        }
+        // The mainland default-endpoint rule, checked with the RAM key before anything is built (a stage: the
+        // probe is its operation, sent only when applying).
+        plan.extend(aliyun::probe_default_endpoint(&ctx, &key).await?);
 
         // Generated secrets: from the state file, else left as Vercel holds them, else generated once.
         let jwks = match jwks_task {
@@ -397,9 +394,9 @@ impl Provisioner {
         plan.extend(deploy_plan);
         outcome.deployment_id = deployment;
 
-        if ctx.mode == Mode::Apply && (!retire.is_empty() || key.orphan_scan.is_some()) {
+        // A stage (its deletions run only when applying; they leave the state file's list as they run).
+        if !retire.is_empty() || key.orphan_scan.is_some() {
             aliyun::retire_after_deploy(&ctx, &retire, key.orphan_scan.as_deref()).await?;
-            self.state.update(|s| s.retire_access_keys.retain(|id| !retire.contains(id)))?;
         }
         if ctx.mode == Mode::Apply {
             // Every invite link not yet shown (also those of an earlier run that failed later on). They stay in

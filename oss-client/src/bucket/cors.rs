@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::xml::{from_xml, to_xml};
 use http::Method;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// The most rules a bucket may have.
 pub const MAX_RULES: usize = 10;
@@ -149,6 +150,36 @@ impl CorsRule {
         self.max_age_seconds = Some(seconds);
         self
     }
+
+    /// Whether `other` allows the same methods, request headers and exposed headers, whatever its origins: compared
+    /// as sets, header names case-insensitively (HTTP field names are case-insensitive, RFC 9110 §5.1). The
+    /// preflight cache time is not compared.
+    ///
+    /// ```
+    /// use oss_client::bucket::{CorsMethod, CorsRule};
+    /// let a = CorsRule::new().allowed_origin("https://a.example").allowed_methods([CorsMethod::Get, CorsMethod::Put]).allowed_header("Content-Type");
+    /// let b = CorsRule::new().allowed_origin("https://b.example").allowed_methods([CorsMethod::Put, CorsMethod::Get]).allowed_header("content-type");
+    /// assert!(a.same_shape(&b) && !a.equivalent(&b));
+    /// ```
+    pub fn same_shape(&self, other: &CorsRule) -> bool {
+        let shape = |r: &CorsRule| {
+            let set = |v: &[String]| v.iter().map(|h| h.to_ascii_lowercase()).collect::<BTreeSet<_>>();
+            (
+                r.allowed_methods.iter().map(|m| m.as_str()).collect::<BTreeSet<_>>(),
+                set(&r.allowed_headers),
+                set(&r.expose_headers),
+            )
+        };
+        shape(self) == shape(other)
+    }
+
+    /// Whether `other` allows exactly what this rule allows: [`CorsRule::same_shape`] and the same origins (as a
+    /// set; origins are compared exactly).
+    pub fn equivalent(&self, other: &CorsRule) -> bool {
+        self.same_shape(other)
+            && self.allowed_origins.iter().collect::<BTreeSet<_>>()
+                == other.allowed_origins.iter().collect::<BTreeSet<_>>()
+    }
 }
 
 /// A bucket's CORS configuration. PutBucketCors replaces every existing rule with these.
@@ -167,6 +198,34 @@ impl CorsConfiguration {
     /// A configuration with these rules.
     pub fn new(rules: Vec<CorsRule>) -> Self {
         Self { rules, response_vary: None }
+    }
+
+    /// The rules to put so that `rule` applies first, keeping the `existing` rules it does not `replace`s (OSS
+    /// applies the first rule that matches a request, and PutBucketCors replaces the whole configuration: OSS API
+    /// "PutBucketCors"). `None` when an [equivalent](CorsRule::equivalent) rule is already there: nothing to
+    /// put. The result keeps at most [`MAX_RULES`] rules (the last existing ones are dropped).
+    ///
+    /// ```
+    /// use oss_client::bucket::{CorsConfiguration, CorsMethod, CorsRule};
+    /// let ours = CorsRule::new().allowed_origin("https://new.example").allowed_method(CorsMethod::Put);
+    /// let old = CorsRule::new().allowed_origin("https://old.example").allowed_method(CorsMethod::Put);
+    /// let other = CorsRule::new().allowed_origin("https://x.example").allowed_method(CorsMethod::Get);
+    /// let rules = CorsConfiguration::merged(&[old, other.clone()], &ours, |r| r.same_shape(&ours)).unwrap();
+    /// assert_eq!(rules, [ours.clone(), other]);
+    /// assert!(CorsConfiguration::merged(&rules, &ours, |r| r.same_shape(&ours)).is_none());
+    /// ```
+    pub fn merged(
+        existing: &[CorsRule],
+        rule: &CorsRule,
+        replaces: impl Fn(&CorsRule) -> bool,
+    ) -> Option<Vec<CorsRule>> {
+        if existing.iter().any(|r| r.equivalent(rule)) {
+            return None;
+        }
+        let mut rules = vec![rule.clone()];
+        rules.extend(existing.iter().filter(|r| !replaces(r)).cloned());
+        rules.truncate(MAX_RULES);
+        Some(rules)
     }
 
     /// Sets `ResponseVary`.
