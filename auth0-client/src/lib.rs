@@ -66,7 +66,9 @@ pub use connections::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use oidc::{Claims, OidcHandler, OpenIdConfiguration, TokenVerifier};
-pub use signups::{DisableSignupsReport, DisabledConnection};
+pub use signups::{
+    ConnectionRef, DisableSignupsReport, DisabledConnection, SignupIsolationPlan, SignupIsolationRequest,
+};
 pub use tenant::{TenantSettings, TenantSettingsHandler};
 pub use tickets::{ChangePasswordTicketRequestContent, DEFAULT_TICKET_TTL_SEC, PasswordChangeTicket, TicketsHandler};
 pub use token::TokenInfo;
