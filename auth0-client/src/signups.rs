@@ -390,11 +390,11 @@ mod tests {
     #[test]
     fn an_isolated_application_needs_nothing_and_a_fresh_read_wins() {
         let db = conn("con_db", "lobehub-users", "auth0");
-        let done = SignupIsolationPlan::decide("app", &db, Some(true), &[db.clone()]);
+        let done = SignupIsolationPlan::decide("app", &db, Some(true), std::slice::from_ref(&db));
         assert!(done.is_empty());
         assert!(done.requests(None).unwrap().is_empty());
         // Decided from a stale read: the fresh one already has it, so no update is built.
-        let stale = SignupIsolationPlan::decide("app", &db, Some(false), &[db.clone()]);
+        let stale = SignupIsolationPlan::decide("app", &db, Some(false), std::slice::from_ref(&db));
         assert!(stale.requests(Some(&read(serde_json::json!({"disable_signup": true})))).unwrap().is_empty());
         // Switching sign-ups off needs the options as read: never a PATCH that would wipe them.
         assert!(stale.requests(None).is_err());
