@@ -302,7 +302,8 @@ impl UpdateClientRequestContent {
     }
 }
 
-/// The URL lists of an application, for [`ClientsHandler::ensure_urls`].
+/// The URL lists of an application, for [`ClientsHandler::ensure_urls`] and its decision
+/// [`AppUrls::update_for`]. Serializable (a plan may carry the URLs it adds); URLs are never secret.
 ///
 /// ```
 /// let urls = auth0_client::AppUrls::for_origin("https://chat.example.com").unwrap();
@@ -310,7 +311,7 @@ impl UpdateClientRequestContent {
 /// assert_eq!(urls.callbacks.len(), 1);
 /// assert_eq!(urls.web_origins, vec!["https://chat.example.com"]);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppUrls {
     /// Callback URLs.
     pub callbacks: Vec<String>,
@@ -345,6 +346,80 @@ impl AppUrls {
         merge_into(&mut self.allowed_logout_urls, &other.allowed_logout_urls);
         merge_into(&mut self.web_origins, &other.web_origins);
         self
+    }
+
+    /// The URL lists `client` has now (`callbacks`, `allowed_logout_urls`, `web_origins` of `GET /clients/{id}`).
+    pub fn of(client: &Client) -> Self {
+        Self {
+            callbacks: client.callbacks.clone(),
+            allowed_logout_urls: client.allowed_logout_urls.clone(),
+            web_origins: client.web_origins.clone(),
+        }
+    }
+
+    /// The URLs of `self` that `current` lacks, list by list, in `self`'s order (what
+    /// [`update_from`](Self::update_from) adds). Pure.
+    ///
+    /// ```
+    /// use auth0_client::AppUrls;
+    /// let want = AppUrls::for_origin("https://a.example.com").unwrap().merge(AppUrls::for_origin("https://b.example.com").unwrap());
+    /// let missing = want.missing_from(&AppUrls::for_origin("https://a.example.com").unwrap());
+    /// assert_eq!(missing, AppUrls::for_origin("https://b.example.com").unwrap());
+    /// assert!(want.missing_from(&want).is_empty());
+    /// ```
+    pub fn missing_from(&self, current: &AppUrls) -> AppUrls {
+        let missing = |want: &[String], have: &[String]| -> Vec<String> {
+            want.iter().filter(|u| !have.contains(u)).cloned().collect()
+        };
+        AppUrls {
+            callbacks: missing(&self.callbacks, &current.callbacks),
+            allowed_logout_urls: missing(&self.allowed_logout_urls, &current.allowed_logout_urls),
+            web_origins: missing(&self.web_origins, &current.web_origins),
+        }
+    }
+
+    /// Whether every list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.callbacks.is_empty() && self.allowed_logout_urls.is_empty() && self.web_origins.is_empty()
+    }
+
+    /// The decision of [`ClientsHandler::ensure_urls`], without a server: the `PATCH /clients/{id}` body
+    /// (`UpdateClientRequestContent`) that adds the URLs of `self` that `current` lacks, or `None` when it has
+    /// them all (then nothing is sent). Each list that changes is sent **whole** — the current URLs first, in
+    /// their order, then the missing ones — because an array in that body replaces the stored one ([spec]
+    /// `UpdateClientRequestContent`: "callbacks", "allowed_logout_urls", "web_origins" are the complete lists);
+    /// a list with nothing missing is not sent at all. Pure.
+    ///
+    /// ```
+    /// use auth0_client::AppUrls;
+    /// let current = AppUrls { callbacks: vec!["https://old.example.com/cb".into()], ..AppUrls::default() };
+    /// let want = AppUrls::for_origin("https://chat.example.com").unwrap();
+    /// let body = want.update_from(&current).unwrap();
+    /// assert_eq!(body.callbacks.unwrap(), ["https://old.example.com/cb", "https://chat.example.com/api/auth/callback/auth0"]);
+    /// assert_eq!(body.web_origins.unwrap(), ["https://chat.example.com"]);
+    /// assert!(body.initiate_login_uri.is_none());
+    /// assert_eq!(want.update_from(&want), None, "nothing missing: nothing sent");
+    /// ```
+    pub fn update_from(&self, current: &AppUrls) -> Option<UpdateClientRequestContent> {
+        let mut update = UpdateClientRequestContent::default();
+        let mut callbacks = current.callbacks.clone();
+        if merge_into(&mut callbacks, &self.callbacks) {
+            update.callbacks = Some(callbacks);
+        }
+        let mut logout = current.allowed_logout_urls.clone();
+        if merge_into(&mut logout, &self.allowed_logout_urls) {
+            update.allowed_logout_urls = Some(logout);
+        }
+        let mut origins = current.web_origins.clone();
+        if merge_into(&mut origins, &self.web_origins) {
+            update.web_origins = Some(origins);
+        }
+        (!update.is_empty()).then_some(update)
+    }
+
+    /// [`update_from`](Self::update_from) the lists of `current` as `GET /clients/{id}` returned it.
+    pub fn update_for(&self, current: &Client) -> Option<UpdateClientRequestContent> {
+        self.update_from(&AppUrls::of(current))
     }
 }
 
@@ -629,8 +704,10 @@ impl ClientsHandler {
         self.client.inner.call(&request).await
     }
 
-    /// Makes sure the application allows `urls`, keeping the URLs it already has (GET, merge, PATCH). Returns
-    /// whether anything was written; no PATCH is sent when every URL is already there.
+    /// Makes sure the application allows `urls`, keeping the URLs it already has: reads it (`GET /clients/{id}`),
+    /// decides with [`AppUrls::update_for`], and sends what was decided (`PATCH /clients/{id}`). Returns whether
+    /// anything was written; no PATCH is sent when every URL is already there. To know what it would send
+    /// without sending (a plan), call [`AppUrls::update_for`] on a client you read.
     ///
     /// ```no_run
     /// # async fn demo(auth0: auth0_client::Auth0Client) -> auth0_client::Result<()> {
@@ -640,22 +717,7 @@ impl ClientsHandler {
     /// ```
     pub async fn ensure_urls(&self, client_id: &str, urls: &AppUrls) -> Result<bool> {
         let current = self.get(client_id).await?;
-        let mut update = UpdateClientRequestContent::default();
-        let mut callbacks = current.callbacks.clone();
-        if merge_into(&mut callbacks, &urls.callbacks) {
-            update.callbacks = Some(callbacks);
-        }
-        let mut logout = current.allowed_logout_urls.clone();
-        if merge_into(&mut logout, &urls.allowed_logout_urls) {
-            update.allowed_logout_urls = Some(logout);
-        }
-        let mut origins = current.web_origins.clone();
-        if merge_into(&mut origins, &urls.web_origins) {
-            update.web_origins = Some(origins);
-        }
-        if update.is_empty() {
-            return Ok(false);
-        }
+        let Some(update) = urls.update_for(&current) else { return Ok(false) };
         self.update(client_id, &update).await?;
         Ok(true)
     }
@@ -756,5 +818,38 @@ mod tests {
         assert_eq!(b.callbacks.len(), 2, "one callback per origin, none twice");
         assert!(AppUrls::for_origin("http://example.com").is_err());
         assert!(AppUrls::for_origin("http://localhost:3210").is_ok());
+    }
+
+    fn client_with(urls: &AppUrls) -> Client {
+        serde_json::from_value(serde_json::json!({
+            "client_id": "app", "callbacks": urls.callbacks, "allowed_logout_urls": urls.allowed_logout_urls,
+            "web_origins": urls.web_origins, "client_secret": "s3cr3t"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_url_update_keeps_every_current_url_and_sends_only_changed_lists() {
+        let a = AppUrls::for_origin("https://a.example.com").unwrap();
+        let b = AppUrls::for_origin("https://b.example.com").unwrap();
+        let both = a.clone().merge(b.clone());
+        // Nothing missing: no request.
+        assert_eq!(both.update_for(&client_with(&both)), None);
+        assert_eq!(a.update_for(&client_with(&both)), None, "extra URLs on the client are kept, not removed");
+        // One origin missing: every list is sent whole, current URLs first.
+        let body = both.update_for(&client_with(&a)).unwrap();
+        assert_eq!(body.callbacks, Some(both.callbacks.clone()));
+        assert_eq!(body.allowed_logout_urls, Some(both.allowed_logout_urls.clone()));
+        assert_eq!(body.web_origins, Some(both.web_origins.clone()));
+        assert_eq!(both.missing_from(&a), b);
+        // Only the logout URL missing: only that list is sent.
+        let mut partial = both.clone();
+        partial.allowed_logout_urls.pop();
+        let body = both.update_for(&client_with(&partial)).unwrap();
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            serde_json::json!({"allowed_logout_urls": both.allowed_logout_urls})
+        );
+        assert!(body.validate("UpdateClient").is_ok(), "the decided body passes the client's own checks");
     }
 }

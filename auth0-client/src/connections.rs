@@ -508,6 +508,28 @@ impl ConnectionsHandler {
         self.update(id, &body).await.map(Some)
     }
 
+    /// Switches public sign-ups off on a database connection: `options.disable_signup = true` by
+    /// read-merge-write ([`set_option`](Self::set_option); [spec] `PATCH /connections/{id}`: `options` replaces
+    /// the stored object). Returns whether a write was sent (`false`: they already were off).
+    ///
+    /// # Errors
+    /// Those of [`set_option`](Self::set_option); [`ErrorKind::Decode`] when the answer still has sign-ups on.
+    ///
+    /// ```no_run
+    /// # async fn demo(auth0: auth0_client::Auth0Client) -> auth0_client::Result<()> {
+    /// let written = auth0.connections().disable_signup("con_123").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn disable_signup(&self, id: &str) -> Result<bool> {
+        match self.set_option(id, "disable_signup", Value::Bool(true)).await? {
+            Some(updated) if updated.signup_disabled() == Some(false) => {
+                Err(Error::decode("DisableSignups", "the connection update answered with disable_signup still false"))
+            }
+            Some(_) => Ok(true),
+            None => Ok(false),
+        }
+    }
+
     /// The applications this connection is enabled for (`GET /connections/{id}/clients`, checkpoint paging).
     pub async fn enabled_clients(&self, id: &str) -> Result<Vec<String>> {
         const OP: &str = "GetConnectionClients";

@@ -10,6 +10,10 @@
 //!   [`tenant_settings`](Auth0Client::tenant_settings).
 //! - [`Auth0Client::disable_signups`]: sign-ups off on the database connection by read-merge-write, and every
 //!   other connection turned off for the application, idempotently.
+//! - Decisions without a server, for plans: [`AppUrls::update_for`] (the `PATCH /clients/{id}` body
+//!   [`ClientsHandler::ensure_urls`] sends, or none) and [`SignupIsolationPlan::decide`] /
+//!   [`SignupIsolationPlan::requests`] (the connection and connection-client updates
+//!   [`Auth0Client::disable_signups`] sends). The write helpers read, call these, then send what was decided.
 //!
 //! The token is fetched with the client-credentials grant, cached and refreshed shortly before its `exp`.
 //! Every attempt of a request is rebuilt and re-authorised; 429 waits for `Retry-After`, then
@@ -66,7 +70,9 @@ pub use connections::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use oidc::{Claims, OidcHandler, OpenIdConfiguration, TokenVerifier};
-pub use signups::{DisableSignupsReport, DisabledConnection};
+pub use signups::{
+    ConnectionRef, DisableSignupsReport, DisabledConnection, SignupIsolationPlan, SignupIsolationRequest,
+};
 pub use tenant::{TenantSettings, TenantSettingsHandler};
 pub use tickets::{ChangePasswordTicketRequestContent, DEFAULT_TICKET_TTL_SEC, PasswordChangeTicket, TicketsHandler};
 pub use token::TokenInfo;
