@@ -137,7 +137,6 @@ impl Provisioner {
             services: &self.services,
             state: &self.state,
             progress: &self.progress,
-            mode: run.mode(),
             run,
             domain,
             hosts: None,
@@ -240,7 +239,8 @@ impl Provisioner {
         // concurrency buys).
         // RSA key generation takes 50-250 ms of CPU: when a JWKS_KEY may be needed, start it now on a blocking
         // thread so it is off the critical path. Used only if neither the state file nor Vercel holds one.
-        let jwks_needed = ctx.mode == Mode::Apply
+        // (The engine, not a step, knows whether this run executes.)
+        let jwks_needed = run.mode() == Mode::Apply
             && lobehub::generated_secrets(config.profile).contains(&"JWKS_KEY")
             && !self.state.snapshot().generated.contains_key("JWKS_KEY");
         let jwks_task = jwks_needed.then(|| tokio::task::spawn_blocking(secrets::generate_jwks_key));
@@ -377,9 +377,19 @@ impl Provisioner {
         retire.sort();
         retire.dedup();
         retire.retain(|id| key.id.as_deref() != Some(id.as_str()));
-        if ctx.mode == Mode::Apply && retire != self.state.snapshot().retire_access_keys {
-            self.state.update(|s| s.retire_access_keys = retire.clone())?;
-        }
+        let scheduled = self.state.snapshot().retire_access_keys;
+        let planned = (Plan::default(), retire.clone());
+        let (_, retire) = ctx
+            .stage("ram.retire_schedule", &scheduled, planned, |_| {
+                let (state, retire, scheduled) = (&self.state, retire.clone(), &scheduled);
+                async move {
+                    if retire != *scheduled {
+                        state.record([Record::RetireAccessKeys(retire.clone())])?;
+                    }
+                    Ok(retire)
+                }
+            })
+            .await?;
         // The environment ("vercel.env": the client's own sync decision, journaling what it wrote), then the one
         // deployment ("vercel.deployment"). Before the project exists (a plan), every variable is new.
         let env_desired =
@@ -398,7 +408,7 @@ impl Provisioner {
         if !retire.is_empty() || key.orphan_scan.is_some() {
             aliyun::retire_after_deploy(&ctx, &retire, key.orphan_scan.as_deref()).await?;
         }
-        if ctx.mode == Mode::Apply {
+        if run.mode() == Mode::Apply {
             // Every invite link not yet shown (also those of an earlier run that failed later on). They stay in
             // the state file until the caller has shown them: see `invites_shown`.
             outcome.invites = self.state.snapshot().pending_invites.into_iter().collect();

@@ -33,13 +33,6 @@ use auth0_client::{
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-/// State kind of the connections this step created (`destroy` reads it; written as
-/// [`Created::Auth0Connection`]).
-pub(crate) const KIND_CONNECTION: &str = "auth0-connection";
-/// State kind of a connection the tool did not create on which it turned `disable_signup` on (reverted by
-/// destroy; written as [`Created::Auth0SignupDisabled`]).
-pub(crate) const KIND_SIGNUP_DISABLED: &str = "auth0-signup-disabled";
-
 /// The description of the application the tool creates.
 const APP_DESCRIPTION: &str = "LobeHub (created by provision)";
 

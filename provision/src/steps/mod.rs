@@ -28,8 +28,6 @@ use crate::progress::Progress;
 use crate::services::Services;
 use crate::state::StateStore;
 
-pub use crate::run::Mode;
-
 /// What every step can see.
 pub struct Ctx<'a> {
     /// The configuration.
@@ -40,8 +38,6 @@ pub struct Ctx<'a> {
     pub state: &'a StateStore,
     /// Progress output.
     pub progress: &'a Progress,
-    /// Plan or apply (transitional: step code uses [`Ctx::stage`], never this).
-    pub mode: Mode,
     /// The run: stages go through it ([`Ctx::stage`]).
     pub run: &'a crate::run::Run,
     /// The effective custom domain (configuration, or the one `set-domain` recorded).
@@ -76,11 +72,6 @@ impl Ctx<'_> {
         Fut: std::future::Future<Output = crate::error::Result<Out>>,
     {
         self.run.stage(name, observed, planned, execute).await
-    }
-
-    /// Whether the step may change things.
-    pub fn applying(&self) -> bool {
-        self.mode == Mode::Apply
     }
 
     /// The app's public URL: the confirmed host; before confirmation (a plan for a project that does not exist
