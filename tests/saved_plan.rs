@@ -56,7 +56,7 @@ async fn a_saved_plan_of_a_fresh_deployment_holds_no_secret_and_is_executed_exac
     // The same file again: the live state is no longer what it was made from.
     fx.cloud.log.clear();
     let e = p.apply_saved(&saved).await.expect_err("an executed plan is stale");
-    assert!(matches!(e, provision::Error::StalePlan { .. }), "{e}");
+    assert!(e.is_stale_plan(), "{e}");
     assert!(writes(&fx).is_empty(), "{:?}", writes(&fx));
 }
 

@@ -183,7 +183,7 @@ fn report_error(e: &Error) -> i32 {
     let _ = writeln!(std::io::stderr(), "error: {e}");
     match e {
         Error::Config(_) => EXIT_CONFIG,
-        Error::StalePlan { .. } => EXIT_STALE_PLAN,
+        e if e.is_stale_plan() => EXIT_STALE_PLAN,
         _ => EXIT_FAILED,
     }
 }

@@ -265,7 +265,8 @@ impl Provisioner {
             };
             let (ram_plan, ram_out) = ram_user;
             let (project_plan, project_out) = project;
-            let (hosts_plan, hosts) = crate::steps::app_domain::confirm(&ctx, project_out.project.as_ref()).await?;
+            let (hosts_plan, hosts) =
+                crate::steps::app_domain::confirm(&ctx, project_out.project.as_ref(), project_out.created_now).await?;
             let ctx2 = Ctx { hosts: hosts.clone(), ..self.ctx(run, ctx.domain.clone()) };
             let vercel_key = project_out.value("S3_ACCESS_KEY_ID");
             let has_secret = project_out.has("S3_SECRET_ACCESS_KEY");

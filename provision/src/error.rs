@@ -73,6 +73,15 @@ impl Error {
         Error::Blocked { step: step.into(), problem: problem.into(), fix: fix.into() }
     }
 
+    /// Whether this is (or, for independent steps, every failure in it is) a stale saved plan.
+    pub fn is_stale_plan(&self) -> bool {
+        match self {
+            Error::StalePlan { .. } => true,
+            Error::Several(errors) => !errors.is_empty() && errors.iter().all(Error::is_stale_plan),
+            _ => false,
+        }
+    }
+
     /// Combines the errors of independent steps (none → `Ok`).
     pub fn combine(errors: Vec<Error>) -> Result<(), Error> {
         let mut errors = errors;

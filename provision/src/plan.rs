@@ -56,6 +56,17 @@ pub enum Op {
     Secret(crate::steps::generated::SecretOp),
 }
 
+impl Op {
+    /// Whether this operation, computed while executing a saved plan, is what `planned` announced (see
+    /// [`crate::steps::vercel::VercelOp::satisfies`] for the values a plan can only name).
+    pub fn satisfies(&self, planned: &Op) -> bool {
+        match (self, planned) {
+            (Op::Vercel(a), Op::Vercel(b)) => a.satisfies(b),
+            _ => self == planned,
+        }
+    }
+}
+
 /// A change to one resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceChange {

@@ -11,7 +11,7 @@
 //! action and operation of every row); a stage that differs stops the run before it sends anything.
 
 use crate::error::{Error, Result};
-use crate::plan::{Plan, ResourceChange};
+use crate::plan::{Op, Plan, ResourceChange};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -124,6 +124,24 @@ fn same_row(a: &ResourceChange, b: &ResourceChange) -> bool {
     a.service == b.service && a.resource == b.resource && a.action == b.action && a.op == b.op
 }
 
+/// The environment's writes: planning again, exactly the saved ones; executing, each saved one satisfied by
+/// exactly one fresh one (a value the plan could only name is known now; the client orders its batch itself).
+fn same_ops(saved: &[Op], fresh: &[Op], mode: Mode) -> bool {
+    if mode == Mode::Plan || saved.len() != fresh.len() {
+        return saved == fresh;
+    }
+    let mut unused: Vec<&Op> = saved.iter().collect();
+    for op in fresh {
+        match unused.iter().position(|s| op.satisfies(s)) {
+            Some(i) => {
+                unused.swap_remove(i);
+            }
+            None => return false,
+        }
+    }
+    true
+}
+
 fn check_stage(name: &str, saved: Option<&StageRecord>, fresh: &StageRecord, mode: Mode) -> Result<()> {
     let Some(saved) = saved else {
         return Err(Error::StalePlan { stage: name.into(), what: "a stage the saved plan does not have".into() });
@@ -146,7 +164,7 @@ fn check_stage(name: &str, saved: Option<&StageRecord>, fresh: &StageRecord, mod
     }
     let differs = saved.plan.resources.len() != fresh.plan.resources.len()
         || saved.plan.resources.iter().zip(&fresh.plan.resources).any(|(a, b)| !same_row(a, b))
-        || saved.plan.env_ops != fresh.plan.env_ops;
+        || !same_ops(&saved.plan.env_ops, &fresh.plan.env_ops, mode);
     if differs {
         let show = |p: &Plan| {
             p.resources

@@ -66,13 +66,17 @@ pub struct HostsObserved {
     pub project_id: Option<String>,
     /// Its domains.
     pub domains: Vec<ObservedHost>,
+    /// The project is created by this run: the hosts are planned as for a project still to be created (what
+    /// Vercel grants a new project is known after apply), in a plan and while executing it alike.
+    pub project_new: bool,
 }
 
 /// Lists the project's domains.
-pub async fn observe_hosts(ctx: &Ctx<'_>, project: Option<&Project>) -> Result<HostsObserved> {
-    let Some(project) = project else { return Ok(HostsObserved::default()) };
+pub async fn observe_hosts(ctx: &Ctx<'_>, project: Option<&Project>, project_new: bool) -> Result<HostsObserved> {
+    let Some(project) = project else { return Ok(HostsObserved { project_new, ..HostsObserved::default() }) };
     let listed = ctx.services.vercel.domains(project.id.clone()).list().await.step("vercel: list domains")?;
     Ok(HostsObserved {
+        project_new,
         project_id: Some(project.id.clone()),
         domains: listed
             .into_iter()
@@ -95,7 +99,8 @@ pub fn plan_hosts(desired: &HostsDesired, observed: &HostsObserved) -> (Plan, Op
             claim(),
         )
     };
-    let Some(project_id) = &observed.project_id else {
+    let project_id = observed.project_id.as_ref().filter(|_| !observed.project_new);
+    let Some(project_id) = project_id else {
         if desired.domain.is_none() {
             claim_row(&mut plan);
         }
@@ -152,6 +157,7 @@ pub async fn apply_hosts(
     project: Option<&Project>,
     desired: &HostsDesired,
     planned: Option<AppHosts>,
+    observed: &HostsObserved,
 ) -> Result<Option<AppHosts>> {
     let Some(project) = project else {
         return Err(Error::blocked("vercel: app host", "the project does not exist", "run apply again"));
@@ -162,7 +168,15 @@ pub async fn apply_hosts(
     for op in plan.ops() {
         match op {
             Op::Vercel(VercelOp::ClaimAppHost { candidates }) => {
-                app = Some(claim_vercel_app(ctx, &domains, candidates, &project.id).await?);
+                // A new project may already own the first name (Vercel assigns `<name>.vercel.app` on creation):
+                // the listing just read says so, and nothing is sent.
+                let owned = candidates.iter().find(|c| {
+                    observed.domains.iter().any(|d| owns(&d.name, d.verified, d.project_id.as_deref(), c, &project.id))
+                });
+                app = Some(match owned {
+                    Some(host) => host.clone(),
+                    None => claim_vercel_app(ctx, &domains, candidates, &project.id).await?,
+                });
             }
             Op::Vercel(VercelOp::AddPreviewDomain { domain, git_branch }) => {
                 match domains.add(domain.clone()).git_branch(git_branch.clone()).send().await {
@@ -186,12 +200,13 @@ pub async fn apply_hosts(
 
 /// The hosts stage ("vercel.hosts"): confirms the app hosts. `project` is `None` in a plan before the project
 /// exists: then nothing can be confirmed and the plan says which names apply will try.
-pub async fn confirm(ctx: &Ctx<'_>, project: Option<&Project>) -> Result<(Plan, Option<AppHosts>)> {
+pub async fn confirm(ctx: &Ctx<'_>, project: Option<&Project>, project_new: bool) -> Result<(Plan, Option<AppHosts>)> {
     let desired = HostsDesired::from_config(ctx.config, ctx.domain.as_deref());
-    let observed = observe_hosts(ctx, project).await?;
+    let observed = observe_hosts(ctx, project, project_new).await?;
     let planned = plan_hosts(&desired, &observed);
     let hosts = planned.1.clone();
-    ctx.stage("vercel.hosts", &observed, planned, |plan| apply_hosts(ctx, plan, project, &desired, hosts)).await
+    ctx.stage("vercel.hosts", &observed, planned, |plan| apply_hosts(ctx, plan, project, &desired, hosts, &observed))
+        .await
 }
 
 /// Whether an addProjectDomain error means the host belongs to someone else.
@@ -269,7 +284,18 @@ mod tests {
                 .iter()
                 .map(|(n, v)| ObservedHost { name: n.to_string(), verified: *v, project_id: Some("prj_1".into()) })
                 .collect(),
+            project_new: false,
         }
+    }
+
+    #[test]
+    fn a_project_this_run_creates_is_planned_the_same_before_and_after_it_exists() {
+        let before = HostsObserved { project_new: true, ..HostsObserved::default() };
+        let after = HostsObserved { project_new: true, ..observed(&[("lobehub.vercel.app", true)]) };
+        let (a, _) = plan_hosts(&desired(None, true), &before);
+        let (b, _) = plan_hosts(&desired(None, true), &after);
+        assert_eq!(a, b, "a saved plan for a new project matches its execution");
+        assert!(a.ops().any(|o| matches!(o, Op::Vercel(VercelOp::ClaimAppHost { .. }))));
     }
 
     #[test]

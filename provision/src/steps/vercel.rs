@@ -25,6 +25,9 @@ pub struct ProjectOutcome {
     pub dns_records: Vec<DnsRecord>,
     /// Whether the custom domain is verified and configured.
     pub domain_ready: bool,
+    /// Whether this run creates the project (planned: it will; applied: it did). Later stages plan for a new
+    /// project the same way in both, so a saved plan matches its execution.
+    pub created_now: bool,
 }
 
 impl ProjectOutcome {
@@ -184,6 +187,7 @@ pub fn plan_project(desired: &ProjectDesired, observed: &ProjectObserved) -> (Pl
     let mut outcome = ProjectOutcome {
         project: observed.project.clone(),
         env: observed.listing.clone(),
+        created_now: observed.project.is_none(),
         ..ProjectOutcome::default()
     };
     match &observed.project {
@@ -330,7 +334,8 @@ pub async fn apply_project(
             _ => {}
         }
     }
-    let mut outcome = ProjectOutcome { project: Some(p), env, ..ProjectOutcome::default() };
+    let created_now = plan.ops().any(|o| matches!(o, Op::Vercel(VercelOp::CreateProject { .. })));
+    let mut outcome = ProjectOutcome { project: Some(p), env, created_now, ..ProjectOutcome::default() };
     if let Some(s) = status {
         outcome.domain_ready = s.is_configured();
         outcome.dns_records = s.records;
@@ -521,7 +526,7 @@ pub fn plan_env(
             ..SyncReport::default()
         };
         let ops: Vec<VercelOp> = desired.vars.iter().map(|d| create_op(d, &to_vercel(d))).collect();
-        plan.env_ops = ops.iter().cloned().map(crate::plan::Op::Vercel).collect();
+        plan.env_ops = ops.iter().cloned().chain(unknown_ops(&desired.unknown)).map(crate::plan::Op::Vercel).collect();
         return Ok((plan, EnvOutcome { report, ops, sync: None }));
     };
     record_unknown(&mut plan, &desired.unknown);
@@ -537,7 +542,7 @@ pub fn plan_env(
     let report = sync.report();
     record_env(&mut plan, &desired.vars, &report);
     let ops = env_ops(&sync, &desired.vars);
-    plan.env_ops = ops.iter().cloned().map(crate::plan::Op::Vercel).collect();
+    plan.env_ops = ops.iter().cloned().chain(unknown_ops(&desired.unknown)).map(crate::plan::Op::Vercel).collect();
     Ok((plan, EnvOutcome { report, ops, sync: Some(sync) }))
 }
 
@@ -574,6 +579,25 @@ fn create_op(d: &DesiredVar, v: &NewEnvVar) -> VercelOp {
         targets: targets_of(&v.targets),
         value: value_of(Some(d), &v.key),
     }
+}
+
+impl VercelOp {
+    /// Whether this operation, computed while executing, is what `planned` (from a saved plan) announced: the
+    /// same operation, or a write of a variable the plan could only name ("known after apply").
+    pub fn satisfies(&self, planned: &VercelOp) -> bool {
+        match (self, planned) {
+            (
+                VercelOp::CreateEnv { key, .. } | VercelOp::UpdateEnv { key, .. },
+                VercelOp::EnvKnownAfterApply { key: k },
+            ) => key == k,
+            _ => self == planned,
+        }
+    }
+}
+
+/// The plan's placeholders for the variables known only after apply.
+fn unknown_ops<'a>(keys: &'a [&'a str]) -> impl Iterator<Item = VercelOp> + 'a {
+    keys.iter().map(|k| VercelOp::EnvKnownAfterApply { key: k.to_string() })
 }
 
 /// The typed writes of the client's decision, in the order it sends them.
@@ -1128,6 +1152,13 @@ pub enum EnvValue {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum VercelOp {
+    /// A variable whose value comes from a resource this plan creates (a new application's client id, a new
+    /// access key): created or updated once known. While executing, it is satisfied by a `create_env` or
+    /// `update_env` of the same key ([`VercelOp::satisfies`]).
+    EnvKnownAfterApply {
+        /// The key.
+        key: String,
+    },
     /// `createProject` (`POST /v11/projects`), linked to the GitHub repository; looked up by name after a lost
     /// answer and adopted only when linked to `repo`.
     CreateProject {
