@@ -1,17 +1,18 @@
 //! The secrets the tool generates — `KEY_VAULTS_SECRET`, `AUTH_SECRET` (and the legacy `NEXT_AUTH_SECRET`),
 //! `JWKS_KEY` — with a CSPRNG, exactly once; and the checks that tell whether an existing value is well formed.
 
+use aws_lc_rs::encoding::AsDer as _;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use rand::RngCore;
-use rand::rngs::OsRng;
-use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+use pkcs1::der::Decode as _;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 /// 32 random bytes from the operating system's CSPRNG, base64-encoded: the `openssl rand -base64 32` of the
-/// guides, for `KEY_VAULTS_SECRET`, `AUTH_SECRET` and `NEXT_AUTH_SECRET`.
+/// guides, for `KEY_VAULTS_SECRET`, `AUTH_SECRET` and `NEXT_AUTH_SECRET`. The bytes come from aws-lc-rs'
+/// `rand::fill` (the system generator, as OpenSSL's); it panics only if the operating system has no usable random
+/// source, where nothing safe can be generated.
 ///
 /// ```
 /// use secrecy::ExposeSecret;
@@ -20,7 +21,7 @@ use sha2::{Digest, Sha256};
 /// ```
 pub fn random_base64_32() -> SecretString {
     let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
+    aws_lc_rs::rand::fill(&mut bytes).expect("the operating system's random source failed");
     let encoded = STANDARD.encode(bytes);
     bytes.fill(0);
     SecretString::from(encoded)
@@ -53,29 +54,34 @@ pub fn key_vaults_secret_len(value: &str) -> Result<usize, String> {
 /// assert!(!jwks.expose_secret().contains('\n'));
 /// ```
 pub fn generate_jwks_key() -> Result<SecretString, String> {
-    let key = rsa::RsaPrivateKey::new(&mut OsRng, 2048).map_err(|e| format!("RSA key generation failed: {e}"))?;
-    let b64 = |n: &rsa::BigUint| URL_SAFE_NO_PAD.encode(n.to_bytes_be());
-    let primes = key.primes();
-    let (Some(p), Some(q)) = (primes.first(), primes.get(1)) else {
-        return Err("RSA key generation returned fewer than two primes".into());
-    };
-    let (Some(dp), Some(dq), Some(qi)) = (key.dp(), key.dq(), key.crt_coefficient()) else {
-        return Err("RSA key has no CRT parameters".into());
-    };
-    let n = b64(key.n());
-    let e = b64(key.e());
+    // aws-lc-rs generates the key (2048-bit modulus, e = 65537) and exports it only as PKCS#8 (RFC 5208); its
+    // `privateKey` OCTET STRING is the PKCS#1 `RSAPrivateKey` (RFC 8017 A.1.2) holding every JWK member
+    // (RFC 7518 §6.3). Both are decoded by RustCrypto's `pkcs8`/`pkcs1`, which check the DER.
+    let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+        .map_err(|_| "RSA key generation failed".to_string())?;
+    let pkcs8_der = pair.as_der().map_err(|_| "RSA key export (PKCS#8) failed".to_string())?;
+    let info = pkcs8::PrivateKeyInfo::from_der(pkcs8_der.as_ref())
+        .map_err(|e| format!("the generated key is not valid PKCS#8: {e}"))?;
+    let key = pkcs1::RsaPrivateKey::from_der(info.private_key)
+        .map_err(|e| format!("the generated key is not a valid PKCS#1 RSAPrivateKey: {e}"))?;
+    if key.other_prime_infos.is_some() {
+        return Err("RSA key generation returned more than two primes".into());
+    }
+    // `UintRef` holds the big-endian magnitude without leading zeros: RFC 7518 §6.3's Base64urlUInt.
+    let b64 = |n: pkcs1::UintRef<'_>| URL_SAFE_NO_PAD.encode(n.as_bytes());
+    let (n, e) = (b64(key.modulus), b64(key.public_exponent));
     let thumbprint = Sha256::digest(format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#).as_bytes());
     let kid = hex::encode(&thumbprint[..8]);
     let jwk = json!({
         "kty": "RSA",
         "n": n,
         "e": e,
-        "d": b64(key.d()),
-        "p": b64(p),
-        "q": b64(q),
-        "dp": b64(dp),
-        "dq": b64(dq),
-        "qi": b64(&qi),
+        "d": b64(key.private_exponent),
+        "p": b64(key.prime1),
+        "q": b64(key.prime2),
+        "dp": b64(key.exponent1),
+        "dq": b64(key.exponent2),
+        "qi": b64(key.coefficient),
         "use": "sig",
         "alg": "RS256",
         "kid": kid,
@@ -138,6 +144,40 @@ mod tests {
         let v: Value = serde_json::from_str(jwks.expose_secret()).unwrap();
         assert_eq!(v["keys"][0]["kid"].as_str().unwrap().len(), 16);
         assert_eq!(v["keys"][0]["use"], "sig");
+        assert_eq!(v["keys"][0]["e"], "AQAB");
+    }
+
+    /// The JWK's private members are one consistent key: rebuilt from them (aws-lc checks the CRT values), it
+    /// signs an RS256 message that its public members (`n`, `e`) verify; the `kid` is the RFC 7638 thumbprint.
+    #[test]
+    fn generated_jwk_members_form_one_key() {
+        use aws_lc_rs::rsa::{KeyPair, KeyPairComponents, PublicKeyComponents};
+        use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256};
+        let jwks = generate_jwks_key().unwrap();
+        let v: Value = serde_json::from_str(jwks.expose_secret()).unwrap();
+        let k = &v["keys"][0];
+        let m = |name: &str| URL_SAFE_NO_PAD.decode(k[name].as_str().unwrap()).unwrap();
+        assert_eq!(m("n").len(), 256);
+        let public = PublicKeyComponents { n: m("n"), e: m("e") };
+        let (d, p, q, dp, dq, qi) = (m("d"), m("p"), m("q"), m("dp"), m("dq"), m("qi"));
+        let pair = KeyPair::from_components(&KeyPairComponents {
+            public_key: PublicKeyComponents { n: &public.n[..], e: &public.e[..] },
+            d: &d[..],
+            p: &p[..],
+            q: &q[..],
+            dP: &dp[..],
+            dQ: &dq[..],
+            qInv: &qi[..],
+        })
+        .unwrap();
+        let mut sig = vec![0; pair.public_modulus_len()];
+        pair.sign(&RSA_PKCS1_SHA256, &aws_lc_rs::rand::SystemRandom::new(), b"lobehub", &mut sig).unwrap();
+        public.verify(&RSA_PKCS1_2048_8192_SHA256, b"lobehub", &sig).unwrap();
+        let thumbprint = Sha256::digest(
+            format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, k["e"].as_str().unwrap(), k["n"].as_str().unwrap())
+                .as_bytes(),
+        );
+        assert_eq!(k["kid"].as_str().unwrap(), hex::encode(&thumbprint[..8]));
     }
 
     #[test]
