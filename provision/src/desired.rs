@@ -391,3 +391,69 @@ mod tests {
         assert!(Config::from_toml(text, &env()).unwrap_err().mentions("app.vercel_app_fallbacks[0]"));
     }
 }
+
+/// The desired state of every resource, built from the configuration in one place ([`Desired::from_config`]):
+/// the fork, the database, the bucket and its access mode, the RAM user with its policy and attachment, the
+/// access key, the endpoint probe, the Vercel project and its domains, the app hosts. What names the app's
+/// hosts — the Auth0 application's URLs and the CORS origins — is built by [`Desired::for_hosts`] once the hosts
+/// are confirmed; the environment by [`desired_env`] once the services' answers are known.
+#[derive(Debug, Clone)]
+pub struct Desired {
+    /// The fork (`[github]`).
+    pub github: crate::steps::github::GithubDesired,
+    /// The database (`[database]`).
+    pub database: crate::steps::database::DatabaseDesired,
+    /// The bucket and its access mode (`[aliyun]`).
+    pub bucket: crate::steps::aliyun::bucket::BucketDesired,
+    /// The RAM user, its policy and attachment.
+    pub ram_user: crate::steps::aliyun::ram::RamUserDesired,
+    /// The access key.
+    pub key: crate::steps::aliyun::key::KeyDesired,
+    /// The mainland default-endpoint probe.
+    pub probe: crate::steps::aliyun::probe::ProbeDesired,
+    /// The Vercel project and its custom domain.
+    pub project: crate::steps::vercel::ProjectDesired,
+    /// The app hosts (custom domain, or `*.vercel.app` candidates; the preview host).
+    pub hosts: crate::steps::app_domain::HostsDesired,
+}
+
+/// The desired state that names the app's hosts.
+#[derive(Debug, Clone)]
+pub struct HostBound {
+    /// The Auth0 application, its dedicated connection and the trusted users.
+    pub auth0: crate::steps::auth0::Auth0Desired,
+    /// The bucket's CORS rule.
+    pub cors: crate::steps::aliyun::cors::CorsDesired,
+}
+
+impl Desired {
+    /// Everything the configuration and the effective custom domain (`domain`: the configuration's, or the one
+    /// `set-domain` recorded) determine.
+    ///
+    /// # Errors
+    /// The RAM policy document cannot be built (an invalid bucket name; the configuration is validated first).
+    pub fn from_config(config: &Config, domain: Option<&str>) -> crate::Result<Self> {
+        Ok(Self {
+            github: crate::steps::github::GithubDesired::from_config(config),
+            database: crate::steps::database::DatabaseDesired::from_config(config),
+            bucket: crate::steps::aliyun::bucket::BucketDesired::from_config(config),
+            ram_user: crate::steps::aliyun::ram::RamUserDesired::from_config(config)?,
+            key: crate::steps::aliyun::key::KeyDesired::from_config(config),
+            probe: crate::steps::aliyun::probe::ProbeDesired::from_config(config),
+            project: crate::steps::vercel::ProjectDesired::from_config(config, domain),
+            hosts: crate::steps::app_domain::HostsDesired::from_config(config, domain),
+        })
+    }
+
+    /// The desired state that names the hosts: `app_url` (`https://host`) and every origin the app is served
+    /// from.
+    ///
+    /// # Errors
+    /// An origin Auth0 would refuse.
+    pub fn for_hosts(config: &Config, app_url: &str, origins: &[String]) -> crate::Result<HostBound> {
+        Ok(HostBound {
+            auth0: crate::steps::auth0::Auth0Desired::from_config(config, app_url, origins)?,
+            cors: crate::steps::aliyun::cors::CorsDesired::from_config(config, origins),
+        })
+    }
+}

@@ -4,7 +4,7 @@
 //! probe; then the environment; then the one deployment; then the retirement of replaced keys.
 
 use crate::config::Config;
-use crate::desired::{self, EnvFacts};
+use crate::desired::{self, Desired, EnvFacts};
 use crate::error::{Error, Result};
 use crate::journal::Record;
 use crate::lobehub;
@@ -131,9 +131,10 @@ impl Provisioner {
         Ok(self.state.lock_for_run(command, self.state_lock_wait).await?)
     }
 
-    fn ctx<'a>(&'a self, run: &'a Run, domain: Option<String>) -> Ctx<'a> {
+    fn ctx<'a>(&'a self, run: &'a Run, desired: &'a Desired, domain: Option<String>) -> Ctx<'a> {
         Ctx {
             config: &self.config,
+            desired,
             services: &self.services,
             state: &self.state,
             progress: &self.progress,
@@ -218,7 +219,8 @@ impl Provisioner {
     }
 
     async fn run(&self, run: &Run, domain: Option<String>, force_deploy: bool) -> Result<Outcome> {
-        let ctx = self.ctx(run, domain);
+        let desired = Desired::from_config(&self.config, domain.as_deref())?;
+        let ctx = self.ctx(run, &desired, domain);
         let config = &self.config;
 
         // The guide's first two steps: the fork (the Vercel project links it) and the database (its URL goes into
@@ -267,7 +269,7 @@ impl Provisioner {
             let (project_plan, project_out) = project;
             let (hosts_plan, hosts) =
                 crate::steps::app_domain::confirm(&ctx, project_out.project.as_ref(), project_out.created_now).await?;
-            let ctx2 = Ctx { hosts: hosts.clone(), ..self.ctx(run, ctx.domain.clone()) };
+            let ctx2 = Ctx { hosts: hosts.clone(), ..self.ctx(run, &desired, ctx.domain.clone()) };
             let vercel_key = project_out.value("S3_ACCESS_KEY_ID");
             let has_secret = project_out.has("S3_SECRET_ACCESS_KEY");
             let (application, key) = if self.sequential {
@@ -313,7 +315,7 @@ impl Provisioner {
         else {
             return Err(Error::blocked("apply", "a step ended without a result", "run apply again"));
         };
-        let ctx = Ctx { hosts: hosts.clone(), ..self.ctx(run, ctx.domain.clone()) };
+        let ctx = Ctx { hosts: hosts.clone(), ..self.ctx(run, &desired, ctx.domain.clone()) };
         let mut plan = Plan::default();
         plan.extend(fork_plan);
         plan.extend(database_plan);

@@ -201,7 +201,7 @@ pub async fn apply_hosts(
 /// The hosts stage ("vercel.hosts"): confirms the app hosts. `project` is `None` in a plan before the project
 /// exists: then nothing can be confirmed and the plan says which names apply will try.
 pub async fn confirm(ctx: &Ctx<'_>, project: Option<&Project>, project_new: bool) -> Result<(Plan, Option<AppHosts>)> {
-    let desired = HostsDesired::from_config(ctx.config, ctx.domain.as_deref());
+    let desired = ctx.desired.hosts.clone();
     let observed = observe_hosts(ctx, project, project_new).await?;
     let planned = plan_hosts(&desired, &observed);
     let hosts = planned.1.clone();

@@ -922,7 +922,7 @@ async fn invite_user(
 /// observes after the one before it ran).
 pub async fn application(ctx: &Ctx<'_>) -> Result<(Plan, Auth0Outcome)> {
     let auth0 = &ctx.services.auth0;
-    let desired = Auth0Desired::from_config(ctx.config, &ctx.app_url(), &ctx.origins())?;
+    let desired = crate::desired::Desired::for_hosts(ctx.config, &ctx.app_url(), &ctx.origins())?.auth0;
     let step = ctx.progress.start(&format!("auth0: application {}", desired.application_name));
 
     let (observed, secret) = observe_application(ctx, &desired).await?;

@@ -298,7 +298,7 @@ pub async fn apply_database(ctx: &Ctx<'_>, plan: Plan, planned: DatabaseOutcome)
 /// # Errors
 /// `blocked` when Neon refuses a read or the create, or `provider = "neon"` has no Neon client.
 pub async fn database(ctx: &Ctx<'_>) -> Result<(Plan, DatabaseOutcome)> {
-    let desired = DatabaseDesired::from_config(ctx.config);
+    let desired = ctx.desired.database.clone();
     let step = (desired.provider == DatabaseProvider::Neon)
         .then(|| ctx.progress.start(&format!("database: Neon project {}", desired.neon_project)));
     let (observed, existing_uri) = observe_database(ctx, &desired).await?;

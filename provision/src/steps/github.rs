@@ -403,7 +403,7 @@ pub async fn apply_fork(
 /// `blocked` when GitHub refuses a request, Vercel's app cannot see the fork (with the page to grant it), or
 /// the fork is not `vercel.git_repository`.
 pub async fn fork(ctx: &Ctx<'_>) -> Result<(Plan, GithubOutcome)> {
-    let desired = GithubDesired::from_config(ctx.config);
+    let desired = ctx.desired.github.clone();
     let (Some(want), Some(octo)) = (&desired.fork, &ctx.services.github) else {
         return Ok((Plan::default(), GithubOutcome::default()));
     };

@@ -32,6 +32,8 @@ use crate::state::StateStore;
 pub struct Ctx<'a> {
     /// The configuration.
     pub config: &'a Config,
+    /// The desired state, built from the configuration in one place ([`crate::desired::Desired`]).
+    pub desired: &'a crate::desired::Desired,
     /// The clients.
     pub services: &'a Services,
     /// The state file.

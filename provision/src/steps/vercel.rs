@@ -355,7 +355,7 @@ fn vercel_ops(plan: &Plan) -> Vec<VercelOp> {
 
 /// The project stage ("vercel.project"): the project, its environment listing, the custom domain.
 pub async fn project(ctx: &Ctx<'_>) -> Result<(Plan, ProjectOutcome)> {
-    let desired = ProjectDesired::from_config(ctx.config, ctx.domain.as_deref());
+    let desired = ctx.desired.project.clone();
     let step = ctx.progress.start(&format!("vercel: project {}", desired.name));
     let observed = match observe_project(ctx, &desired).await {
         Ok(o) => o,

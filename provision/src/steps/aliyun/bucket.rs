@@ -305,7 +305,7 @@ async fn apply(ctx: &Ctx<'_>, plan: &Plan, step: Option<&Progressing>) -> Result
 /// # Errors
 /// As [`observe_bucket`] and [`apply_bucket`].
 pub async fn bucket(ctx: &Ctx<'_>) -> Result<(Plan, bool)> {
-    let desired = BucketDesired::from_config(ctx.config);
+    let desired = ctx.desired.bucket.clone();
     let step = Progressing::start(ctx, &format!("oss: bucket {}", desired.name));
     let observed = match observe_bucket(ctx, &desired).await {
         Ok(o) => o,

@@ -157,7 +157,7 @@ pub async fn apply_cors(ctx: &Ctx<'_>, plan: &Plan) -> Result<()> {
 /// # Errors
 /// As [`observe_cors`] and [`apply_cors`].
 pub async fn cors(ctx: &Ctx<'_>, bucket_created: bool) -> Result<Plan> {
-    let desired = CorsDesired::from_config(ctx.config, &ctx.origins());
+    let desired = crate::desired::Desired::for_hosts(ctx.config, &ctx.app_url(), &ctx.origins())?.cors;
     let observed = observe_cors(ctx, &desired, bucket_created).await?;
     let planned = (plan_cors(&desired, &observed), ());
     let (plan, ()) =

@@ -318,7 +318,7 @@ pub async fn access_key(
     vercel_key_id: Option<&str>,
     vercel_has_secret: bool,
 ) -> Result<(Plan, KeyDecision)> {
-    let desired = KeyDesired::from_config(ctx.config);
+    let desired = ctx.desired.key.clone();
     let observed = observe_access_key(ctx, keys, vercel_key_id, vercel_has_secret);
     let held = ctx.state.snapshot().access_key.filter(|k| observed.held.as_deref() == Some(k.id.as_str()));
     let held_secret = held.map(|k| k.secret.0);

@@ -145,7 +145,7 @@ pub async fn apply_probe(ctx: &Ctx<'_>, plan: &Plan, key: &KeyDecision) -> Resul
 /// # Errors
 /// As [`apply_probe`].
 pub async fn probe_default_endpoint(ctx: &Ctx<'_>, key: &KeyDecision) -> Result<Plan> {
-    let desired = ProbeDesired::from_config(ctx.config);
+    let desired = ctx.desired.probe.clone();
     let observed = observe_probe(key);
     let planned = plan_probe(&desired, &observed);
     let (_, answer) = ctx

@@ -338,7 +338,7 @@ pub async fn apply_ram_user(ctx: &Ctx<'_>, plan: &Plan) -> Result<()> {
 /// As [`RamUserDesired::from_config`], [`observe_ram_user`] and [`apply_ram_user`].
 pub async fn ram_user(ctx: &Ctx<'_>) -> Result<(Plan, RamUser)> {
     let step = Progressing::start(ctx, &format!("ram: user {}", ctx.config.aliyun.ram_user));
-    let desired = RamUserDesired::from_config(ctx.config)?;
+    let desired = ctx.desired.ram_user.clone();
     let observed = observe_ram_user(ctx, &desired).await?;
     let planned = plan_ram_user(&desired, &observed);
     let keys = planned.1.clone();
