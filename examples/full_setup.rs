@@ -74,10 +74,7 @@ fn print_outcome(title: &str, outcome: &Outcome) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "error".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    provision::logging::init(tracing::level_filters::LevelFilter::ERROR);
     let set: Vec<&str> = CREDENTIALS.iter().copied().filter(|k| ProcessEnv.get(k).is_some()).collect();
     if set.is_empty() {
         simulated().await

@@ -12,6 +12,7 @@ pub mod doctor;
 pub mod engine;
 pub mod error;
 pub mod journal;
+pub mod logging;
 pub mod lobehub;
 pub mod plan;
 pub mod progress;
