@@ -178,14 +178,18 @@ async fn destroy_keeps_the_database_unless_its_name_is_typed_back() {
     p.apply().await.expect("apply");
     assert_eq!(cloud.neon.project_count(), 1);
 
-    let kept = provision::steps::database::destroy_database(&p, None, false).await.expect("destroy");
+    let mut kept = provision::steps::database::destroy_database(&p, None).await.expect("destroy");
     assert!(kept.render_text().contains("kept"), "{}", kept.render_text());
+    assert!(provision::destroy::execute(&p, &mut kept).await.is_empty());
     assert_eq!(cloud.neon.project_count(), 1);
 
-    let err = provision::steps::database::destroy_database(&p, Some("lobehub-typo"), false).await.expect_err("refused");
+    let err = provision::steps::database::destroy_database(&p, Some("lobehub-typo")).await.expect_err("refused");
     assert!(err.to_string().contains("nothing was deleted"), "{err}");
     assert_eq!(cloud.neon.project_count(), 1);
 
-    provision::steps::database::destroy_database(&p, Some("lobehub"), false).await.expect("deleted");
+    let mut delete = provision::steps::database::destroy_database(&p, Some("lobehub")).await.expect("planned");
+    assert_eq!(cloud.neon.project_count(), 1, "planning deletes nothing");
+    let failures = provision::destroy::execute(&p, &mut delete).await;
+    assert!(failures.is_empty(), "{failures:?}");
     assert_eq!(cloud.neon.project_count(), 0);
 }

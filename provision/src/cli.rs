@@ -316,7 +316,7 @@ pub async fn run_with_output(
                 Ok(report) => report,
                 Err(e) => return report_error(&e),
             };
-            match crate::steps::database::destroy_database(&p, delete_database.as_deref(), true).await {
+            match crate::steps::database::destroy_database(&p, delete_database.as_deref()).await {
                 Ok(plan) => preview.plan.extend(plan),
                 Err(e) => return report_error(&e),
             }
@@ -335,7 +335,10 @@ pub async fn run_with_output(
             let options = crate::destroy::DestroyOptions { delete_bucket_contents, dry_run: false, forget_secrets };
             let destroyed = crate::destroy::destroy(&p, options).await;
             // The database is its own question (`--delete-database NAME`): tried even when another part failed.
-            let database = crate::steps::database::destroy_database(&p, delete_database.as_deref(), false).await;
+            let database = match crate::steps::database::destroy_database(&p, delete_database.as_deref()).await {
+                Ok(mut plan) => Error::combine(crate::destroy::execute(&p, &mut plan).await),
+                Err(e) => Err(e),
+            };
             match (destroyed, database) {
                 (Ok(_), Ok(_)) => printed(out, "removed.\n".to_string(), EXIT_OK),
                 (Err(e), _) | (Ok(_), Err(e)) => {

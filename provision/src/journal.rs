@@ -182,6 +182,16 @@ pub enum Record {
     Domain(Option<String>),
     /// The access key ids to retire once a deployment without them is READY (replaces the list).
     RetireAccessKeys(Vec<String>),
+    /// `destroy` deleted an access key: the state file's copy goes if it is that key.
+    AccessKeyDeleted(String),
+    /// A variable is gone: its pushed fingerprint goes.
+    Unpushed(String),
+    /// The project is gone: every pushed fingerprint goes.
+    UnpushedAll,
+    /// The application is gone, and the invite links that pointed at it with it.
+    InvitesDropped,
+    /// `destroy --forget-secrets`: the generated secrets leave the state file.
+    GeneratedForgotten,
 }
 
 impl State {
@@ -236,6 +246,20 @@ impl State {
             Record::Auth0ClientId(id) => self.auth0_client_id = id,
             Record::Domain(d) => self.domain = d,
             Record::RetireAccessKeys(ids) => self.retire_access_keys = ids,
+            Record::AccessKeyDeleted(id) => {
+                if self.access_key.as_ref().is_some_and(|k| k.id == id) {
+                    self.access_key = None;
+                }
+            }
+            Record::Unpushed(key) => {
+                self.pushed.remove(&key);
+            }
+            Record::UnpushedAll => self.pushed.clear(),
+            Record::InvitesDropped => {
+                self.pending_invites.clear();
+                self.invite_expires.clear();
+            }
+            Record::GeneratedForgotten => self.generated.clear(),
         }
     }
 }

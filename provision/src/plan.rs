@@ -54,6 +54,8 @@ pub enum Op {
     Vercel(crate::steps::vercel::VercelOp),
     /// A generated secret, kept in the state file (nothing is sent).
     Secret(crate::steps::generated::SecretOp),
+    /// A removal of `destroy`.
+    Destroy(crate::destroy::DestroyOp),
 }
 
 impl Op {

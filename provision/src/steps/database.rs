@@ -71,7 +71,7 @@ pub fn driver_for(provider: DatabaseProvider, configured: Option<&str>) -> Optio
     }
 }
 
-fn neon_failed(step: &str, e: &neon_client::Error) -> Error {
+pub(crate) fn neon_failed(step: &str, e: &neon_client::Error) -> Error {
     let fix = match e.kind() {
         neon_client::ErrorKind::Unauthorized => "check NEON_API_KEY",
         neon_client::ErrorKind::Conflict => "keep one Neon project of that name, or set database.neon_project",
@@ -475,12 +475,11 @@ pub async fn deployment_url(
 /// What `destroy` does about the database and the fork: both are kept, except a Neon project when
 /// `delete_confirmed_name` is its name typed back (`--delete-database NAME`). A repository is never deleted.
 ///
+/// Only reads (`find_by_name`); the deletion is a row carrying [`crate::destroy::DestroyOp::NeonProject`], sent by
+/// [`crate::destroy::execute`].
+///
 /// Errors: a typed-back name that is not the project's is refused before anything is deleted.
-pub async fn destroy_database(
-    p: &crate::engine::Provisioner,
-    delete_confirmed_name: Option<&str>,
-    dry_run: bool,
-) -> Result<Plan> {
+pub async fn destroy_database(p: &crate::engine::Provisioner, delete_confirmed_name: Option<&str>) -> Result<Plan> {
     let mut plan = Plan::default();
     let config = p.config();
     let forks = p.state().snapshot().created_of(Created::GithubFork(String::new()).kind());
@@ -524,16 +523,13 @@ pub async fn destroy_database(
             ));
         }
         Some(_) => {
-            plan.resource(
+            plan.change(
                 "neon",
                 format!("project {name}"),
                 Action::Delete,
                 format!("{} and all its data", project.id),
+                Op::Destroy(crate::destroy::DestroyOp::NeonProject { project_id: project.id.clone() }),
             );
-            if !dry_run {
-                neon.projects().delete(&project.id).await.map_err(|e| neon_failed("delete project", &e))?;
-                p.state().record([Record::Removed(Created::NeonProject(project.id.clone()))])?;
-            }
         }
     }
     Ok(plan)
