@@ -53,7 +53,7 @@ pub fn config_fingerprint(config: &crate::config::Config) -> String {
 }
 
 impl SavedPlan {
-    /// Writes the plan to `path` atomically (a temporary file in the same directory, then a rename).
+    /// Writes the plan to `path` atomically and privately (mode 0600), as the state file is written.
     ///
     /// # Errors
     /// [`Error::Blocked`] naming the path when it cannot be written.
@@ -61,14 +61,7 @@ impl SavedPlan {
         let fail =
             |e: String| Error::blocked("plan --out", format!("cannot write {}: {e}", path.display()), "check the path");
         let text = serde_json::to_string_pretty(self).map_err(|e| fail(e.to_string()))? + "\n";
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let tmp = dir.join(format!(
-            ".{}.tmp-{}",
-            path.file_name().and_then(|n| n.to_str()).unwrap_or("plan"),
-            std::process::id()
-        ));
-        std::fs::write(&tmp, text).map_err(|e| fail(e.to_string()))?;
-        std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()))
+        crate::state::write_private(path, text.as_bytes()).map_err(|e| fail(e.to_string()))
     }
 
     /// Reads a plan file.

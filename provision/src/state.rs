@@ -436,9 +436,19 @@ impl ClassifyReason for serde_json::Error {
 
 fn write_atomically(path: &Path, state: &State) -> Result<(), StateError> {
     let io = |source| StateError::Io { path: path.to_path_buf(), source };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io)?;
     let text = serde_json::to_vec_pretty(state).map_err(|e| io(std::io::Error::other(e)))?;
+    write_private(path, &text).map_err(io)
+}
+
+/// Replaces the file at `path` with `bytes`, atomically and privately: a temporary file beside it (mode 0600 on
+/// Unix), written and synced, renamed over `path`, then the directory synced. A reader sees the old file or the
+/// new one, never a part. Creates the directory if needed. Used for the state file and `plan --out` files.
+///
+/// # Errors
+/// The I/O error of the step that failed (the temporary file may be left behind on a failed rename).
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
     let tmp = dir.join(format!(
         ".{}.tmp-{}",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("state"),
@@ -452,16 +462,16 @@ fn write_atomically(path: &Path, state: &State) -> Result<(), StateError> {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        let mut file = options.open(&tmp).map_err(io)?;
+        let mut file = options.open(&tmp)?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }
-        file.write_all(&text).map_err(io)?;
-        file.sync_all().map_err(io)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
     }
-    std::fs::rename(&tmp, path).map_err(io)?;
+    std::fs::rename(&tmp, path)?;
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
