@@ -450,10 +450,9 @@ pub fn observe_env(project: Option<&Project>, listing: &[EnvVar]) -> EnvObserved
 /// What the environment stage did (or, planned, would do).
 #[derive(Debug, Clone, Default)]
 pub struct EnvOutcome {
-    /// The variables created, updated, deleted and left unchanged (keys only).
+    /// The variables created, updated, deleted and left unchanged (keys only). The typed writes are the plan's
+    /// ([`Plan::env_ops`]).
     pub report: SyncReport,
-    /// The typed writes, one per variable (no values: secrets name their source).
-    pub ops: Vec<VercelOp>,
     /// The client's decision (what [`apply_env`] sends); `None` before the project exists.
     pub sync: Option<vercel_client::EnvSyncPlan>,
 }
@@ -525,9 +524,9 @@ pub fn plan_env(
                 .collect(),
             ..SyncReport::default()
         };
-        let ops: Vec<VercelOp> = desired.vars.iter().map(|d| create_op(d, &to_vercel(d))).collect();
-        plan.env_ops = ops.iter().cloned().chain(unknown_ops(&desired.unknown)).map(crate::plan::Op::Vercel).collect();
-        return Ok((plan, EnvOutcome { report, ops, sync: None }));
+        let ops = desired.vars.iter().map(|d| create_op(d, &to_vercel(d)));
+        plan.env_ops = ops.chain(unknown_ops(&desired.unknown)).map(crate::plan::Op::Vercel).collect();
+        return Ok((plan, EnvOutcome { report, sync: None }));
     };
     record_unknown(&mut plan, &desired.unknown);
     let sync = match sync_of(vercel, project_id, desired).plan(&observed.listing) {
@@ -541,9 +540,9 @@ pub fn plan_env(
     };
     let report = sync.report();
     record_env(&mut plan, &desired.vars, &report);
-    let ops = env_ops(&sync, &desired.vars);
-    plan.env_ops = ops.iter().cloned().chain(unknown_ops(&desired.unknown)).map(crate::plan::Op::Vercel).collect();
-    Ok((plan, EnvOutcome { report, ops, sync: Some(sync) }))
+    let ops = env_ops(&sync, &desired.vars).into_iter();
+    plan.env_ops = ops.chain(unknown_ops(&desired.unknown)).map(crate::plan::Op::Vercel).collect();
+    Ok((plan, EnvOutcome { report, sync: Some(sync) }))
 }
 
 /// Where a variable's value comes from, for an operation: the value itself for a non-secret, the source's name
@@ -731,7 +730,7 @@ pub async fn apply_env(
         report.deleted.len(),
         report.unchanged.len()
     ));
-    Ok(EnvOutcome { ops: env_ops(&sync, &desired.vars), report, sync: Some(sync) })
+    Ok(EnvOutcome { report, sync: Some(sync) })
 }
 
 /// The environment stage ("vercel.env"): syncs the project's variables to `desired`.
@@ -1325,12 +1324,13 @@ mod tests {
         let (plan, out) = plan_env(&client(), &desired, &observed).unwrap();
         assert!(out.changed());
         assert_eq!(out.sync.as_ref().map(|s| s.requests()), Some(3));
-        assert!(matches!(&out.ops[0], VercelOp::DeleteEnv { key, id, .. } if key == "ACCESS_CODE" && id == "e2"));
-        assert!(matches!(&out.ops[1], VercelOp::UpdateEnv { key, value: Some(EnvValue::Literal { value }), .. }
+        let ops: Vec<VercelOp> = vercel_ops(&plan);
+        assert!(matches!(&ops[0], VercelOp::DeleteEnv { key, id, .. } if key == "ACCESS_CODE" && id == "e2"));
+        assert!(matches!(&ops[1], VercelOp::UpdateEnv { key, value: Some(EnvValue::Literal { value }), .. }
             if key == "APP_URL" && value == "https://chat.example.com"));
-        assert!(matches!(&out.ops[2], VercelOp::CreateEnv { key, value: EnvValue::Secret { source }, env_type, .. }
+        assert!(matches!(&ops[2], VercelOp::CreateEnv { key, value: EnvValue::Secret { source }, env_type, .. }
             if key == "AUTH_SECRET" && source.contains("generated") && env_type == "sensitive"));
-        let saved = serde_json::to_string(&out.ops).unwrap() + &format!("{plan:?}{out:?}");
+        let saved = serde_json::to_string(&plan).unwrap() + &format!("{plan:?}{out:?}");
         assert!(!saved.contains("generated-secret-value"), "{saved}");
         let keys: Vec<(&str, Action)> = plan.env.iter().map(|e| (e.key.as_str(), e.action)).collect();
         assert_eq!(
