@@ -67,13 +67,13 @@ async fn reads_the_user_a_repository_with_its_parent_and_a_branch() {
 
     let gh = client(&server);
     assert_eq!(gh.current_user().await.unwrap().login, "octocat");
-    let r = gh.get_repo("octocat", "my-chat").await.unwrap();
+    let r = gh.repo("octocat", "my-chat").get().await.unwrap();
     assert_eq!(
         (r.full_name.as_str(), r.owner.login.as_str(), r.default_branch.as_deref()),
         ("octocat/my-chat", "octocat", Some("main"))
     );
     assert!(r.is_fork_of("lobehub/lobehub"));
-    assert_eq!(gh.get_branch("octocat", "my-chat", "main").await.unwrap().name, "main");
+    assert_eq!(gh.repo("octocat", "my-chat").get_branch("main").await.unwrap().name, "main");
 }
 
 #[tokio::test]
@@ -91,7 +91,7 @@ async fn lists_forks_with_paging_and_reads_the_next_link() {
         .expect(1)
         .mount(&server)
         .await;
-    let page = client(&server).list_forks("lobehub", "lobehub", 100, 2).await.unwrap();
+    let page = client(&server).repo("lobehub", "lobehub").list_forks(100, 2).await.unwrap();
     assert_eq!(page.items.iter().map(|r| r.full_name.as_str()).collect::<Vec<_>>(), ["alice/lobehub", "bob/chat"]);
     assert!(page.has_next);
 }
@@ -108,7 +108,7 @@ async fn create_fork_sends_the_documented_body_and_reads_the_202() {
         .mount(&server)
         .await;
     let body = CreateFork { organization: Some("acme".into()), name: Some("chat".into()), default_branch_only: true };
-    let fork = client(&server).create_fork("lobehub", "lobehub", &body).await.unwrap();
+    let fork = client(&server).repo("lobehub", "lobehub").create_fork(&body).await.unwrap();
     assert_eq!(fork.full_name, "acme/chat");
     assert!(fork.is_fork_of("lobehub/lobehub"));
 }
@@ -138,14 +138,14 @@ async fn lists_workflows_and_enables_and_disables_one() {
         .await;
     }
     let gh = client(&server);
-    let workflows = gh.list_workflows("octo", "lobehub", 100).await.unwrap();
+    let workflows = gh.repo("octo", "lobehub").list_workflows(100).await.unwrap();
     assert_eq!(workflows[1].id, 269289);
     assert_eq!(
         (workflows[1].path.as_str(), workflows[1].state.as_str()),
         (".github/workflows/sync.yml", "disabled_fork")
     );
-    gh.set_workflow_enabled("octo", "lobehub", 269289, true).await.unwrap();
-    gh.set_workflow_enabled("octo", "lobehub", 269289, false).await.unwrap();
+    gh.repo("octo", "lobehub").set_workflow_enabled(269289, true).await.unwrap();
+    gh.repo("octo", "lobehub").set_workflow_enabled(269289, false).await.unwrap();
 }
 
 #[tokio::test]
@@ -173,11 +173,11 @@ async fn lists_installations_and_an_installations_repositories() {
         .mount(&server)
         .await;
     let gh = client(&server);
-    let list = gh.list_installations(100).await.unwrap();
+    let list = gh.installations().list(100).await.unwrap();
     let vercel = list.iter().find(|i| i.app_slug == "vercel").unwrap();
     assert_eq!((vercel.id, vercel.login(), vercel.repository_selection.as_str()), (25381, Some("acme"), "selected"));
     assert_eq!(vercel.target_type, "Organization");
-    let page = gh.list_installation_repos(25381, 50, 1).await.unwrap();
+    let page = gh.installations().repositories(25381, 50, 1).await.unwrap();
     assert_eq!(page.items[0].full_name, "acme/chat");
     assert!(!page.has_next);
 }
@@ -196,7 +196,7 @@ async fn a_404_is_not_found_with_githubs_message_documentation_and_request_id() 
         .expect(1)
         .mount(&server)
         .await;
-    let e = client(&server).get_repo("octo", "nope").await.unwrap_err();
+    let e = client(&server).repo("octo", "nope").get().await.unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::NotFound);
     assert!(e.is_not_found());
     assert_eq!(e.operation(), "repos/get");
@@ -224,7 +224,7 @@ async fn a_malformed_answer_is_a_decode_error_naming_the_operation_never_the_tok
         .mount(&server)
         .await;
     let gh = client(&server);
-    let e = gh.list_workflows("octo", "lobehub", 100).await.unwrap_err();
+    let e = gh.repo("octo", "lobehub").list_workflows(100).await.unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::Decode);
     assert_eq!(e.operation(), "actions/list-repo-workflows");
     assert!(e.to_string().contains("workflows[0].id"), "{e}");
@@ -256,7 +256,7 @@ async fn create_fork_is_not_repeated_after_a_5xx_whose_outcome_is_unknown() {
         .expect(1)
         .mount(&server)
         .await;
-    let e = client(&server).create_fork("lobehub", "lobehub", &CreateFork::default()).await.unwrap_err();
+    let e = client(&server).repo("lobehub", "lobehub").create_fork(&CreateFork::default()).await.unwrap_err();
     assert_eq!((e.kind(), e.status()), (&ErrorKind::Server, Some(502)));
     // `expect(1)` is verified when the server drops: exactly one attempt.
 }
@@ -285,7 +285,10 @@ async fn rate_limits_are_waited_out_as_github_asks_then_reported() {
     )
     .await;
     let gh = client(&server);
-    assert_eq!(gh.create_fork("lobehub", "lobehub", &CreateFork::default()).await.unwrap().full_name, "octo/lobehub");
+    assert_eq!(
+        gh.repo("lobehub", "lobehub").create_fork(&CreateFork::default()).await.unwrap().full_name,
+        "octo/lobehub"
+    );
 
     // A primary limit spent for an hour: longer than the policy allows, so it is reported at once.
     let reset = (chrono::Utc::now().timestamp() + 3600).to_string();
@@ -322,9 +325,9 @@ async fn rate_limits_are_waited_out_as_github_asks_then_reported() {
         )
         .mount(&server)
         .await;
-    let e = once.get_repo("octo", "limited").await.unwrap_err();
+    let e = once.repo("octo", "limited").get().await.unwrap_err();
     assert_eq!((e.kind(), e.retry_after()), (&ErrorKind::RateLimited, Some(Duration::from_secs(3))));
-    let e = once.get_repo("octo", "secondary").await.unwrap_err();
+    let e = once.repo("octo", "secondary").get().await.unwrap_err();
     assert_eq!((e.kind(), e.retry_after()), (&ErrorKind::RateLimited, Some(Duration::from_secs(60))));
     // A 403 that is not a rate limit is Forbidden and not retried.
     Mock::given(method("PUT"))
@@ -335,7 +338,7 @@ async fn rate_limits_are_waited_out_as_github_asks_then_reported() {
         .expect(1)
         .mount(&server)
         .await;
-    let e = gh.set_workflow_enabled("octo", "lobehub", 1, false).await.unwrap_err();
+    let e = gh.repo("octo", "lobehub").set_workflow_enabled(1, false).await.unwrap_err();
     assert_eq!((e.kind(), e.operation()), (&ErrorKind::Forbidden, "actions/disable-workflow"));
 }
 
@@ -346,14 +349,14 @@ async fn bad_input_is_refused_before_sending_and_the_token_never_shows() {
     for (owner, repo) in
         [("", "lobehub"), ("octo", ""), ("octo/evil", "x"), ("octo", "a/b"), ("octo", ".."), ("octo", "a b")]
     {
-        let e = gh.get_repo(owner, repo).await.unwrap_err();
+        let e = gh.repo(owner, repo).get().await.unwrap_err();
         assert_eq!(e.kind(), &ErrorKind::InvalidInput, "{owner}/{repo}");
     }
     let bad_org = CreateFork { organization: Some("acme/x".into()), ..CreateFork::default() };
-    assert_eq!(gh.create_fork("lobehub", "lobehub", &bad_org).await.unwrap_err().kind(), &ErrorKind::InvalidInput);
-    assert_eq!(gh.list_forks("lobehub", "lobehub", 101, 1).await.unwrap_err().kind(), &ErrorKind::InvalidInput);
-    assert_eq!(gh.list_installation_repos(1, 100, 0).await.unwrap_err().kind(), &ErrorKind::InvalidInput);
-    assert_eq!(gh.get_branch("octo", "lobehub", "").await.unwrap_err().kind(), &ErrorKind::InvalidInput);
+    assert_eq!(gh.repo("lobehub", "lobehub").create_fork(&bad_org).await.unwrap_err().kind(), &ErrorKind::InvalidInput);
+    assert_eq!(gh.repo("lobehub", "lobehub").list_forks(101, 1).await.unwrap_err().kind(), &ErrorKind::InvalidInput);
+    assert_eq!(gh.installations().repositories(1, 100, 0).await.unwrap_err().kind(), &ErrorKind::InvalidInput);
+    assert_eq!(gh.repo("octo", "lobehub").get_branch("").await.unwrap_err().kind(), &ErrorKind::InvalidInput);
     assert!(server.received_requests().await.unwrap().is_empty(), "nothing was sent");
     assert!(!format!("{gh:?}").contains(TOKEN));
     let e = GithubClient::builder().token(SecretString::from("ghp bad")).build().unwrap_err();
@@ -371,5 +374,5 @@ async fn a_branch_name_with_a_slash_stays_one_path_segment() {
         json!({"name": "release/v1"}),
     )
     .await;
-    assert_eq!(client(&server).get_branch("octo", "lobehub", "release/v1").await.unwrap().name, "release/v1");
+    assert_eq!(client(&server).repo("octo", "lobehub").get_branch("release/v1").await.unwrap().name, "release/v1");
 }

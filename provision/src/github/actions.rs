@@ -6,8 +6,8 @@
 //! workflow" (`actions/disable-workflow`), `PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable|disable`,
 //! answered 204.
 
-use super::repos::check_paging;
-use super::{ApiRequest, GithubClient, Result, check_name};
+use super::repos::{RepoHandler, check_paging};
+use super::{ApiRequest, Result};
 use http::Method;
 use serde::Deserialize;
 
@@ -29,20 +29,19 @@ struct WorkflowList {
     workflows: Vec<Workflow>,
 }
 
-impl GithubClient {
+impl RepoHandler<'_> {
     /// The first `per_page` (1–100) workflows of a repository ("List repository workflows").
     ///
     /// # Errors
     /// A bad name or `per_page` is refused before sending; [`ErrorKind::NotFound`](super::ErrorKind::NotFound)
     /// for an unknown repository; transport, rate-limit and decode errors.
-    pub async fn list_workflows(&self, owner: &str, repo: &str, per_page: u8) -> Result<Vec<Workflow>> {
+    pub async fn list_workflows(&self, per_page: u8) -> Result<Vec<Workflow>> {
         const OP: &str = "actions/list-repo-workflows";
-        check_name(OP, "owner", owner)?;
-        check_name(OP, "repository", repo)?;
+        let (owner, repo) = self.check(OP)?;
         check_paging(OP, per_page, 1)?;
         let req = ApiRequest::new(OP, Method::GET, &["repos", owner, repo, "actions", "workflows"])
             .query("per_page", per_page);
-        Ok(self.json::<WorkflowList>(req).await?.workflows)
+        Ok(self.client.json::<WorkflowList>(req).await?.workflows)
     }
 
     /// Enables (`enable = true`, "Enable a workflow") or disables ("Disable a workflow") workflow `id`; doing it
@@ -52,13 +51,13 @@ impl GithubClient {
     /// A bad name is refused before sending; [`ErrorKind::NotFound`](super::ErrorKind::NotFound) for an unknown
     /// workflow; [`ErrorKind::Forbidden`](super::ErrorKind::Forbidden) without the `workflow` scope or Actions
     /// write permission.
-    pub async fn set_workflow_enabled(&self, owner: &str, repo: &str, id: u64, enable: bool) -> Result<()> {
+    pub async fn set_workflow_enabled(&self, id: u64, enable: bool) -> Result<()> {
         let (op, action) =
             if enable { ("actions/enable-workflow", "enable") } else { ("actions/disable-workflow", "disable") };
-        check_name(op, "owner", owner)?;
-        check_name(op, "repository", repo)?;
+        let (owner, repo) = self.check(op)?;
         let id = id.to_string();
-        self.no_content(ApiRequest::new(op, Method::PUT, &["repos", owner, repo, "actions", "workflows", &id, action]))
+        self.client
+            .no_content(ApiRequest::new(op, Method::PUT, &["repos", owner, repo, "actions", "workflows", &id, action]))
             .await
     }
 }

@@ -55,18 +55,31 @@ struct RepositoryList {
     repositories: Vec<Repository>,
 }
 
+/// The GitHub App installations the token's user can see, octocrab-style: `github.installations().list(100)`.
+#[derive(Debug, Clone, Copy)]
+pub struct InstallationsHandler<'a> {
+    client: &'a GithubClient,
+}
+
 impl GithubClient {
+    /// The app installations the token's user can see.
+    pub fn installations(&self) -> InstallationsHandler<'_> {
+        InstallationsHandler { client: self }
+    }
+}
+
+impl InstallationsHandler<'_> {
     /// The first `per_page` (1–100) app installations the token's user can see ("List app installations
     /// accessible to the user access token"). GitHub answers 401/403 for a token that may not list them (a
     /// fine-grained or app token).
     ///
     /// # Errors
     /// Transport, rate-limit, service and decode errors.
-    pub async fn list_installations(&self, per_page: u8) -> Result<Vec<Installation>> {
+    pub async fn list(&self, per_page: u8) -> Result<Vec<Installation>> {
         const OP: &str = "apps/list-installations-for-authenticated-user";
         check_paging(OP, per_page, 1)?;
         let req = ApiRequest::new(OP, Method::GET, &["user", "installations"]).query("per_page", per_page);
-        Ok(self.json::<InstallationList>(req).await?.installations)
+        Ok(self.client.json::<InstallationList>(req).await?.installations)
     }
 
     /// One page of the repositories installation `id` may access that the user can see too ("List repositories
@@ -75,14 +88,14 @@ impl GithubClient {
     /// # Errors
     /// `per_page` outside 1–100 or `page` 0 is refused before sending;
     /// [`ErrorKind::NotFound`](super::ErrorKind::NotFound) for an installation the user cannot see.
-    pub async fn list_installation_repos(&self, id: u64, per_page: u8, page: u32) -> Result<Page<Repository>> {
+    pub async fn repositories(&self, id: u64, per_page: u8, page: u32) -> Result<Page<Repository>> {
         const OP: &str = "apps/list-installation-repos-for-authenticated-user";
         check_paging(OP, per_page, page)?;
         let id = id.to_string();
         let req = ApiRequest::new(OP, Method::GET, &["user", "installations", &id, "repositories"])
             .query("per_page", per_page)
             .query("page", page);
-        let (list, has_next) = self.json_page::<RepositoryList>(req).await?;
+        let (list, has_next) = self.client.json_page::<RepositoryList>(req).await?;
         Ok(Page { items: list.repositories, has_next })
     }
 }

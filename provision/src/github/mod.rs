@@ -1,9 +1,11 @@
 //! A small typed client for the few GitHub REST calls the fork step makes (API version `2022-11-28`), on the
 //! shared request driver of `cloud-http` (retry → build → authorize → send → classify → decode, one budget).
 //!
-//! - [`repos`]: the authenticated user, a repository, its forks, creating a fork, a branch.
-//! - [`actions`]: a repository's workflows, enabling and disabling one.
-//! - [`installations`]: the GitHub App installations the token's user can see, and their repositories.
+//! - [`repos`]: the authenticated user ([`GithubClient::current_user`]); on one repository
+//!   ([`GithubClient::repo`], an octocrab-like handler) the repository, its forks, creating a fork, a branch.
+//! - [`actions`]: a repository's workflows, enabling and disabling one (on the same handler).
+//! - [`installations`]: the GitHub App installations the token's user can see, and their repositories
+//!   ([`GithubClient::installations`]).
 //!
 //! Every request carries the headers GitHub's "Getting started with the REST API" asks for:
 //! `Authorization: Bearer <token>` ("Authenticating to the REST API"), `Accept: application/vnd.github+json`,
@@ -24,7 +26,7 @@
 //! use secrecy::SecretString;
 //! let github = GithubClient::builder().token(SecretString::from("ghp_…")).build()?;
 //! let me = github.current_user().await?;
-//! let repo = github.get_repo(&me.login, "lobehub").await?;
+//! let repo = github.repo(&me.login, "lobehub").get().await?;
 //! # let _ = repo;
 //! # Ok(()) }
 //! ```
@@ -36,8 +38,8 @@ pub mod repos;
 
 pub use actions::Workflow;
 pub use error::{Error, ErrorKind, Result};
-pub use installations::{Installation, InstallationAccount};
-pub use repos::{Account, Branch, CreateFork, Page, Repository};
+pub use installations::{Installation, InstallationAccount, InstallationsHandler};
+pub use repos::{Account, Branch, CreateFork, Page, RepoHandler, Repository};
 
 use cloud_http::driver::{self, CallInfo, Channel, Service};
 use cloud_http::retry::RetryDecision;

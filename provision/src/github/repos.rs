@@ -101,7 +101,21 @@ pub struct CreateFork {
     pub default_branch_only: bool,
 }
 
+/// The calls on one repository, octocrab-style: `github.repo("octo", "lobehub").get()`. The owner and name are
+/// checked by every call before anything is sent.
+#[derive(Debug, Clone, Copy)]
+pub struct RepoHandler<'a> {
+    pub(crate) client: &'a GithubClient,
+    pub(crate) owner: &'a str,
+    pub(crate) repo: &'a str,
+}
+
 impl GithubClient {
+    /// The calls on repository `owner/repo`.
+    pub fn repo<'a>(&'a self, owner: &'a str, repo: &'a str) -> RepoHandler<'a> {
+        RepoHandler { client: self, owner, repo }
+    }
+
     /// The token's user ("Get the authenticated user", `GET /user`).
     ///
     /// # Errors
@@ -110,6 +124,15 @@ impl GithubClient {
     pub async fn current_user(&self) -> Result<Account> {
         self.json(ApiRequest::new("users/get-authenticated", Method::GET, &["user"])).await
     }
+}
+
+impl<'a> RepoHandler<'a> {
+    /// Checks the owner and name before a call of `operation`.
+    pub(crate) fn check(&self, operation: &'static str) -> Result<(&'a str, &'a str)> {
+        check_name(operation, "owner", self.owner)?;
+        check_name(operation, "repository", self.repo)?;
+        Ok((self.owner, self.repo))
+    }
 
     /// A repository ("REST API endpoints for repositories — Get a repository", `GET /repos/{owner}/{repo}`);
     /// a fork comes with its `parent` and `source`.
@@ -117,28 +140,26 @@ impl GithubClient {
     /// # Errors
     /// [`ErrorKind::InvalidInput`](super::ErrorKind::InvalidInput) for a bad name (nothing sent);
     /// [`ErrorKind::NotFound`](super::ErrorKind::NotFound) when it does not exist or the token cannot see it.
-    pub async fn get_repo(&self, owner: &str, repo: &str) -> Result<Repository> {
+    pub async fn get(&self) -> Result<Repository> {
         const OP: &str = "repos/get";
-        check_name(OP, "owner", owner)?;
-        check_name(OP, "repository", repo)?;
-        self.json(ApiRequest::new(OP, Method::GET, &["repos", owner, repo])).await
+        let (owner, repo) = self.check(OP)?;
+        self.client.json(ApiRequest::new(OP, Method::GET, &["repos", owner, repo])).await
     }
 
     /// One page of a repository's forks ("REST API endpoints for forks — List forks",
     /// `GET /repos/{owner}/{repo}/forks?per_page=…&page=…`; `per_page` at most 100, `page` from 1). The entries
-    /// carry no `parent`: read one with [`get_repo`](Self::get_repo).
+    /// carry no `parent`: read one with [`get`](Self::get).
     ///
     /// # Errors
-    /// As [`get_repo`](Self::get_repo); `per_page` outside 1–100 or `page` 0 is refused before sending.
-    pub async fn list_forks(&self, owner: &str, repo: &str, per_page: u8, page: u32) -> Result<Page<Repository>> {
+    /// As [`get`](Self::get); `per_page` outside 1–100 or `page` 0 is refused before sending.
+    pub async fn list_forks(&self, per_page: u8, page: u32) -> Result<Page<Repository>> {
         const OP: &str = "repos/list-forks";
-        check_name(OP, "owner", owner)?;
-        check_name(OP, "repository", repo)?;
+        let (owner, repo) = self.check(OP)?;
         check_paging(OP, per_page, page)?;
         let req = ApiRequest::new(OP, Method::GET, &["repos", owner, repo, "forks"])
             .query("per_page", per_page)
             .query("page", page);
-        let (items, has_next) = self.json_page(req).await?;
+        let (items, has_next) = self.client.json_page(req).await?;
         Ok(Page { items, has_next })
     }
 
@@ -148,12 +169,11 @@ impl GithubClient {
     /// Not repeated after a 5xx or a lost answer (a `POST`): look the fork up before trying again.
     ///
     /// # Errors
-    /// As [`get_repo`](Self::get_repo); a bad `organization` or `name` is refused before sending; GitHub
+    /// As [`get`](Self::get); a bad `organization` or `name` is refused before sending; GitHub
     /// answers 403 for an organization the token may not fork into and 422 for an invalid one.
-    pub async fn create_fork(&self, owner: &str, repo: &str, fork: &CreateFork) -> Result<Repository> {
+    pub async fn create_fork(&self, fork: &CreateFork) -> Result<Repository> {
         const OP: &str = "repos/create-fork";
-        check_name(OP, "owner", owner)?;
-        check_name(OP, "repository", repo)?;
+        let (owner, repo) = self.check(OP)?;
         if let Some(org) = &fork.organization {
             check_name(OP, "organization", org)?;
         }
@@ -162,23 +182,22 @@ impl GithubClient {
         }
         let body = serde_json::to_value(fork)
             .map_err(|e| super::Error::invalid_input(OP, format!("could not encode the body: {e}")))?;
-        self.json(ApiRequest::new(OP, Method::POST, &["repos", owner, repo, "forks"]).body(body)).await
+        self.client.json(ApiRequest::new(OP, Method::POST, &["repos", owner, repo, "forks"]).body(body)).await
     }
 
     /// A branch ("REST API endpoints for branches — Get a branch", `GET /repos/{owner}/{repo}/branches/{branch}`;
     /// a `/` in the branch name is percent-encoded).
     ///
     /// # Errors
-    /// As [`get_repo`](Self::get_repo); [`ErrorKind::NotFound`](super::ErrorKind::NotFound) while a new fork is
+    /// As [`get`](Self::get); [`ErrorKind::NotFound`](super::ErrorKind::NotFound) while a new fork is
     /// still being copied.
-    pub async fn get_branch(&self, owner: &str, repo: &str, branch: &str) -> Result<Branch> {
+    pub async fn get_branch(&self, branch: &str) -> Result<Branch> {
         const OP: &str = "repos/get-branch";
-        check_name(OP, "owner", owner)?;
-        check_name(OP, "repository", repo)?;
+        let (owner, repo) = self.check(OP)?;
         if branch.is_empty() || branch.len() > 255 || branch.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(super::Error::invalid_input(OP, "the branch name is empty, too long or has whitespace"));
         }
-        self.json(ApiRequest::new(OP, Method::GET, &["repos", owner, repo, "branches", branch])).await
+        self.client.json(ApiRequest::new(OP, Method::GET, &["repos", owner, repo, "branches", branch])).await
     }
 }
 

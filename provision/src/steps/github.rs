@@ -168,7 +168,7 @@ fn find_sync_workflow(list: &[Workflow]) -> Option<WorkflowSeen> {
 
 async fn list_sync_workflow(github: &GithubClient, full: &str) -> Result<Option<WorkflowSeen>> {
     let (o, n) = split(full);
-    let list = github.list_workflows(o, n, 100).await.map_err(|e| failed("list workflows", &e))?;
+    let list = github.repo(o, n).list_workflows(100).await.map_err(|e| failed("list workflows", &e))?;
     Ok(find_sync_workflow(&list))
 }
 
@@ -185,7 +185,7 @@ pub async fn observe_fork(github: &GithubClient, desired: &ForkDesired) -> Resul
     let wanted = desired.repository.clone().unwrap_or_else(|| up_name.to_string());
 
     // 1. The wanted name.
-    let mut fork = match github.get_repo(&owner, &wanted).await {
+    let mut fork = match github.repo(&owner, &wanted).get().await {
         Ok(repo) if repo.is_fork_of(&desired.upstream) => Some(repo),
         Ok(repo) => {
             return Err(Error::blocked(
@@ -202,12 +202,13 @@ pub async fn observe_fork(github: &GithubClient, desired: &ForkDesired) -> Resul
         let mut guard = PageGuard::<u32>::with_default_cap("listForks");
         let mut page = 1u32;
         loop {
-            let result = github.list_forks(up_owner, up_name, 100, page).await.map_err(|e| failed("list forks", &e))?;
+            let result =
+                github.repo(up_owner, up_name).list_forks(100, page).await.map_err(|e| failed("list forks", &e))?;
             let count = result.items.len();
             if let Some(r) = result.items.into_iter().find(|r| eq(&r.owner.login, &owner)) {
                 // The list entry has no parent: read the repository itself.
                 let (o, n) = split(&r.full_name);
-                fork = Some(github.get_repo(o, n).await.map_err(|e| failed("read fork", &e))?);
+                fork = Some(github.repo(o, n).get().await.map_err(|e| failed("read fork", &e))?);
                 break;
             }
             if count < 100 || !result.has_next {
@@ -330,7 +331,8 @@ pub async fn apply_fork(
                 let (up_owner, up_name) = upstream.split_once('/').unwrap_or(("lobehub", "lobehub"));
                 let body =
                     CreateFork { organization: organization.clone(), name: name.clone(), default_branch_only: true };
-                let repo = github.create_fork(up_owner, up_name, &body).await.map_err(|e| failed("create fork", &e))?;
+                let repo =
+                    github.repo(up_owner, up_name).create_fork(&body).await.map_err(|e| failed("create fork", &e))?;
                 let full = repo.full_name.clone();
                 ctx.state.record([Record::Created(Created::GithubFork(full.clone()))])?;
                 let branch = repo.default_branch.clone().unwrap_or_else(|| "main".into());
@@ -356,7 +358,7 @@ pub async fn apply_fork(
                     },
                 };
                 let (o, n) = split(&full);
-                let result = github.set_workflow_enabled(o, n, id, enable).await;
+                let result = github.repo(o, n).set_workflow_enabled(id, enable).await;
                 result.map_err(|e| failed(if enable { "enable workflow" } else { "disable workflow" }, &e))?;
             }
         }
@@ -405,7 +407,7 @@ async fn wait_until_ready(github: &GithubClient, full: &str, branch: &str) -> Re
     let (o, n) = split(full);
     let mut delay = Duration::from_millis(500);
     for _ in 0..60 {
-        match github.get_branch(o, n, branch).await {
+        match github.repo(o, n).get_branch(branch).await {
             Ok(_) => return Ok(()),
             Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::Conflict) => {}
             Err(e) => return Err(failed("wait for the fork", &e)),
@@ -422,7 +424,7 @@ async fn wait_until_ready(github: &GithubClient, full: &str, branch: &str) -> Re
 
 /// Checks that the Vercel GitHub App is installed on `owner` with access to `full`.
 async fn vercel_can_see(github: &GithubClient, owner: &str, full: &str, plan: &mut Plan) -> Result<()> {
-    let installs = match github.list_installations(100).await {
+    let installs = match github.installations().list(100).await {
         Ok(v) => v,
         Err(e) if matches!(e.kind(), ErrorKind::Unauthorized | ErrorKind::Forbidden | ErrorKind::NotFound) => {
             plan.note(format!(
@@ -455,7 +457,8 @@ async fn vercel_can_see(github: &GithubClient, owner: &str, full: &str, plan: &m
     let mut page = 1u32;
     loop {
         let repos = github
-            .list_installation_repos(id, 100, page)
+            .installations()
+            .repositories(id, 100, page)
             .await
             .map_err(|e| failed("list the Vercel app's repositories", &e))?
             .items;
