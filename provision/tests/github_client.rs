@@ -376,3 +376,26 @@ async fn a_branch_name_with_a_slash_stays_one_path_segment() {
     .await;
     assert_eq!(client(&server).repo("octo", "lobehub").get_branch("release/v1").await.unwrap().name, "release/v1");
 }
+
+#[tokio::test]
+async fn the_fork_step_reports_githubs_refusal_with_the_fix() {
+    use provision::steps::github::{ForkDesired, observe_fork};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/user"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let want = ForkDesired { upstream: "lobehub/lobehub".into(), owner: None, repository: None, auto_sync: false };
+    match observe_fork(&client(&server), &want).await.unwrap_err() {
+        provision::Error::Blocked { step, problem, fix } => {
+            assert_eq!(step, "github: who am I");
+            assert_eq!(problem, "GitHub answered HTTP 401: Bad credentials");
+            assert!(fix.contains("check GITHUB_TOKEN"), "{fix}");
+        }
+        other => panic!("expected blocked, got {other:?}"),
+    }
+}
