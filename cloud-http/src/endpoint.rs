@@ -165,6 +165,37 @@ pub fn validate_base_url(url: &str) -> Result<Url, EndpointError> {
     Ok(parsed)
 }
 
+/// The URL of one API call: `base` with each of `segments` appended as one path segment (percent-encoded, so a
+/// `/`, `?` or `#` inside a segment stays inside it, WHATWG URL "path percent-encode set") and `query` appended
+/// as `application/x-www-form-urlencoded` pairs. `None` when `base` cannot carry a path (`mailto:`, `data:`);
+/// never for a URL [`validate_base_url`] accepted.
+///
+/// ```
+/// let base = url::Url::parse("https://console.neon.tech/api/v2/").unwrap();
+/// let url = cloud_http::endpoint::join(&base, ["projects", "p 1"], [("limit", "10")]).unwrap();
+/// assert_eq!(url.as_str(), "https://console.neon.tech/api/v2/projects/p%201?limit=10");
+/// let url = cloud_http::endpoint::join(&base, ["branches", "a/b"], None::<(&str, &str)>).unwrap();
+/// assert_eq!(url.as_str(), "https://console.neon.tech/api/v2/branches/a%2Fb");
+/// ```
+pub fn join<S, K, V>(
+    base: &Url,
+    segments: impl IntoIterator<Item = S>,
+    query: impl IntoIterator<Item = (K, V)>,
+) -> Option<Url>
+where
+    S: AsRef<str>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let mut url = base.clone();
+    url.path_segments_mut().ok()?.pop_if_empty().extend(segments);
+    url.query_pairs_mut().extend_pairs(query);
+    if url.query() == Some("") {
+        url.set_query(None);
+    }
+    Some(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

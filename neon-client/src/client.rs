@@ -216,23 +216,9 @@ impl NeonClient {
     }
 
     fn url(&self, req: &ApiRequest) -> Result<Url> {
-        let mut url = self.inner.base_url.clone();
-        {
-            let mut segments = url
-                .path_segments_mut()
-                .map_err(|_| Error::invalid_input(req.operation, "the base URL cannot carry a path"))?;
-            segments.pop_if_empty();
-            for s in &req.segments {
-                segments.push(s);
-            }
-        }
-        if !req.query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            for (k, v) in &req.query {
-                pairs.append_pair(k, v);
-            }
-        }
-        Ok(url)
+        let query = req.query.iter().map(|(k, v)| (*k, v.as_str()));
+        cloud_http::endpoint::join(&self.inner.base_url, &req.segments, query)
+            .ok_or_else(|| Error::invalid_input(req.operation, "the base URL cannot carry a path"))
     }
 
     /// Classifies a non-2xx answer. Neon's error body is `{"code": "…", "message": "…"}` (the "standard Neon API

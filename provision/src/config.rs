@@ -625,11 +625,7 @@ impl Config {
             }
         }
         if let Some(g) = &file.github {
-            let gh_name = |v: &str| {
-                !v.is_empty()
-                    && v.len() <= 100
-                    && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            };
+            let gh_name = crate::github::valid_name;
             if let Some(o) = &g.owner
                 && !gh_name(o)
             {

@@ -11,6 +11,7 @@ pub mod destroy;
 pub mod doctor;
 pub mod engine;
 pub mod error;
+pub mod github;
 pub mod journal;
 pub mod lobehub;
 pub mod logging;

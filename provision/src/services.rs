@@ -40,8 +40,8 @@ pub struct Services {
     pub oss_connect_to: Option<String>,
     /// The options used.
     pub options: ClientOptions,
-    /// GitHub (octocrab), when `[github]` is configured.
-    pub github: Option<octocrab::Octocrab>,
+    /// GitHub's REST API ([`crate::github::GithubClient`]), when `[github]` is configured.
+    pub github: Option<crate::github::GithubClient>,
     /// The Neon API, when `[database] provider = "neon"`.
     pub neon: Option<neon_client::NeonClient>,
 }
@@ -93,16 +93,18 @@ impl Services {
         let vercel = vercel.build().step("vercel client")?;
         let github = match &config.github {
             Some(g) => {
-                let mut b = octocrab::Octocrab::builder()
-                    .personal_token(g.token.expose_secret().to_string())
-                    .set_connect_timeout(Some(options.timeout))
-                    .set_read_timeout(Some(options.timeout));
+                let mut b = crate::github::GithubClient::builder()
+                    .token(g.token.clone())
+                    .retry_policy(options.retry)
+                    .timeout(options.timeout);
                 if let Some(url) = &config.endpoints.github {
-                    b = b.base_uri(url.as_str()).map_err(|e| {
-                        Error::blocked("github client", format!("endpoints.github: {e}"), "fix endpoints.github")
-                    })?;
+                    b = b.base_url(url.clone());
                 }
-                Some(b.build().map_err(|e| Error::blocked("github client", e.to_string(), "check GITHUB_TOKEN"))?)
+                Some(b.build().map_err(|e| {
+                    let fix =
+                        if config.endpoints.github.is_some() { "fix endpoints.github" } else { "check GITHUB_TOKEN" };
+                    Error::blocked("github client", e.to_string(), fix)
+                })?)
             }
             None => None,
         };

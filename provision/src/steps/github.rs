@@ -19,6 +19,8 @@
 
 use super::Ctx;
 use crate::error::{Error, Result};
+use crate::github::Error as GithubError;
+use crate::github::{CreateFork, ErrorKind, GithubClient, Workflow};
 use crate::journal::{Created, Record};
 use crate::plan::{Action, Op, Plan};
 use cloud_http::pagination::PageGuard;
@@ -36,27 +38,22 @@ pub struct GithubOutcome {
 /// The page a user opens to install the Vercel GitHub App.
 pub const VERCEL_APP_INSTALL_URL: &str = "https://github.com/apps/vercel/installations/new";
 
-fn status(e: &octocrab::Error) -> Option<u16> {
-    match e {
-        octocrab::Error::GitHub { source, .. } => Some(source.status_code.as_u16()),
-        _ => None,
+fn describe(e: &GithubError) -> String {
+    match (e.status(), e.message()) {
+        (Some(status), Some(message)) => format!("GitHub answered HTTP {status}: {message}"),
+        (Some(status), None) => format!("GitHub answered HTTP {status}"),
+        _ => format!("GitHub request failed: {e}"),
     }
 }
 
-fn describe(e: &octocrab::Error) -> String {
-    match e {
-        octocrab::Error::GitHub { source, .. } => {
-            format!("GitHub answered HTTP {}: {}", source.status_code.as_u16(), source.message)
-        }
-        other => format!("GitHub request failed: {other}"),
-    }
-}
-
-fn failed(step: &str, e: &octocrab::Error) -> Error {
-    let fix = match status(e) {
-        Some(401) => "check GITHUB_TOKEN (it is missing, expired or revoked)",
-        Some(403) => {
+fn failed(step: &str, e: &GithubError) -> Error {
+    let fix = match e.kind() {
+        ErrorKind::Unauthorized => "check GITHUB_TOKEN (it is missing, expired or revoked)",
+        ErrorKind::Forbidden => {
             "give GITHUB_TOKEN the `repo` and `workflow` scopes (classic) or Administration, Contents and Actions write (fine-grained) on the account, then run apply again"
+        }
+        ErrorKind::RateLimited => {
+            "GitHub's rate limit for this token is spent: wait until it resets, then run apply again"
         }
         _ => "run apply again",
     };
@@ -67,17 +64,9 @@ fn eq(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
-fn is_fork_of(repo: &octocrab::models::Repository, upstream: &str) -> bool {
-    let named = |r: &Option<Box<octocrab::models::Repository>>| {
-        r.as_ref().and_then(|r| r.full_name.as_deref()).is_some_and(|f| eq(f, upstream))
-    };
-    repo.fork == Some(true) && (named(&repo.parent) || named(&repo.source))
-}
-
-fn full_name(repo: &octocrab::models::Repository) -> String {
-    repo.full_name.clone().unwrap_or_else(|| {
-        format!("{}/{}", repo.owner.as_ref().map(|o| o.login.as_str()).unwrap_or_default(), repo.name)
-    })
+/// Splits `owner/name` (a full name GitHub gave, or `vercel.git_repository`).
+fn split(full: &str) -> (&str, &str) {
+    full.split_once('/').unwrap_or((full, full))
 }
 
 /// What the GitHub step wants, from the configuration ([`GithubDesired::from_config`]).
@@ -168,19 +157,19 @@ fn workflow_needs_change(auto_sync: bool, state: &str) -> bool {
 }
 
 /// LobeHub's upstream-sync workflow among a repository's workflows (`.github/workflows/sync.yml`, "Upstream Sync").
-fn find_sync_workflow(list: &[octocrab::models::workflows::WorkFlow]) -> Option<WorkflowSeen> {
+fn find_sync_workflow(list: &[Workflow]) -> Option<WorkflowSeen> {
     list.iter().find(|w| w.path.ends_with("/sync.yml") || w.name == "Upstream Sync").map(|w| WorkflowSeen {
-        id: w.id.into_inner(),
+        id: w.id,
         name: w.name.clone(),
         path: w.path.clone(),
         state: w.state.clone(),
     })
 }
 
-async fn list_sync_workflow(octo: &octocrab::Octocrab, full: &str) -> Result<Option<WorkflowSeen>> {
-    let (o, n) = full.split_once('/').unwrap_or((full, full));
-    let list = octo.workflows(o, n).list().per_page(100u8).send().await.map_err(|e| failed("list workflows", &e))?;
-    Ok(find_sync_workflow(&list.items))
+async fn list_sync_workflow(github: &GithubClient, full: &str) -> Result<Option<WorkflowSeen>> {
+    let (o, n) = split(full);
+    let list = github.repo(o, n).list_workflows(100).await.map_err(|e| failed("list workflows", &e))?;
+    Ok(find_sync_workflow(&list))
 }
 
 /// Reads the fork: the token's user (`GET /user`), the repository of the wanted name
@@ -189,23 +178,23 @@ async fn list_sync_workflow(octo: &octocrab::Octocrab, full: &str) -> Result<Opt
 ///
 /// # Errors
 /// `blocked` when the wanted name is a repository that is not a fork of the upstream, or GitHub refuses a read.
-pub async fn observe_fork(octo: &octocrab::Octocrab, desired: &ForkDesired) -> Result<GithubObserved> {
+pub async fn observe_fork(github: &GithubClient, desired: &ForkDesired) -> Result<GithubObserved> {
     let (up_owner, up_name) = desired.upstream_parts();
-    let user = octo.current().user().await.map_err(|e| failed("who am I", &e))?.login;
+    let user = github.current_user().await.map_err(|e| failed("who am I", &e))?.login;
     let owner = desired.owner.clone().unwrap_or_else(|| user.clone());
     let wanted = desired.repository.clone().unwrap_or_else(|| up_name.to_string());
 
     // 1. The wanted name.
-    let mut fork: Option<octocrab::models::Repository> = match octo.repos(&owner, &wanted).get().await {
-        Ok(repo) if is_fork_of(&repo, &desired.upstream) => Some(repo),
+    let mut fork = match github.repo(&owner, &wanted).get().await {
+        Ok(repo) if repo.is_fork_of(&desired.upstream) => Some(repo),
         Ok(repo) => {
             return Err(Error::blocked(
                 "github: fork",
-                format!("{} exists and is not a fork of {}", full_name(&repo), desired.upstream),
+                format!("{} exists and is not a fork of {}", repo.full_name, desired.upstream),
                 "set github.repository to the name the fork should have (or of your existing fork)",
             ));
         }
-        Err(e) if status(&e) == Some(404) => None,
+        Err(e) if e.kind() == &ErrorKind::NotFound => None,
         Err(e) => return Err(failed("read repository", &e)),
     };
     // 2. A renamed fork: the owner's entry among the upstream's forks.
@@ -213,23 +202,16 @@ pub async fn observe_fork(octo: &octocrab::Octocrab, desired: &ForkDesired) -> R
         let mut guard = PageGuard::<u32>::with_default_cap("listForks");
         let mut page = 1u32;
         loop {
-            let result = octo
-                .repos(up_owner, up_name)
-                .list_forks()
-                .per_page(100)
-                .page(page)
-                .send()
-                .await
-                .map_err(|e| failed("list forks", &e))?;
+            let result =
+                github.repo(up_owner, up_name).list_forks(100, page).await.map_err(|e| failed("list forks", &e))?;
             let count = result.items.len();
-            if let Some(r) = result.items.into_iter().find(|r| r.owner.as_ref().is_some_and(|o| eq(&o.login, &owner))) {
+            if let Some(r) = result.items.into_iter().find(|r| eq(&r.owner.login, &owner)) {
                 // The list entry has no parent: read the repository itself.
-                let full = full_name(&r);
-                let (o, n) = full.split_once('/').unwrap_or((&owner, &wanted));
-                fork = Some(octo.repos(o, n).get().await.map_err(|e| failed("read fork", &e))?);
+                let (o, n) = split(&r.full_name);
+                fork = Some(github.repo(o, n).get().await.map_err(|e| failed("read fork", &e))?);
                 break;
             }
-            if count < 100 || result.next.is_none() {
+            if count < 100 || !result.has_next {
                 break;
             }
             page += 1;
@@ -240,9 +222,8 @@ pub async fn observe_fork(octo: &octocrab::Octocrab, desired: &ForkDesired) -> R
     }
     let fork = match fork {
         Some(repo) => {
-            let full = full_name(&repo);
-            let sync_workflow = list_sync_workflow(octo, &full).await?;
-            Some(ForkSeen { full_name: full, sync_workflow })
+            let sync_workflow = list_sync_workflow(github, &repo.full_name).await?;
+            Some(ForkSeen { full_name: repo.full_name, sync_workflow })
         }
         None => None,
     };
@@ -336,7 +317,7 @@ fn no_sync_workflow(full: &str, auto_sync: bool) -> String {
 /// `blocked` when GitHub refuses a request, or the new fork is not ready after about 4 minutes.
 pub async fn apply_fork(
     ctx: &Ctx<'_>,
-    octo: &octocrab::Octocrab,
+    github: &GithubClient,
     plan: Plan,
     observed: &GithubObserved,
 ) -> Result<GithubOutcome> {
@@ -348,19 +329,14 @@ pub async fn apply_fork(
         match op {
             GithubOp::CreateFork { upstream, organization, name } => {
                 let (up_owner, up_name) = upstream.split_once('/').unwrap_or(("lobehub", "lobehub"));
-                let handler = octo.repos(up_owner, up_name);
-                let mut create = handler.create_fork().default_branch_only(true);
-                if let Some(org) = organization {
-                    create = create.organization(org.clone());
-                }
-                if let Some(name) = name {
-                    create = create.name(name.clone());
-                }
-                let repo = create.send().await.map_err(|e| failed("create fork", &e))?;
-                let full = full_name(&repo);
+                let body =
+                    CreateFork { organization: organization.clone(), name: name.clone(), default_branch_only: true };
+                let repo =
+                    github.repo(up_owner, up_name).create_fork(&body).await.map_err(|e| failed("create fork", &e))?;
+                let full = repo.full_name.clone();
                 ctx.state.record([Record::Created(Created::GithubFork(full.clone()))])?;
                 let branch = repo.default_branch.clone().unwrap_or_else(|| "main".into());
-                wait_until_ready(octo, &full, &branch).await?;
+                wait_until_ready(github, &full, &branch).await?;
                 out.repository = Some(full);
             }
             GithubOp::EnableSyncWorkflow { repository, workflow_id }
@@ -372,7 +348,7 @@ pub async fn apply_fork(
                 let id = match workflow_id {
                     Some(id) => *id,
                     // The fork this plan created: find its workflow first.
-                    None => match list_sync_workflow(octo, &full).await? {
+                    None => match list_sync_workflow(github, &full).await? {
                         Some(wf) if workflow_needs_change(enable, &wf.state) => wf.id,
                         Some(_) => continue,
                         None => {
@@ -381,13 +357,8 @@ pub async fn apply_fork(
                         }
                     },
                 };
-                let (o, n) = full.split_once('/').unwrap_or((&full, &full));
-                let handler = octo.workflows(o, n);
-                let result = if enable {
-                    handler.enable_workflow(id.to_string()).await
-                } else {
-                    handler.disable_workflow(id.to_string()).await
-                };
+                let (o, n) = split(&full);
+                let result = github.repo(o, n).set_workflow_enabled(id, enable).await;
                 result.map_err(|e| failed(if enable { "enable workflow" } else { "disable workflow" }, &e))?;
             }
         }
@@ -404,19 +375,19 @@ pub async fn apply_fork(
 /// the fork is not `vercel.git_repository`.
 pub async fn fork(ctx: &Ctx<'_>) -> Result<(Plan, GithubOutcome)> {
     let desired = ctx.desired.github.clone();
-    let (Some(want), Some(octo)) = (&desired.fork, &ctx.services.github) else {
+    let (Some(want), Some(github)) = (&desired.fork, &ctx.services.github) else {
         return Ok((Plan::default(), GithubOutcome::default()));
     };
     let step = ctx.progress.start("github: fork");
-    let observed = observe_fork(octo, want).await?;
+    let observed = observe_fork(github, want).await?;
     let planned = plan_fork(want, &observed);
     let (mut plan, out) =
-        ctx.stage("github.fork", &observed, planned, |plan| apply_fork(ctx, octo, plan, &observed)).await?;
+        ctx.stage("github.fork", &observed, planned, |plan| apply_fork(ctx, github, plan, &observed)).await?;
     plan.notes.extend(out.notes.iter().cloned());
 
     // Checks that write nothing, on the fork as it now is.
     if let Some(full) = &out.repository {
-        vercel_can_see(octo, &observed.owner, full, &mut plan).await?;
+        vercel_can_see(github, &observed.owner, full, &mut plan).await?;
         if !eq(full, &desired.git_repository) {
             return Err(Error::blocked(
                 "github: fork",
@@ -432,13 +403,13 @@ pub async fn fork(ctx: &Ctx<'_>) -> Result<(Plan, GithubOutcome)> {
 /// Polls the fork's default branch until it answers (the fork is copied asynchronously). Bounded: at most 60
 /// reads, 0.5 s to 5 s apart (about 4.5 minutes, GitHub: "If this takes longer than 5 minutes, be sure to
 /// contact GitHub Support").
-async fn wait_until_ready(octo: &octocrab::Octocrab, full: &str, branch: &str) -> Result<()> {
+async fn wait_until_ready(github: &GithubClient, full: &str, branch: &str) -> Result<()> {
+    let (o, n) = split(full);
     let mut delay = Duration::from_millis(500);
     for _ in 0..60 {
-        let route = format!("/repos/{full}/branches/{branch}");
-        match octo.get::<serde_json::Value, _, ()>(route, None).await {
+        match github.repo(o, n).get_branch(branch).await {
             Ok(_) => return Ok(()),
-            Err(e) if matches!(status(&e), Some(404 | 409)) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::Conflict) => {}
             Err(e) => return Err(failed("wait for the fork", &e)),
         }
         tokio::time::sleep(delay).await;
@@ -452,13 +423,10 @@ async fn wait_until_ready(octo: &octocrab::Octocrab, full: &str, branch: &str) -
 }
 
 /// Checks that the Vercel GitHub App is installed on `owner` with access to `full`.
-async fn vercel_can_see(octo: &octocrab::Octocrab, owner: &str, full: &str, plan: &mut Plan) -> Result<()> {
-    let installs = match octo
-        .get::<serde_json::Value, _, [(&str, &str); 1]>("/user/installations", Some(&[("per_page", "100")]))
-        .await
-    {
+async fn vercel_can_see(github: &GithubClient, owner: &str, full: &str, plan: &mut Plan) -> Result<()> {
+    let installs = match github.installations().list(100).await {
         Ok(v) => v,
-        Err(e) if matches!(status(&e), Some(401 | 403 | 404)) => {
+        Err(e) if matches!(e.kind(), ErrorKind::Unauthorized | ErrorKind::Forbidden | ErrorKind::NotFound) => {
             plan.note(format!(
                 "github: this token cannot list GitHub App installations ({}); Vercel's answer when linking the project will tell whether it can see {full}",
                 describe(&e)
@@ -467,11 +435,7 @@ async fn vercel_can_see(octo: &octocrab::Octocrab, owner: &str, full: &str, plan
         }
         Err(e) => return Err(failed("list app installations", &e)),
     };
-    let list = installs.get("installations").and_then(|v| v.as_array()).cloned().unwrap_or_default();
-    let vercel = list.iter().find(|i| {
-        i.get("app_slug").and_then(|s| s.as_str()) == Some("vercel")
-            && i.pointer("/account/login").and_then(|s| s.as_str()).is_some_and(|l| eq(l, owner))
-    });
+    let vercel = installs.iter().find(|i| i.app_slug == "vercel" && i.login().is_some_and(|l| eq(l, owner)));
     let Some(install) = vercel else {
         return Err(Error::blocked(
             "github: Vercel access",
@@ -479,8 +443,8 @@ async fn vercel_can_see(octo: &octocrab::Octocrab, owner: &str, full: &str, plan
             format!("install it on {owner} at {VERCEL_APP_INSTALL_URL}, then run apply again"),
         ));
     };
-    let id = install.get("id").and_then(|v| v.as_u64()).unwrap_or_default();
-    if install.get("repository_selection").and_then(|s| s.as_str()) == Some("all") {
+    let id = install.id;
+    if install.repository_selection == "all" {
         plan.resource(
             "github",
             "Vercel GitHub App access",
@@ -492,14 +456,13 @@ async fn vercel_can_see(octo: &octocrab::Octocrab, owner: &str, full: &str, plan
     let mut guard = PageGuard::<u32>::with_default_cap("listInstallationRepos");
     let mut page = 1u32;
     loop {
-        let route = format!("/user/installations/{id}/repositories");
-        let p = page.to_string();
-        let v: serde_json::Value = octo
-            .get(route, Some(&[("per_page", "100"), ("page", p.as_str())]))
+        let repos = github
+            .installations()
+            .repositories(id, 100, page)
             .await
-            .map_err(|e| failed("list the Vercel app's repositories", &e))?;
-        let repos = v.get("repositories").and_then(|r| r.as_array()).cloned().unwrap_or_default();
-        if repos.iter().any(|r| r.get("full_name").and_then(|f| f.as_str()).is_some_and(|f| eq(f, full))) {
+            .map_err(|e| failed("list the Vercel app's repositories", &e))?
+            .items;
+        if repos.iter().any(|r| eq(&r.full_name, full)) {
             plan.resource(
                 "github",
                 "Vercel GitHub App access",
@@ -516,7 +479,7 @@ async fn vercel_can_see(octo: &octocrab::Octocrab, owner: &str, full: &str, plan
             .next_page(&page)
             .map_err(|e| Error::blocked("github: Vercel access", e.to_string(), "run apply again"))?;
     }
-    let org = install.get("target_type").and_then(|t| t.as_str()) == Some("Organization");
+    let org = install.target_type == "Organization";
     let page = if org {
         format!("https://github.com/organizations/{owner}/settings/installations/{id}")
     } else {

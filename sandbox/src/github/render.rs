@@ -7,7 +7,7 @@ pub(super) fn err(status: u16, message: &str) -> SimResponse {
     SimResponse::json(status, &json!({"message": message, "documentation_url": DOCS, "status": status.to_string()}))
 }
 
-/// A user or organization object as GitHub renders it (every field octocrab's `Author` requires).
+/// A user or organization object as GitHub renders it (every required field of the REST schema `simple-user`).
 pub(super) fn user_json(login: &str, kind: &str, id: u64) -> Value {
     let api = format!("https://api.github.com/users/{login}");
     json!({
