@@ -230,6 +230,38 @@ def lifecycle(sig: str) -> None:
         c.expect(dv.get("VersionId") == "v1" and dv.get("IsDefaultVersion") is True, "v1 is the default")
         c.expect(json.loads(dv.get("PolicyDocument", "{}")) == json.loads(POLICY_DOC), "the document as created")
 
+    # Policy versions: five at most; RotateStrategy lets RAM make room (what provision's policy update sends).
+    vpol = policy + "-v"
+    ram.create_policy(ram_models.CreatePolicyRequest(policy_name=vpol, policy_document=POLICY_DOC))
+    for i in range(2, 6):
+        req = ram_models.CreatePolicyVersionRequest(policy_name=vpol, policy_document=POLICY_DOC)
+        with step.check(f"{tag} CreatePolicyVersion v{i}", request=req.to_map()) as c:
+            v = common_checks(c, ram.create_policy_version(req)).get("PolicyVersion", {})
+            c.expect(v.get("VersionId") == f"v{i}" and v.get("IsDefaultVersion") is False, f"v{i}, not the default")
+
+    req = ram_models.CreatePolicyVersionRequest(policy_name=vpol, policy_document=POLICY_DOC, set_as_default=True)
+    with step.check(f"{tag} a sixth version without RotateStrategy: LimitExceeded.Policy.Version",
+                    request=req.to_map()) as c:
+        expect_error(c, lambda: ram.create_policy_version(req), "LimitExceeded.Policy.Version", 409)
+
+    req = ram_models.CreatePolicyVersionRequest(
+        policy_name=vpol, policy_document=POLICY_DOC, set_as_default=True,
+        rotate_strategy="DeleteOldestNonDefaultVersionWhenLimitExceeded")
+    with step.check(f"{tag} CreatePolicyVersion with RotateStrategy: the oldest non-default version goes",
+                    request=req.to_map()) as c:
+        v = common_checks(c, ram.create_policy_version(req)).get("PolicyVersion", {})
+        c.expect(v.get("VersionId") == "v6" and v.get("IsDefaultVersion") is True, "v6, the new default")
+        b = body(ram.list_policy_versions(ram_models.ListPolicyVersionsRequest(policy_name=vpol, policy_type="Custom")))
+        versions = b.get("PolicyVersions", {}).get("PolicyVersion", [])
+        ids = sorted(x.get("VersionId") for x in versions)
+        c.answer = {"versions": ids}
+        c.expect(ids == ["v1", "v3", "v4", "v5", "v6"], "v2 (the oldest non-default) deleted, v1 kept")
+        c.expect([x.get("VersionId") for x in versions if x.get("IsDefaultVersion")] == ["v6"], "v6 the only default")
+
+    req = ram_models.DeletePolicyRequest(policy_name=vpol, cascading_delete=True)
+    with step.check(f"{tag} DeletePolicy with CascadingDelete: its versions go with it", request=req.to_map()) as c:
+        common_checks(c, ram.delete_policy(req))
+
     with step.check(f"{tag} ListPolicies (Custom, paged)", request="PolicyType=Custom, MaxItems=1") as c:
         seen, marker, pages = [], None, 0
         while pages < 50:

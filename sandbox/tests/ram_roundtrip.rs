@@ -252,7 +252,8 @@ async fn custom_policy_versions_defaults_and_clean_up() {
     }
     let e = policies.create_version("lobehub-oss-rw", &doc_for("bucket-6")).send().await.unwrap_err();
     assert_eq!((e.kind(), e.code()), (&ErrorKind::LimitExceeded, Some("LimitExceeded.Policy.Version")));
-    // replace_document makes room (deletes the oldest non-default, v2) and sets the new default.
+    // replace_document asks RAM to make room (RotateStrategy: the oldest non-default, v2, goes) and sets the new
+    // default.
     let v6 = policies.replace_document("lobehub-oss-rw", &doc_for("bucket-6")).await.unwrap();
     assert_eq!(v6.version_id, "v6");
     assert!(v6.is_default_version);

@@ -86,11 +86,6 @@ impl PolicyVersion {
         })?;
         PolicyDocument::from_json(text)
     }
-
-    /// The numeric part of the version id (`v3` → 3), for ordering.
-    fn number(&self) -> u64 {
-        self.version_id.trim_start_matches(['v', 'V']).parse().unwrap_or(u64::MAX)
-    }
 }
 
 /// GetPolicy's answer: the policy and its default version (with the document).
@@ -295,26 +290,21 @@ impl<'a> PoliciesHandler<'a> {
         }
     }
 
-    /// Makes `document` the policy's default version, making room first: when the policy already holds five
-    /// versions, the oldest non-default one is deleted. Returns the new version.
+    /// Makes `document` the policy's default version in one request: CreatePolicyVersion with
+    /// `SetAsDefault=true` and `RotateStrategy=DeleteOldestNonDefaultVersionWhenLimitExceeded`, so that when the
+    /// policy already holds its five versions RAM itself "deletes the earliest non-active version" (RAM API
+    /// CreatePolicyVersion, `RotateStrategy`, as documented in the RAM SDK's `CreatePolicyVersionRequest`).
+    /// Nothing is listed or deleted by the client. Returns the new version.
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::InvalidInput`] for a bad name or a document over 6,144 bytes (nothing sent); RAM's
+    /// error otherwise (`EntityNotExist.Policy`, …).
     pub async fn replace_document(&self, policy_name: &str, document: &PolicyDocument) -> Result<PolicyVersion, Error> {
-        validate_policy_name("CreatePolicyVersion", policy_name)?;
-        document.to_json()?;
-        let mut versions = self.list_versions(policy_name).send().await?;
-        versions.sort_by_key(PolicyVersion::number);
-        let mut count = versions.len();
-        for old in versions.iter().filter(|v| !v.is_default_version) {
-            if count < MAX_POLICY_VERSIONS {
-                break;
-            }
-            match self.delete_version(policy_name, &old.version_id).send().await {
-                Ok(()) => {}
-                Err(e) if e.kind() == &crate::ErrorKind::EntityNotExist => {}
-                Err(e) => return Err(e),
-            }
-            count -= 1;
-        }
-        self.create_version(policy_name, document).set_as_default(true).send().await
+        self.create_version(policy_name, document)
+            .set_as_default(true)
+            .rotate_strategy(RotateStrategy::DeleteOldestNonDefaultVersionWhenLimitExceeded)
+            .send()
+            .await
     }
 }
 

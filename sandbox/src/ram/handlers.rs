@@ -55,9 +55,13 @@ impl Params<'_> {
     }
 
     pub(super) fn bool(&self, name: &str) -> Result<bool, RamError> {
+        // Case-insensitive: the official Python RAM SDK (alibabacloud_ram20150501 on Tea OpenAPI) sends a
+        // boolean as Python's `str(True)`, "True", and RAM accepts it (the conformance suite's ram_tea.py
+        // CreatePolicyVersion / DeletePolicy steps); anything but true/false is refused.
         match self.get(name) {
-            None | Some("false") => Ok(false),
-            Some("true") => Ok(true),
+            None => Ok(false),
+            Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+            Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
             Some(other) => Err(err(
                 400,
                 &format!("InvalidParameter.{name}"),

@@ -107,9 +107,9 @@ pub enum RamOp {
         /// `Description`.
         description: String,
     },
-    /// CreatePolicyVersion with `SetAsDefault=true` (RAM API "CreatePolicyVersion"); when the policy already has
-    /// the five versions RAM allows, the client deletes the oldest non-default one first
-    /// (`PoliciesHandler::replace_document`).
+    /// CreatePolicyVersion with `SetAsDefault=true` and `RotateStrategy=DeleteOldestNonDefaultVersionWhenLimitExceeded`
+    /// (RAM API "CreatePolicyVersion"): when the policy already has the five versions RAM allows, RAM deletes the
+    /// earliest non-default one (`PoliciesHandler::replace_document`, one request).
     CreatePolicyVersion {
         /// `PolicyName`.
         policy: String,
