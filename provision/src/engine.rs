@@ -334,9 +334,8 @@ impl Provisioner {
         let observed = crate::steps::generated::observe(&ctx, &project_out);
         let held = self.state.snapshot().generated;
         let planned = crate::steps::generated::plan(&observed, &held);
-        let base = planned.1.clone();
         let (secrets_plan, generated) = ctx
-            .stage("secrets", &observed, planned, |p| {
+            .stage("secrets", &observed, planned, |p, base| {
                 let (ctx, project_out) = (&ctx, &project_out);
                 async move { crate::steps::generated::apply(ctx, &p, base, project_out, jwks) }
             })
@@ -383,7 +382,7 @@ impl Provisioner {
         let scheduled = self.state.snapshot().retire_access_keys;
         let planned = (Plan::default(), retire.clone());
         let (_, retire) = ctx
-            .stage("ram.retire_schedule", &scheduled, planned, |_| {
+            .stage("ram.retire_schedule", &scheduled, planned, |_, _| {
                 let (state, retire, scheduled) = (&self.state, retire.clone(), &scheduled);
                 async move {
                     if retire != *scheduled {

@@ -62,7 +62,7 @@ impl Run {
     /// it with `execute` (applying) or returns the planned outcome (planning).
     ///
     /// `planned` is `plan_<stage>(desired, &observed)`: the rows and the outcome later stages see if it is
-    /// carried out. `execute` gets the (checked) plan and returns the real outcome.
+    /// carried out. `execute` gets the (checked) plan and that planned outcome, and returns the real outcome.
     ///
     /// # Errors
     /// [`Error::StalePlan`] when the stage differs from the saved plan; whatever `execute` returns.
@@ -75,7 +75,7 @@ impl Run {
     ) -> Result<(Plan, Out)>
     where
         Obs: Serialize,
-        F: FnOnce(Plan) -> Fut,
+        F: FnOnce(Plan, Out) -> Fut,
         Fut: std::future::Future<Output = Result<Out>>,
     {
         let (plan, projected) = planned;
@@ -87,7 +87,7 @@ impl Run {
         match self.mode {
             Mode::Plan => Ok((plan, projected)),
             Mode::Apply => {
-                let out = execute(plan.clone()).await?;
+                let out = execute(plan.clone(), projected).await?;
                 Ok((plan, out))
             }
         }
@@ -197,10 +197,10 @@ mod tests {
     #[tokio::test]
     async fn planning_never_executes_and_applying_does() {
         let run = Run::new(Mode::Plan, None);
-        let (_, out) = run.stage("s", &1, (planned(Action::Create), 0), |_| async { Ok(1) }).await.unwrap();
+        let (_, out) = run.stage("s", &1, (planned(Action::Create), 0), |_, _| async { Ok(1) }).await.unwrap();
         assert_eq!(out, 0, "the planned outcome");
         let run = Run::new(Mode::Apply, None);
-        let (_, out) = run.stage("s", &1, (planned(Action::Create), 0), |_| async { Ok(1) }).await.unwrap();
+        let (_, out) = run.stage("s", &1, (planned(Action::Create), 0), |_, _| async { Ok(1) }).await.unwrap();
         assert_eq!(out, 1, "the executed outcome");
         assert_eq!(run.records()["s"].observed, fingerprint(&1));
     }
@@ -208,20 +208,20 @@ mod tests {
     #[tokio::test]
     async fn a_changed_observation_or_plan_is_stale() {
         let saved = Run::new(Mode::Plan, None);
-        saved.stage("s", &"seen", (planned(Action::Create), ()), |_| async { Ok(()) }).await.unwrap();
+        saved.stage("s", &"seen", (planned(Action::Create), ()), |_, _| async { Ok(()) }).await.unwrap();
         let saved = saved.records();
 
         // Re-planned before writing: another observation is stale, even with the same rows.
         let again = Run::new(Mode::Plan, Some(saved.clone()));
-        let e = again.stage("s", &"other", (planned(Action::Create), ()), |_| async { Ok(()) }).await.unwrap_err();
+        let e = again.stage("s", &"other", (planned(Action::Create), ()), |_, _| async { Ok(()) }).await.unwrap_err();
         assert!(matches!(e, Error::StalePlan { ref stage, .. } if stage == "s"), "{e}");
         // While executing, observations may differ (earlier stages wrote), the plan may not.
         let exec = Run::new(Mode::Apply, Some(saved.clone()));
-        exec.stage("s", &"other", (planned(Action::Create), ()), |_| async { Ok(()) }).await.unwrap();
+        exec.stage("s", &"other", (planned(Action::Create), ()), |_, _| async { Ok(()) }).await.unwrap();
         let exec = Run::new(Mode::Apply, Some(saved.clone()));
         let mut executed = false;
         let e = exec
-            .stage("s", &"seen", (planned(Action::Update), ()), |_| {
+            .stage("s", &"seen", (planned(Action::Update), ()), |_, _| {
                 executed = true;
                 async { Ok(()) }
             })
@@ -231,6 +231,6 @@ mod tests {
         assert!(e.to_string().contains("plan --out"), "{e}");
         // A stage the saved plan does not have.
         let exec = Run::new(Mode::Apply, Some(saved));
-        assert!(exec.stage("t", &"seen", (planned(Action::Create), ()), |_| async { Ok(()) }).await.is_err());
+        assert!(exec.stage("t", &"seen", (planned(Action::Create), ()), |_, _| async { Ok(()) }).await.is_err());
     }
 }

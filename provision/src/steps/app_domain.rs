@@ -205,7 +205,7 @@ pub async fn confirm(ctx: &Ctx<'_>, project: Option<&Project>, project_new: bool
     let observed = observe_hosts(ctx, project, project_new).await?;
     let planned = plan_hosts(&desired, &observed);
     let hosts = planned.1.clone();
-    ctx.stage("vercel.hosts", &observed, planned, |plan| apply_hosts(ctx, plan, project, &desired, hosts, &observed))
+    ctx.stage("vercel.hosts", &observed, planned, |plan, _| apply_hosts(ctx, plan, project, &desired, hosts, &observed))
         .await
 }
 

@@ -928,18 +928,18 @@ pub async fn application(ctx: &Ctx<'_>) -> Result<(Plan, Auth0Outcome)> {
     let (observed, secret) = observe_application(ctx, &desired).await?;
     let planned = plan_application(&desired, &observed, secret.as_ref());
     let (mut plan, app) = ctx
-        .stage("auth0.application", &observed, planned, |p| apply_application(ctx, p, &observed, secret.clone()))
+        .stage("auth0.application", &observed, planned, |p, _| apply_application(ctx, p, &observed, secret.clone()))
         .await?;
 
     let observed = observe_connection(ctx, &desired, &app).await?;
     let planned = plan_connection(&desired, &observed, &app)?;
     let (connection_plan, ()) =
-        ctx.stage("auth0.connection", &observed, planned, |p| apply_connection(ctx, p, &observed, &app)).await?;
+        ctx.stage("auth0.connection", &observed, planned, |p, _| apply_connection(ctx, p, &observed, &app)).await?;
     plan.extend(connection_plan);
 
     let observed = observe_users(ctx, &desired).await?;
     let planned = plan_users(&desired, &observed, &app, chrono::Utc::now().timestamp());
-    let (users_plan, users) = ctx.stage("auth0.users", &observed, planned, |p| apply_users(ctx, p, &app)).await?;
+    let (users_plan, users) = ctx.stage("auth0.users", &observed, planned, |p, _| apply_users(ctx, p, &app)).await?;
     plan.extend(users_plan);
 
     step.done(if plan.has_changes() { "changed" } else { "unchanged" });

@@ -304,7 +304,7 @@ pub async fn database(ctx: &Ctx<'_>) -> Result<(Plan, DatabaseOutcome)> {
     let (observed, existing_uri) = observe_database(ctx, &desired).await?;
     let planned = plan_database(&desired, &observed, existing_uri.as_ref());
     let base = planned.1.clone();
-    let (plan, out) = ctx.stage("database", &observed, planned, |plan| apply_database(ctx, plan, base)).await?;
+    let (plan, out) = ctx.stage("database", &observed, planned, |plan, _| apply_database(ctx, plan, base)).await?;
     if let Some(step) = step {
         step.done(out.neon_project_id.as_deref().unwrap_or("planned"));
     }

@@ -382,7 +382,7 @@ pub async fn fork(ctx: &Ctx<'_>) -> Result<(Plan, GithubOutcome)> {
     let observed = observe_fork(github, want).await?;
     let planned = plan_fork(want, &observed);
     let (mut plan, out) =
-        ctx.stage("github.fork", &observed, planned, |plan| apply_fork(ctx, github, plan, &observed)).await?;
+        ctx.stage("github.fork", &observed, planned, |plan, _| apply_fork(ctx, github, plan, &observed)).await?;
     plan.notes.extend(out.notes.iter().cloned());
 
     // Checks that write nothing, on the fork as it now is.

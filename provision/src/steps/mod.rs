@@ -70,7 +70,7 @@ impl Ctx<'_> {
     ) -> crate::error::Result<(crate::plan::Plan, Out)>
     where
         Obs: serde::Serialize,
-        F: FnOnce(crate::plan::Plan) -> Fut,
+        F: FnOnce(crate::plan::Plan, Out) -> Fut,
         Fut: std::future::Future<Output = crate::error::Result<Out>>,
     {
         self.run.stage(name, observed, planned, execute).await

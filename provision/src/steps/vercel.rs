@@ -366,7 +366,7 @@ pub async fn project(ctx: &Ctx<'_>) -> Result<(Plan, ProjectOutcome)> {
     };
     let planned = plan_project(&desired, &observed);
     let staged =
-        ctx.stage("vercel.project", &observed, planned, |plan| apply_project(ctx, plan, &desired, &observed)).await;
+        ctx.stage("vercel.project", &observed, planned, |plan, _| apply_project(ctx, plan, &desired, &observed)).await;
     let (mut plan, outcome) = match staged {
         Ok(s) => s,
         Err(e) => {
@@ -742,9 +742,14 @@ pub async fn environment(
 ) -> Result<(Plan, EnvOutcome)> {
     let observed = observe_env(project, listing);
     let planned = plan_env(&ctx.services.vercel, desired, &observed)?;
-    let projected = planned.1.clone();
     let seen = &observed;
-    ctx.stage("vercel.env", seen, planned, |_plan| async move { apply_env(ctx, desired, seen, &projected).await }).await
+    ctx.stage(
+        "vercel.env",
+        seen,
+        planned,
+        |_plan, projected| async move { apply_env(ctx, desired, seen, &projected).await },
+    )
+    .await
 }
 
 /// Whether an integration owns a production variable `key` (its `configurationId` is set).
@@ -1117,7 +1122,7 @@ pub async fn deployment(
     let observed = observe_deployment(ctx, project).await?;
     let planned = plan_deployment(desired, &observed, env, &ctx.config.vercel.project);
     let kept = planned.1.clone();
-    ctx.stage("vercel.deployment", &observed, planned, |plan| async move {
+    ctx.stage("vercel.deployment", &observed, planned, |plan, _| async move {
         let Some(project) = project else {
             return Err(Error::blocked(
                 "vercel: deployment",

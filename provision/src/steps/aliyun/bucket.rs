@@ -317,7 +317,7 @@ pub async fn bucket(ctx: &Ctx<'_>) -> Result<(Plan, bool)> {
     let planned = plan_bucket(&desired, &observed);
     let progress = &step;
     let (plan, created) = ctx
-        .stage("oss.bucket", &observed, planned, |plan| async move { apply(ctx, &plan, Some(progress)).await })
+        .stage("oss.bucket", &observed, planned, |plan, _| async move { apply(ctx, &plan, Some(progress)).await })
         .await?;
     step.done(if plan.has_changes() { "changed" } else { "unchanged" });
     Ok((plan, created))

@@ -161,7 +161,7 @@ pub async fn cors(ctx: &Ctx<'_>, bucket_created: bool) -> Result<Plan> {
     let observed = observe_cors(ctx, &desired, bucket_created).await?;
     let planned = (plan_cors(&desired, &observed), ());
     let (plan, ()) =
-        ctx.stage("oss.cors", &observed, planned, |plan| async move { apply_cors(ctx, &plan).await }).await?;
+        ctx.stage("oss.cors", &observed, planned, |plan, _| async move { apply_cors(ctx, &plan).await }).await?;
     Ok(plan)
 }
 

@@ -325,7 +325,7 @@ pub async fn access_key(
     let planned = plan_access_key(&desired, &observed, held_secret.as_ref());
     let decision = planned.1.clone();
     let observed_ref = &observed;
-    ctx.stage("ram.access_key", &observed, planned, |plan| async move {
+    ctx.stage("ram.access_key", &observed, planned, |plan, _| async move {
         apply_access_key(ctx, &plan, observed_ref, decision).await
     })
     .await
@@ -404,7 +404,7 @@ pub async fn retire_after_deploy(ctx: &Ctx<'_>, retire: &[String], orphan_scan: 
     if !retire.is_empty() {
         let observed = observe_retire(ctx, retire);
         let planned = (plan_retire(&observed), ());
-        ctx.stage("ram.retire", &observed, planned, |plan| async move { apply_retire(ctx, &plan).await }).await?;
+        ctx.stage("ram.retire", &observed, planned, |plan, _| async move { apply_retire(ctx, &plan).await }).await?;
     }
     if let Some(keep) = orphan_scan {
         let user = &ctx.config.aliyun.ram_user;

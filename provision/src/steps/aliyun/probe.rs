@@ -149,7 +149,7 @@ pub async fn probe_default_endpoint(ctx: &Ctx<'_>, key: &KeyDecision) -> Result<
     let observed = observe_probe(key);
     let planned = plan_probe(&desired, &observed);
     let (_, answer) = ctx
-        .stage("oss.endpoint_probe", &observed, planned, |plan| async move { apply_probe(ctx, &plan, key).await })
+        .stage("oss.endpoint_probe", &observed, planned, |plan, _| async move { apply_probe(ctx, &plan, key).await })
         .await?;
     let mut notes = Plan::default();
     if let ProbeAnswer::Inconclusive(e) = answer {

@@ -343,7 +343,7 @@ pub async fn ram_user(ctx: &Ctx<'_>) -> Result<(Plan, RamUser)> {
     let planned = plan_ram_user(&desired, &observed);
     let keys = planned.1.clone();
     let (plan, out) = ctx
-        .stage("ram.user", &observed, planned, |plan| async move {
+        .stage("ram.user", &observed, planned, |plan, _| async move {
             apply_ram_user(ctx, &plan).await?;
             Ok(keys)
         })
