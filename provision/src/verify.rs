@@ -332,7 +332,7 @@ struct S3Env {
 /// builds it (LH `src/server/modules/S3/index.ts` @ `681e4ef2ddb3073355ddba2e6c23368319479492`; field-truth §1.5):
 /// virtual-hosted (`<bucket>.<S3_ENDPOINT host>`), only `host` signed, `X-Amz-Content-Sha256=UNSIGNED-PAYLOAD`,
 /// `x-id=<operation>`, `X-Amz-Expires` = `expires`, the credential scope `<date>/<region>/s3/aws4_request`; with
-/// `public_read` also `x-amz-acl=public-read` (LobeHub with `S3_SET_ACL=1`). Signed by the `aws-sigv4` crate (S3
+/// `public_read` also `x-amz-acl=public-read` (LobeHub with `S3_SET_ACL=1`). Signed by [`sign_query`] (S3
 /// settings: single percent-encoding, no path normalisation).
 ///
 /// ```
@@ -393,53 +393,22 @@ pub fn presign_s3(
 }
 
 /// Adds AWS SigV4 query authentication for service `s3` to `url` (its query is kept and signed): only `host`
-/// signed, `UNSIGNED-PAYLOAD`, single percent-encoding, no path normalisation (the `aws-sigv4` crate does the
-/// signing). Checked against the presigned-URL example of the AWS S3 SigV4 documentation ("Authenticating
-/// Requests: Using Query Parameters").
+/// signed, `UNSIGNED-PAYLOAD`, single percent-encoding, no path normalisation — oss-client's
+/// [`oss_client::signing::s3v4::presign`], which follows AWS "Authenticating Requests: Using Query Parameters
+/// (AWS Signature Version 4)" and is checked against that page's presigned-URL example and the `aws-sigv4` crate.
 pub fn sign_query(
     method: &str,
-    mut url: Url,
+    url: Url,
     region: &str,
     credentials: &(String, SecretString),
     expires: Duration,
     at: std::time::SystemTime,
 ) -> Result<Url, String> {
-    use aws_sigv4::http_request::{
-        PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
-        UriPathNormalizationMode, sign,
-    };
-    let mut settings = SigningSettings::default();
-    settings.signature_location = SignatureLocation::QueryParams;
-    settings.expires_in = Some(expires);
-    settings.percent_encoding_mode = PercentEncodingMode::Single;
-    settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
-    let identity = aws_credential_types::Credentials::new(
-        credentials.0.clone(),
-        credentials.1.expose_secret().to_string(),
-        None,
-        None,
-        "provision-verify",
-    )
-    .into();
-    let params = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name("s3")
-        .time(at)
-        .settings(settings)
-        .build()
-        .map_err(|e| format!("signing parameters: {e}"))?
-        .into();
-    let signable = SignableRequest::new(method, url.as_str(), std::iter::empty(), SignableBody::UnsignedPayload)
-        .map_err(|e| format!("the URL cannot be signed: {e}"))?;
-    let (instructions, _) = sign(signable, &params).map_err(|e| format!("signing failed: {e}"))?.into_parts();
-    {
-        let mut q = url.query_pairs_mut();
-        for (name, value) in instructions.params() {
-            q.append_pair(name, value);
-        }
-    }
-    Ok(url)
+    let method =
+        reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| format!("`{method}` is not an HTTP method"))?;
+    let creds = oss_client::Credentials::new(credentials.0.clone(), credentials.1.expose_secret());
+    oss_client::signing::s3v4::presign(&method, &url, region, &creds, expires, at.into())
+        .map_err(|e| format!("signing failed: {e}"))
 }
 
 /// RFC 3986 unreserved characters stay; everything else in a key segment is percent-encoded (AWS SigV4 for S3).

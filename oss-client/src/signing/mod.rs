@@ -4,7 +4,9 @@
 //! - [`v1`]: the legacy `OSS <AccessKeyId>:<Signature>` header and the `Signature=` presigned URL (HMAC-SHA1).
 //! - [`v4`]: `OSS4-HMAC-SHA256` header and presigned URL (HMAC-SHA256 with a derived signing key cached per
 //!   date and region).
-//! - [`encoding`]: the RFC 3986 percent-encoders both use.
+//! - [`s3v4`]: AWS Signature Version 4 (`AWS4-HMAC-SHA256`) query authentication for OSS's S3-compatible path
+//!   (the presigned URLs LobeHub's AWS SDK builds).
+//! - [`encoding`]: the RFC 3986 percent-encoders they use.
 //!
 //! A [`SignableRequest`] describes the request in the terms the signatures use (bucket and key rather than host
 //! and path); the signers add the headers or query parameters they need to it.
@@ -24,6 +26,7 @@
 //! ```
 
 pub mod encoding;
+pub mod s3v4;
 pub mod v1;
 pub mod v4;
 

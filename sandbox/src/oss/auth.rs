@@ -362,6 +362,7 @@ impl OssSimulator {
             }
             None => self.check_skew(signed_at)?,
         }
+        sigv4::check_signed_headers(&auth, &target.query, &request.headers)?;
         let expected = sigv4::expected_signature(
             &auth,
             &secret,

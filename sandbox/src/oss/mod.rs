@@ -8,7 +8,7 @@
 //! (the port is ignored).
 //!
 //! The simulator verifies signatures with code of its own ([`signature`], checked on the official vectors) and,
-//! for AWS SigV4, with the `aws-sigv4` crate ([`sigv4`]); it never uses `oss-client` to decide what is
+//! for AWS SigV4, from the AWS specification ([`sigv4`]); it never uses `oss-client` to decide what is
 //! correct. Operations are an explicit table; anything else is refused without a state change.
 //!
 //! Documented behaviour reproduced: `SignatureDoesNotMatch` with the `StringToSign`, the 15-minute skew window
