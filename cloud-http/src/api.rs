@@ -8,6 +8,8 @@
 //!   `reqwest::Client`), with the one validation ([`ClientSettings::build`]) that turns it into a
 //!   [`Connection`]; [`client_settings_setters!`](crate::client_settings_setters) writes the builder's
 //!   same-shape setters.
+//! - [`JsonApi`] and its driver adapter [`Json`]: a client says what is its own (its [`Connection`], a scope in
+//!   every query, extra headers, how it reads an error answer) and the shared [`Service`] does the rest.
 //!
 //! Bearer authentication is RFC 6750 §2.1 (`Authorization: Bearer <token>`); a token is an RFC 6750 `b64token`,
 //! so it never holds whitespace or control characters, which is what [`ClientSettings::build`] checks before
@@ -37,9 +39,12 @@
 //! ```
 
 use crate::clock::{Clock, SystemClock};
-use crate::driver::{self, CallInfo, Channel, Service};
-use crate::retry::RetryPolicy;
+use crate::driver::{self, CallInfo, Channel, DecodeError, Service};
+use crate::retry::{RetryDecision, RetryPolicy, Retryable};
 use crate::service_error::{ServiceError, ServiceErrorKind};
+use crate::transport::RawResponse;
+use chrono::{DateTime, Utc};
+use http::HeaderMap;
 use http::Method;
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
@@ -373,4 +378,142 @@ macro_rules! client_settings_setters {
             self
         }
     };
+}
+
+/// A bearer-token JSON client's side of the shared driver: only what differs between clients. [`Json`] turns
+/// it into a [`Service`] (build every attempt from the [`JsonRequest`] with [`Connection::build`], send, and
+/// hand a non-2xx answer to [`classify`](Self::classify)).
+///
+/// ```
+/// use cloud_http::api::{ClientProfile, ClientSettings, Connection, Json, JsonApi, JsonRequest};
+/// use cloud_http::{RawResponse, ServiceError, ServiceErrorKind, TransportErrorKind};
+/// # #[derive(Debug, Clone, PartialEq, Eq)] enum Kind { InvalidInput, Server, Transport(TransportErrorKind), Decode }
+/// # impl ServiceErrorKind for Kind {
+/// #     const INVALID_INPUT: Self = Kind::InvalidInput; const DECODE: Self = Kind::Decode;
+/// #     const TRANSPORT: fn(TransportErrorKind) -> Self = Kind::Transport;
+/// # }
+/// struct Demo(Connection);
+/// impl JsonApi for Demo {
+///     type Kind = Kind;
+///     type Error = ServiceError<Kind>;
+///     fn connection(&self) -> &Connection { &self.0 }
+///     fn classify(&self, req: &JsonRequest, raw: &RawResponse) -> Self::Error {
+///         ServiceError::new(Kind::Server, req.operation)
+///     }
+/// }
+/// # async fn demo(api: Demo) -> Result<(), ServiceError<Kind>> {
+/// let thing: serde_json::Value =
+///     cloud_http::driver::json(&Json(&api), &JsonRequest::new("getThing", http::Method::GET, &["things", "1"])).await?;
+/// # Ok(()) }
+/// ```
+pub trait JsonApi: Sync {
+    /// The client's error kind.
+    type Kind: ServiceErrorKind;
+    /// The client's error (the shared [`ServiceError`] or a newtype over it).
+    type Error: From<ServiceError<Self::Kind>> + From<DecodeError> + Retryable + fmt::Display + Send;
+
+    /// The largest answer read, in bytes.
+    const MAX_BODY: usize = crate::transport::DEFAULT_MAX_BODY;
+
+    /// The checked settings to send with.
+    fn connection(&self) -> &Connection;
+
+    /// Query pairs every call carries after its own (Vercel's `teamId`). Default: none.
+    fn scope(&self) -> Vec<(&'static str, &str)> {
+        Vec::new()
+    }
+
+    /// Whether repeating `request` after a lost answer is harmless. Default: [`JsonRequest::idempotent`].
+    fn idempotent(&self, request: &JsonRequest) -> bool {
+        request.idempotent
+    }
+
+    /// Adds the client's own headers to one built attempt (GitHub's `Accept` and API version). Default: none.
+    fn decorate(&self, request: &mut reqwest::Request) {
+        let _ = request;
+    }
+
+    /// Turns a non-2xx answer into the client's error, with its metadata and retry hint.
+    fn classify(&self, request: &JsonRequest, response: &RawResponse) -> Self::Error;
+}
+
+/// The [`Service`] of a [`JsonApi`] client: `driver::json(&Json(client), &request)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Json<'a, C: ?Sized>(pub &'a C);
+
+impl<C: JsonApi + ?Sized> Service for Json<'_, C> {
+    type Request = JsonRequest;
+    type Kind = C::Kind;
+    type Error = C::Error;
+    type Attempt = ();
+    type CallState = ();
+
+    fn channel(&self) -> Channel<'_> {
+        self.0.connection().channel(C::MAX_BODY)
+    }
+
+    fn call_info(&self, request: &JsonRequest) -> CallInfo {
+        CallInfo::new(request.operation, self.0.idempotent(request))
+    }
+
+    async fn prepare(&self, request: &JsonRequest) -> Result<(reqwest::Request, ()), C::Error> {
+        let mut built = self.0.connection().build(self, request, self.0.scope())?;
+        self.0.decorate(&mut built);
+        Ok((built, ()))
+    }
+
+    async fn classify(&self, request: &JsonRequest, _: &(), response: &RawResponse) -> C::Error {
+        self.0.classify(request, response)
+    }
+}
+
+/// The start of every JSON client's error metadata: the status, the request id from the `request_id_header`
+/// (`x-vercel-id`, `x-github-request-id`, `X-Neon-Ret-Request-ID`) and the answer's body parsed as JSON (`None`
+/// when it is not JSON); the client then reads its own error envelope from the body.
+///
+/// ```
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert("x-request-id", "r-1".parse().unwrap());
+/// let raw = cloud_http::RawResponse::new(http::StatusCode::NOT_FOUND, headers, r#"{"message":"gone"}"#.into());
+/// let (meta, body) = cloud_http::api::error_metadata(&raw, "x-request-id");
+/// assert_eq!((meta.status, meta.request_id()), (404, Some("r-1")));
+/// assert_eq!(body.unwrap()["message"], "gone");
+/// ```
+pub fn error_metadata(
+    response: &RawResponse,
+    request_id_header: &str,
+) -> (crate::ErrorMetadata, Option<serde_json::Value>) {
+    let mut meta = crate::ErrorMetadata::new(response.status.as_u16());
+    if let Some(id) = response.header(request_id_header) {
+        meta = meta.with_request_id(id);
+    }
+    (meta, serde_json::from_slice(&response.body).ok())
+}
+
+/// The first 200 characters of a non-JSON error answer, with `secrets` scrubbed from the whole text first (a
+/// cut made first could split a secret and leave a part that no longer matches).
+///
+/// ```
+/// let raw = cloud_http::RawResponse::new(http::StatusCode::BAD_GATEWAY, http::HeaderMap::new(), "bad tok3n".into());
+/// assert_eq!(cloud_http::api::error_snippet(&raw, ["tok3n"]), "bad [REDACTED]");
+/// ```
+pub fn error_snippet<'a>(response: &RawResponse, secrets: impl IntoIterator<Item = &'a str>) -> String {
+    crate::redact::scrub(&response.text_lossy(), secrets).chars().take(200).collect()
+}
+
+/// The retry hint of a 5xx answer (500, 502, 503, 504): the server's `Retry-After` or the policy's backoff when
+/// the request is idempotent, else none — a create whose outcome is unknown is looked up before it is repeated.
+///
+/// ```
+/// use cloud_http::RetryDecision;
+/// let h = http::HeaderMap::new();
+/// assert_eq!(cloud_http::api::server_error_retry(503, true, &h, chrono::Utc::now()), RetryDecision::Retry);
+/// assert_eq!(cloud_http::api::server_error_retry(503, false, &h, chrono::Utc::now()), RetryDecision::DoNotRetry);
+/// assert_eq!(cloud_http::api::server_error_retry(501, true, &h, chrono::Utc::now()), RetryDecision::DoNotRetry);
+/// ```
+pub fn server_error_retry(status: u16, idempotent: bool, headers: &HeaderMap, now: DateTime<Utc>) -> RetryDecision {
+    match status {
+        500 | 502 | 503 | 504 if idempotent => driver::retry_after_or_backoff(headers, now),
+        _ => RetryDecision::DoNotRetry,
+    }
 }

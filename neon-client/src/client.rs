@@ -3,11 +3,10 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::projects::ProjectsHandler;
-use cloud_http::api::{ClientProfile, ClientSettings, Connection, JsonRequest};
-use cloud_http::driver::{self, CallInfo, Channel, Service};
+use cloud_http::RawResponse;
+use cloud_http::api::{self, ClientProfile, ClientSettings, Connection, Json, JsonApi, JsonRequest};
+use cloud_http::driver;
 use cloud_http::redact::scrub;
-use cloud_http::retry::RetryDecision;
-use cloud_http::{ErrorMetadata, RawResponse};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -132,11 +131,8 @@ impl NeonClient {
         let status = response.status.as_u16();
         let key = self.inner.conn.token.expose_secret();
         let clean = |s: &str| scrub(s, [key]);
-        let mut meta = ErrorMetadata::new(status);
-        if let Some(id) = response.header("x-neon-ret-request-id") {
-            meta = meta.with_request_id(id);
-        }
-        match serde_json::from_slice::<serde_json::Value>(&response.body).ok().as_ref().and_then(|v| v.as_object()) {
+        let (mut meta, body) = api::error_metadata(response, "x-neon-ret-request-id");
+        match body.as_ref().and_then(|v| v.as_object()) {
             Some(obj) => {
                 if let Some(code) = obj.get("code").and_then(|c| c.as_str()).filter(|c| !c.is_empty()) {
                     meta = meta.with_code(code);
@@ -150,10 +146,7 @@ impl NeonClient {
                     meta = meta.with_request_id(id);
                 }
             }
-            None if !response.body.is_empty() => {
-                let snippet: String = response.text_lossy().chars().take(200).collect();
-                meta = meta.with_message(clean(&snippet));
-            }
+            None if !response.body.is_empty() => meta = meta.with_message(api::error_snippet(response, [key])),
             None => {}
         }
         let kind = match status {
@@ -167,12 +160,11 @@ impl NeonClient {
             500..=599 => ErrorKind::Server,
             _ => ErrorKind::Service,
         };
-        let asked = || cloud_http::driver::retry_after_or_backoff(&response.headers, self.inner.conn.clock.now());
+        let now = self.inner.conn.clock.now();
         let retry = match status {
             // Refused without doing anything: safe to repeat whatever the method.
-            423 | 429 => asked(),
-            500 | 502 | 503 | 504 if req.idempotent => asked(),
-            _ => RetryDecision::DoNotRetry,
+            423 | 429 => driver::retry_after_or_backoff(&response.headers, now),
+            _ => api::server_error_retry(status, req.idempotent, &response.headers, now),
         };
         Error::new(kind, req.operation).with_metadata(meta).with_retry(retry)
     }
@@ -180,35 +172,23 @@ impl NeonClient {
     /// Sends `req` and decodes a JSON body (a failure names the operation and the field's path, never a value:
     /// answers carry passwords).
     pub(crate) async fn json<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<T> {
-        driver::json(&Wire(self), &req).await
+        driver::json(&Json(self), &req).await
     }
 }
 
 /// Neon's side of the shared driver: bearer authentication, the JSON error envelope, and which answers may be
 /// repeated (423 and 429 always: nothing was done; 5xx only for idempotent requests).
-struct Wire<'a>(&'a NeonClient);
-
-impl Service for Wire<'_> {
-    type Request = ApiRequest;
+impl JsonApi for NeonClient {
     type Kind = ErrorKind;
     type Error = Error;
-    type Attempt = ();
-    type CallState = ();
+    const MAX_BODY: usize = MAX_BODY;
 
-    fn channel(&self) -> Channel<'_> {
-        self.0.inner.conn.channel(MAX_BODY)
+    fn connection(&self) -> &Connection {
+        &self.inner.conn
     }
 
-    fn call_info(&self, request: &ApiRequest) -> CallInfo {
-        request.call_info()
-    }
-
-    async fn prepare(&self, req: &ApiRequest) -> Result<(reqwest::Request, ())> {
-        Ok((self.0.inner.conn.build(self, req, None::<(&str, &str)>)?, ()))
-    }
-
-    async fn classify(&self, req: &ApiRequest, _: &(), response: &RawResponse) -> Error {
-        self.0.service_error(req, response)
+    fn classify(&self, req: &ApiRequest, response: &RawResponse) -> Error {
+        self.service_error(req, response)
     }
 }
 

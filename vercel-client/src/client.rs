@@ -8,11 +8,11 @@ use crate::env::NewEnvVar;
 use crate::env_sync::SyncEnv;
 use crate::error::{Error, ErrorKind, Result};
 use crate::projects::ProjectsHandler;
-use cloud_http::api::{ClientProfile, ClientSettings, Connection, JsonRequest};
-use cloud_http::driver::{self, CallInfo, Channel, Service};
+use cloud_http::RawResponse;
+use cloud_http::api::{self, ClientProfile, ClientSettings, Connection, Json, JsonApi, JsonRequest};
+use cloud_http::driver;
 use cloud_http::redact::scrub;
 use cloud_http::retry::RetryDecision;
-use cloud_http::{ErrorMetadata, RawResponse};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -206,13 +206,6 @@ impl VercelClient {
         DeploymentsHandler::new(self)
     }
 
-    /// The team scope every call carries: `teamId`, then `slug` (Vercel REST API "Accessing resources owned by
-    /// a team").
-    fn scope(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        let id = self.inner.team_id.as_deref().map(|t| ("teamId", t));
-        id.into_iter().chain(self.inner.team_slug.as_deref().map(|s| ("slug", s)))
-    }
-
     pub(crate) fn service_error(&self, req: &ApiRequest, response: &RawResponse) -> Error {
         let status = response.status.as_u16();
         let secrets: Vec<&str> = req
@@ -222,11 +215,7 @@ impl VercelClient {
             .chain(std::iter::once(self.inner.conn.token.expose_secret()))
             .collect();
         let clean = |s: &str| scrub(s, secrets.iter().copied());
-        let mut meta = ErrorMetadata::new(status);
-        if let Some(id) = response.header("x-vercel-id") {
-            meta = meta.with_request_id(id);
-        }
-        let parsed: Option<serde_json::Value> = serde_json::from_slice(&response.body).ok();
+        let (mut meta, parsed) = api::error_metadata(response, "x-vercel-id");
         let envelope = parsed.as_ref().and_then(|v| v.get("error")).and_then(|e| e.as_object());
         let mut limit_reset: Option<i64> = None;
         if let Some(err) = envelope {
@@ -250,11 +239,7 @@ impl VercelClient {
                 }
             }
         } else if !response.body.is_empty() {
-            // Redact the whole text first, then cut: a cut made first could split a secret and leave a part
-            // that no longer matches the redaction.
-            let text = clean(&response.text_lossy());
-            let snippet: String = text.chars().take(200).collect();
-            meta = meta.with_message(snippet);
+            meta = meta.with_message(api::error_snippet(response, secrets.iter().copied()));
         }
         let code = meta.code().unwrap_or_default().to_string();
         let has_action = meta.extra("action").is_some() || meta.extra("link").is_some();
@@ -304,50 +289,40 @@ impl VercelClient {
                     None => RetryDecision::Retry,
                 }
             }
-            500 | 502 | 503 | 504 if req.idempotent => {
-                cloud_http::driver::retry_after_or_backoff(&response.headers, self.inner.conn.clock.now())
-            }
-            _ => RetryDecision::DoNotRetry,
+            _ => api::server_error_retry(status, req.idempotent, &response.headers, self.inner.conn.clock.now()),
         };
         Error::new(kind, req.operation).with_metadata(meta).with_retry(retry)
     }
 
     /// Sends `req` and decodes a JSON body.
     pub(crate) async fn json<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<T> {
-        driver::json(&Wire(self), &req).await
+        driver::json(&Json(self), &req).await
     }
 
     /// Sends `req`, ignoring any body (204, or 200/201 without JSON).
     pub(crate) async fn no_content(&self, req: ApiRequest) -> Result<()> {
-        driver::no_content(&Wire(self), &req).await
+        driver::no_content(&Json(self), &req).await
     }
 }
 
 /// Vercel's side of the shared driver: bearer authentication with the team scope in the query, the
 /// `{"error": {…}}` envelope, and which answers may be repeated (429 always; 5xx only for idempotent requests).
-struct Wire<'a>(&'a VercelClient);
-
-impl Service for Wire<'_> {
-    type Request = ApiRequest;
+impl JsonApi for VercelClient {
     type Kind = ErrorKind;
     type Error = Error;
-    type Attempt = ();
-    type CallState = ();
+    const MAX_BODY: usize = MAX_BODY;
 
-    fn channel(&self) -> Channel<'_> {
-        self.0.inner.conn.channel(MAX_BODY)
+    fn connection(&self) -> &Connection {
+        &self.inner.conn
     }
 
-    fn call_info(&self, request: &ApiRequest) -> CallInfo {
-        request.call_info()
+    fn scope(&self) -> Vec<(&'static str, &str)> {
+        let id = self.inner.team_id.as_deref().map(|t| ("teamId", t));
+        id.into_iter().chain(self.inner.team_slug.as_deref().map(|s| ("slug", s))).collect()
     }
 
-    async fn prepare(&self, req: &ApiRequest) -> Result<(reqwest::Request, ())> {
-        Ok((self.0.inner.conn.build(self, req, self.0.scope())?, ()))
-    }
-
-    async fn classify(&self, req: &ApiRequest, _: &(), response: &RawResponse) -> Error {
-        self.0.service_error(req, response)
+    fn classify(&self, req: &ApiRequest, response: &RawResponse) -> Error {
+        self.service_error(req, response)
     }
 }
 

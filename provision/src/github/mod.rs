@@ -41,10 +41,10 @@ pub use error::{Error, ErrorKind, Result};
 pub use installations::{Installation, InstallationAccount, InstallationsHandler};
 pub use repos::{Account, Branch, CreateFork, Page, RepoHandler, Repository};
 
-use cloud_http::api::{ClientProfile, ClientSettings, Connection, JsonRequest};
-use cloud_http::driver::{self, CallInfo, Channel, Service};
+use cloud_http::api::{self, ClientProfile, ClientSettings, Connection, Json, JsonApi, JsonRequest};
+use cloud_http::driver;
 use cloud_http::retry::RetryDecision;
-use cloud_http::{ErrorMetadata, RawResponse, rate_limit};
+use cloud_http::{RawResponse, rate_limit};
 use http::{HeaderValue, Method};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -138,20 +138,20 @@ impl GithubClient {
 
     /// Sends `req` and decodes its JSON answer (a failure names the operation and the field's path).
     pub(crate) async fn json<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<T> {
-        driver::json(&Wire(self), &req).await
+        driver::json(&Json(self), &req).await
     }
 
     /// Sends `req`, decodes its JSON answer and reads whether the `Link` header names a `rel="next"` page
     /// (GitHub "Using pagination in the REST API").
     pub(crate) async fn json_page<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<(T, bool)> {
-        let raw = driver::send(&Wire(self), &req).await?;
+        let raw = driver::send(&Json(self), &req).await?;
         let body = driver::decode_json(req.operation, &raw)?;
         Ok((body, has_next_link(&raw)))
     }
 
     /// Sends `req` and ignores the answer's body (204).
     pub(crate) async fn no_content(&self, req: ApiRequest) -> Result<()> {
-        driver::no_content(&Wire(self), &req).await
+        driver::no_content(&Json(self), &req).await
     }
 
     /// Classifies a non-2xx answer. GitHub's error body is `{"message", "documentation_url"}` with, for 422, an
@@ -160,11 +160,7 @@ impl GithubClient {
         let status = response.status.as_u16();
         let token = self.inner.token.expose_secret();
         let clean = |s: &str| cloud_http::redact::scrub(s, [token]);
-        let mut meta = ErrorMetadata::new(status);
-        if let Some(id) = response.header("x-github-request-id") {
-            meta = meta.with_request_id(id);
-        }
-        let body = serde_json::from_slice::<serde_json::Value>(&response.body).ok();
+        let (mut meta, body) = api::error_metadata(response, "x-github-request-id");
         match body.as_ref().and_then(|v| v.as_object()) {
             Some(obj) => {
                 if let Some(m) = obj.get("message").and_then(|m| m.as_str()) {
@@ -186,9 +182,7 @@ impl GithubClient {
                     meta = meta.with_extra("errors", errors.join("; "));
                 }
             }
-            None if !response.body.is_empty() => {
-                meta = meta.with_message(clean(&response.text_lossy().chars().take(200).collect::<String>()));
-            }
+            None if !response.body.is_empty() => meta = meta.with_message(api::error_snippet(response, [token])),
             None => {}
         }
         if let Some(wait) = rate_limited(status, response, meta.message(), self.inner.clock.now()) {
@@ -204,12 +198,7 @@ impl GithubClient {
             500..=599 => ErrorKind::Server,
             _ => ErrorKind::Service,
         };
-        let retry = match status {
-            500 | 502 | 503 | 504 if idempotent(&req.method) => {
-                driver::retry_after_or_backoff(&response.headers, self.inner.clock.now())
-            }
-            _ => RetryDecision::DoNotRetry,
-        };
+        let retry = api::server_error_retry(status, idempotent(&req.method), &response.headers, self.inner.clock.now());
         Error::new(kind, req.operation).with_metadata(meta).with_retry(retry)
     }
 }
@@ -256,33 +245,27 @@ fn has_next_link(raw: &RawResponse) -> bool {
 
 /// GitHub's side of the shared driver: bearer authentication, GitHub's headers, its error body and which
 /// answers may be repeated.
-struct Wire<'a>(&'a GithubClient);
-
-impl Service for Wire<'_> {
-    type Request = ApiRequest;
+impl JsonApi for GithubClient {
     type Kind = ErrorKind;
     type Error = Error;
-    type Attempt = ();
-    type CallState = ();
+    const MAX_BODY: usize = MAX_BODY;
 
-    fn channel(&self) -> Channel<'_> {
-        self.0.inner.channel(MAX_BODY)
+    fn connection(&self) -> &Connection {
+        &self.inner
     }
 
-    fn call_info(&self, request: &ApiRequest) -> CallInfo {
-        CallInfo::new(request.operation, idempotent(&request.method))
+    fn idempotent(&self, request: &ApiRequest) -> bool {
+        idempotent(&request.method)
     }
 
-    async fn prepare(&self, req: &ApiRequest) -> Result<(reqwest::Request, ())> {
-        let mut request = self.0.inner.build(self, req, None::<(&str, &str)>)?;
+    fn decorate(&self, request: &mut reqwest::Request) {
         let headers = request.headers_mut();
         headers.insert(http::header::ACCEPT, HeaderValue::from_static(ACCEPT));
         headers.insert("x-github-api-version", HeaderValue::from_static(API_VERSION));
-        Ok((request, ()))
     }
 
-    async fn classify(&self, req: &ApiRequest, _: &(), response: &RawResponse) -> Error {
-        self.0.service_error(req, response)
+    fn classify(&self, req: &ApiRequest, response: &RawResponse) -> Error {
+        self.service_error(req, response)
     }
 }
 
