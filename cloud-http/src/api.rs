@@ -517,3 +517,127 @@ pub fn server_error_retry(status: u16, idempotent: bool, headers: &HeaderMap, no
         _ => RetryDecision::DoNotRetry,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The shared JSON client pieces against a wiremock server: URL, scope, headers, body, retries by idempotence.
+
+    use super::*;
+    use crate::transport::TransportErrorKind;
+    use wiremock::matchers::{body_json, header, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    enum Kind {
+        InvalidInput,
+        Server,
+        Transport(TransportErrorKind),
+        Decode,
+    }
+
+    impl ServiceErrorKind for Kind {
+        const INVALID_INPUT: Self = Kind::InvalidInput;
+        const DECODE: Self = Kind::Decode;
+        const TRANSPORT: fn(TransportErrorKind) -> Self = Kind::Transport;
+    }
+
+    const PROFILE: ClientProfile =
+        ClientProfile { credential: "test token", default_base_url: "https://api.example.com", user_agent: "t/1" };
+
+    struct Demo {
+        conn: Connection,
+        team: Option<String>,
+    }
+
+    impl JsonApi for Demo {
+        type Kind = Kind;
+        type Error = ServiceError<Kind>;
+
+        fn connection(&self) -> &Connection {
+            &self.conn
+        }
+
+        fn scope(&self) -> Vec<(&'static str, &str)> {
+            self.team.as_deref().map(|t| ("teamId", t)).into_iter().collect()
+        }
+
+        fn decorate(&self, request: &mut reqwest::Request) {
+            request.headers_mut().insert("x-api-version", http::HeaderValue::from_static("7"));
+        }
+
+        fn classify(&self, request: &JsonRequest, response: &RawResponse) -> Self::Error {
+            let retry = server_error_retry(
+                response.status.as_u16(),
+                self.idempotent(request),
+                &response.headers,
+                self.conn.clock.now(),
+            );
+            ServiceError::new(Kind::Server, request.operation).with_retry(retry)
+        }
+    }
+
+    fn demo(server: &MockServer, team: Option<&str>) -> Demo {
+        let retry = RetryPolicy::default().with_max_retries(2).with_min_delay(Duration::from_millis(1));
+        let settings = ClientSettings {
+            token: Some(SecretString::from("s3cret")),
+            base_url: Some(format!("{}/api", server.uri())),
+            retry: Some(retry),
+            ..ClientSettings::default()
+        };
+        Demo { conn: settings.build::<Kind>(&PROFILE).unwrap(), team: team.map(str::to_string) }
+    }
+
+    #[tokio::test]
+    async fn builds_url_scope_headers_and_body_once_per_attempt() {
+        let server = MockServer::start().await;
+        Mock::given(method("PUT"))
+            .and(path("/api/v1/things/a%2Fb"))
+            .and(query_param("limit", "5"))
+            .and(query_param("teamId", "team_1"))
+            .and(header("authorization", "Bearer s3cret"))
+            .and(header("accept", "application/json"))
+            .and(header("x-api-version", "7"))
+            .and(body_json(serde_json::json!({ "name": "x" })))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({ "ok": true })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let api = demo(&server, Some("team_1"));
+        let req = JsonRequest::new("putThing", Method::PUT, &["v1", "things", "a/b"])
+            .query("limit", 5)
+            .body(serde_json::json!({ "name": "x" }));
+        let answer: serde_json::Value = driver::json(&Json(&api), &req).await.unwrap();
+        assert_eq!(answer["ok"], true);
+    }
+
+    #[tokio::test]
+    async fn a_503_is_retried_for_an_idempotent_call_only() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET")).respond_with(ResponseTemplate::new(503)).expect(3).mount(&server).await;
+        Mock::given(method("POST")).respond_with(ResponseTemplate::new(503)).expect(1).mount(&server).await;
+        let api = demo(&server, None);
+        let get = JsonRequest::new("getThing", Method::GET, &["things"]);
+        let e = driver::no_content(&Json(&api), &get).await.unwrap_err();
+        assert_eq!((e.kind(), e.operation()), (&Kind::Server, "getThing"));
+        let post = JsonRequest::new("createThing", Method::POST, &["things"]);
+        assert!(driver::no_content(&Json(&api), &post).await.is_err());
+    }
+
+    #[test]
+    fn settings_refuse_bad_tokens_and_insecure_urls_before_sending() {
+        let with = |token: &str, url: Option<&str>| ClientSettings {
+            token: Some(SecretString::from(token.to_string())),
+            base_url: url.map(str::to_string),
+            ..ClientSettings::default()
+        };
+        let detail = |s: ClientSettings| s.build::<Kind>(&PROFILE).unwrap_err().detail().unwrap_or("").to_string();
+        assert_eq!(detail(with("", None)), "the test token is empty");
+        assert_eq!(detail(with("a\nb", None)), "the test token contains whitespace or control characters");
+        assert!(detail(with("t", Some("http://example.com"))).contains("plain http"));
+        let checked = with("t", None).build_checking::<Kind>(&PROFILE, || Err(ServiceError::invalid_input("x", "own")));
+        assert_eq!(checked.unwrap_err().detail(), Some("own"));
+        let conn = with("t", None).build::<Kind>(&PROFILE).unwrap();
+        assert_eq!(conn.base_url.as_str(), "https://api.example.com/");
+        assert!(!format!("{conn:?}").contains("\"t\""));
+    }
+}
