@@ -343,22 +343,45 @@ impl Connection {
     }
 }
 
-/// Writes a client builder's setters for the [`ClientSettings`] it holds in the field `$field`:
-/// `retry_policy`, `timeout` and `clock`, each documented. The token and base URL setters stay with each client,
-/// whose docs say what the token is and what the base URL's path must be.
+/// Writes a client builder's setters for the [`ClientSettings`] it holds in the field `$field`: `retry_policy`,
+/// `timeout` and `clock`, each documented; with the longer form also the token setter (named by the client:
+/// `token`, `api_key`) and `base_url`, with the client's own docs (what the token is, what the base URL's path
+/// must be).
 ///
 /// ```
 /// use cloud_http::api::ClientSettings;
 /// #[derive(Default)]
 /// pub struct DemoBuilder { settings: ClientSettings }
 /// impl DemoBuilder {
-///     cloud_http::client_settings_setters!(settings);
+///     cloud_http::client_settings_setters! {
+///         settings;
+///         /// The demo API key.
+///         token: api_key;
+///         /// Overrides the base URL.
+///         base_url;
+///     }
 /// }
-/// let b = DemoBuilder::default().timeout(std::time::Duration::from_secs(5));
+/// let b = DemoBuilder::default().api_key("k".into()).base_url("https://x.test").timeout(std::time::Duration::from_secs(5));
 /// assert_eq!(b.settings.timeout, Some(std::time::Duration::from_secs(5)));
+/// assert_eq!(b.settings.base_url.as_deref(), Some("https://x.test"));
 /// ```
 #[macro_export]
 macro_rules! client_settings_setters {
+    ($field:ident; $(#[$tdoc:meta])* token: $token:ident; $(#[$bdoc:meta])* base_url;) => {
+        $(#[$tdoc])*
+        pub fn $token(mut self, token: $crate::secrecy::SecretString) -> Self {
+            self.$field.token = Some(token);
+            self
+        }
+
+        $(#[$bdoc])*
+        pub fn base_url(mut self, url: impl Into<String>) -> Self {
+            self.$field.base_url = Some(url.into());
+            self
+        }
+
+        $crate::client_settings_setters!($field);
+    };
     ($field:ident) => {
         /// Sets the retry policy (default: `RetryPolicy::default()`).
         pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {

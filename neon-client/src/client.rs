@@ -7,7 +7,7 @@ use cloud_http::RawResponse;
 use cloud_http::api::{self, ClientProfile, ClientSettings, Connection, Json, JsonApi, JsonRequest};
 use cloud_http::driver;
 use cloud_http::redact::scrub;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::sync::Arc;
@@ -73,24 +73,18 @@ pub struct NeonClientBuilder {
 }
 
 impl NeonClientBuilder {
-    cloud_http::client_settings_setters!(settings);
-
-    /// The Neon API key (sent as `Authorization: Bearer …`).
-    pub fn api_key(mut self, key: SecretString) -> Self {
-        self.settings.token = Some(key);
-        self
+    cloud_http::client_settings_setters! {
+        settings;
+        /// The Neon API key (sent as `Authorization: Bearer …`).
+        token: api_key;
+        /// Overrides the base URL, including its `/api/v2` path (`https`, or plain `http` only on loopback).
+        base_url;
     }
 
     /// Creates and lists projects in this organization (`org_id` of `createProject`'s body and of
     /// `listProjects`' query). Needed with a personal key whose user belongs to organizations.
     pub fn org_id(mut self, org_id: impl Into<String>) -> Self {
         self.org_id = Some(org_id.into());
-        self
-    }
-
-    /// Overrides the base URL, including its `/api/v2` path (`https`, or plain `http` only on loopback).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.settings.base_url = Some(url.into());
         self
     }
 

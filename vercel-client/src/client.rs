@@ -13,7 +13,7 @@ use cloud_http::api::{self, ClientProfile, ClientSettings, Connection, Json, Jso
 use cloud_http::driver;
 use cloud_http::redact::scrub;
 use cloud_http::retry::RetryDecision;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::sync::Arc;
@@ -86,12 +86,12 @@ pub struct VercelClientBuilder {
 }
 
 impl VercelClientBuilder {
-    cloud_http::client_settings_setters!(settings);
-
-    /// The Vercel access token (sent as `Authorization: Bearer …`).
-    pub fn token(mut self, token: SecretString) -> Self {
-        self.settings.token = Some(token);
-        self
+    cloud_http::client_settings_setters! {
+        settings;
+        /// The Vercel access token (sent as `Authorization: Bearer …`).
+        token: token;
+        /// Overrides the base URL (`https`, or plain `http` only for a loopback simulator).
+        base_url;
     }
 
     /// Scopes every call to a team by id (`?teamId=team_…`).
@@ -103,12 +103,6 @@ impl VercelClientBuilder {
     /// Scopes every call to a team by slug (`?slug=…`).
     pub fn team_slug(mut self, slug: impl Into<String>) -> Self {
         self.team_slug = Some(slug.into());
-        self
-    }
-
-    /// Overrides the base URL (`https`, or plain `http` only for a loopback simulator).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.settings.base_url = Some(url.into());
         self
     }
 

@@ -46,7 +46,7 @@ use cloud_http::driver;
 use cloud_http::retry::RetryDecision;
 use cloud_http::{RawResponse, rate_limit};
 use http::{HeaderValue, Method};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::sync::Arc;
@@ -103,18 +103,12 @@ pub struct GithubClientBuilder {
 }
 
 impl GithubClientBuilder {
-    cloud_http::client_settings_setters!(settings);
-
-    /// The token (classic or fine-grained personal access token), sent as `Authorization: Bearer …`.
-    pub fn token(mut self, token: SecretString) -> Self {
-        self.settings.token = Some(token);
-        self
-    }
-
-    /// Overrides the base URL ([`DEFAULT_BASE_URL`]; `https`, or plain `http` only on loopback).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.settings.base_url = Some(url.into());
-        self
+    cloud_http::client_settings_setters! {
+        settings;
+        /// The token (classic or fine-grained personal access token), sent as `Authorization: Bearer …`.
+        token: token;
+        /// Overrides the base URL ([`DEFAULT_BASE_URL`]; `https`, or plain `http` only on loopback).
+        base_url;
     }
 
     /// Checks the configuration ([`ClientSettings::build`]) and builds the client. Nothing is sent.
