@@ -546,22 +546,16 @@ mod tests {
     //! The shared JSON client pieces against a wiremock server: URL, scope, headers, body, retries by idempotence.
 
     use super::*;
-    use crate::transport::TransportErrorKind;
     use wiremock::matchers::{body_json, header, method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    enum Kind {
-        InvalidInput,
-        Server,
-        Transport(TransportErrorKind),
-        Decode,
-    }
-
-    impl ServiceErrorKind for Kind {
-        const INVALID_INPUT: Self = Kind::InvalidInput;
-        const DECODE: Self = Kind::Decode;
-        const TRANSPORT: fn(TransportErrorKind) -> Self = Kind::Transport;
+    crate::error_kind! {
+        /// The test client's kinds: the shared ones and `NotFound` (not all are produced here).
+        #[allow(dead_code)]
+        enum Kind {
+            /// 404.
+            NotFound => "not found",
+        }
     }
 
     const PROFILE: ClientProfile =
