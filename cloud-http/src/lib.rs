@@ -3,7 +3,12 @@
 //! The HTTP machinery that `oss-client`, `auth0-client` and `vercel-client` share, written once:
 //!
 //! - [`driver`]: the one request driver: retry → build → sign → send → classify → decode, for every client.
-//! - [`service_error`]: [`ServiceError`], the one error shape every client's error is built on.
+//! - [`api`]: what every bearer-token JSON client (`vercel-client`, `neon-client`, provision's GitHub client)
+//!   repeats: one call's description ([`api::JsonRequest`]), the builder settings with their one validation
+//!   ([`api::ClientSettings`] → [`api::Connection`], setters by [`client_settings_setters!`]) and the driver
+//!   adapter ([`api::JsonApi`], [`api::Json`]).
+//! - [`service_error`]: [`ServiceError`], the one error shape every client's error is built on; the kinds every
+//!   client has by [`error_kind!`].
 //! - [`retry`]: a bounded retry loop (exponential backoff with jitter, a cap on attempts *and* on wall time)
 //!   that sits **above** build → sign → send, so every attempt is rebuilt and re-signed, and that honours a
 //!   server's `Retry-After`.
@@ -47,6 +52,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod clock;
 pub mod driver;
 pub mod endpoint;

@@ -388,3 +388,89 @@ macro_rules! service_error_newtype {
         }
     };
 }
+
+/// Declares a client's `ErrorKind` with the kinds every client has, and implements [`ServiceErrorKind`] for it
+/// by the workspace's naming convention — written once instead of in every client.
+///
+/// The enum form emits `#[derive(Debug, Clone, PartialEq, Eq)] #[non_exhaustive]` and the client's own unit
+/// variants (each with its docs and its short text for `Display`), then the shared ones: `InvalidInput`,
+/// `Server`, `Service`, `Transport(TransportErrorKind)`, `Timeout` and `Decode`. The client must declare a
+/// `NotFound` variant (the [`ServiceErrorKind::NOT_FOUND`] kind). Items in a trailing `impl { … }` go into the
+/// [`ServiceErrorKind`] impl (an own `fmt_error`, say).
+///
+/// The `impl for Kind { … }` form only writes the impl's constants (`INVALID_INPUT` = `Kind::InvalidInput`,
+/// `DECODE` = `Kind::Decode`, `TRANSPORT` = `Kind::Transport`, `TIMEOUT` = `Some(Kind::Timeout)`, `NOT_FOUND` =
+/// `[Kind::NotFound]`), for a kind with data-carrying variants that declares its enum and `describe` itself.
+///
+/// ```
+/// cloud_http::error_kind! {
+///     /// What went wrong.
+///     pub enum ErrorKind {
+///         /// 404.
+///         NotFound => "not found",
+///         /// 409.
+///         Conflict => "conflict",
+///     }
+/// }
+/// let e = cloud_http::ServiceError::new(ErrorKind::NotFound, "getThing");
+/// assert!(e.is_not_found());
+/// assert_eq!(e.to_string(), "getThing failed: not found");
+/// assert_eq!(cloud_http::ServiceError::<ErrorKind>::decode("getThing", "at `id`").to_string(),
+///            "getThing failed: the answer could not be decoded: at `id`");
+/// ```
+#[macro_export]
+macro_rules! error_kind {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $text:expr ),* $(,)?
+        }
+        $(impl { $($extra:tt)* })?
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )*
+            /// An argument or the configuration was refused before any request was sent.
+            InvalidInput,
+            /// A 5xx answer (after the retries the policy allowed).
+            Server,
+            /// Any other status the service answered.
+            Service,
+            /// The request failed below HTTP (connect, reset, body too large, …).
+            Transport($crate::TransportErrorKind),
+            /// The request timed out.
+            Timeout,
+            /// The answer could not be decoded.
+            Decode,
+        }
+
+        $crate::error_kind! {
+            impl for $name {
+                fn describe(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(match self {
+                        $( $name::$variant => $text, )*
+                        $name::InvalidInput => "invalid input",
+                        $name::Server => "server error",
+                        $name::Service => "service error",
+                        $name::Transport(_) => "transport error",
+                        $name::Timeout => "timed out",
+                        $name::Decode => "the answer could not be decoded",
+                    })
+                }
+                $($($extra)*)?
+            }
+        }
+    };
+    (impl for $name:ident { $($body:tt)* }) => {
+        impl $crate::ServiceErrorKind for $name {
+            const INVALID_INPUT: Self = $name::InvalidInput;
+            const DECODE: Self = $name::Decode;
+            const TRANSPORT: fn($crate::TransportErrorKind) -> Self = $name::Transport;
+            const TIMEOUT: Option<Self> = Some($name::Timeout);
+            const NOT_FOUND: &'static [Self] = &[$name::NotFound];
+            $($body)*
+        }
+    };
+}

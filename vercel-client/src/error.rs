@@ -1,7 +1,7 @@
 //! The one error type of `vercel-client`, after smithy-rs: a kind a caller can match, the operation that failed,
 //! and the service's metadata (`code`, `message`, `x-vercel-id`, and extras such as `action` and `link`).
 
-use cloud_http::{ServiceErrorKind, TransportErrorKind};
+use cloud_http::TransportErrorKind;
 use std::fmt;
 
 /// One entry of a `201` env create answer's `failed[]`: which variable was refused and why. Never holds a value.
@@ -198,59 +198,55 @@ impl Error {
     }
 }
 
-impl ServiceErrorKind for ErrorKind {
-    const INVALID_INPUT: Self = ErrorKind::InvalidInput;
-    const DECODE: Self = ErrorKind::Decode;
-    const TRANSPORT: fn(TransportErrorKind) -> Self = ErrorKind::Transport;
-    const TIMEOUT: Option<Self> = Some(ErrorKind::Timeout);
-    const NOT_FOUND: &'static [Self] = &[ErrorKind::NotFound];
-
-    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ErrorKind::InvalidInput => write!(f, "invalid input"),
-            ErrorKind::Unauthorized => write!(f, "the token is missing or invalid"),
-            ErrorKind::Forbidden => {
-                write!(f, "not authorized in this scope (check the token's access and the teamId/slug)")
-            }
-            ErrorKind::NotFound => write!(f, "not found"),
-            ErrorKind::Conflict => write!(f, "conflict"),
-            ErrorKind::EnvConflict => write!(f, "an environment variable with this key and target already exists"),
-            ErrorKind::GitIntegration => write!(f, "the git repository cannot be linked"),
-            ErrorKind::BadRequest => write!(f, "bad request"),
-            ErrorKind::RateLimited => write!(f, "rate limited"),
-            ErrorKind::Server => write!(f, "server error"),
-            ErrorKind::Service => write!(f, "service error"),
-            ErrorKind::EnvCreateFailed(failed) => {
-                write!(f, "{} environment variable(s) were not created: ", failed.len())?;
-                for (i, item) in failed.iter().enumerate() {
-                    if i > 0 {
-                        write!(f, "; ")?;
-                    }
-                    write!(f, "{item}")?;
+cloud_http::error_kind! {
+    impl for ErrorKind {
+        fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                ErrorKind::InvalidInput => write!(f, "invalid input"),
+                ErrorKind::Unauthorized => write!(f, "the token is missing or invalid"),
+                ErrorKind::Forbidden => {
+                    write!(f, "not authorized in this scope (check the token's access and the teamId/slug)")
                 }
-                Ok(())
+                ErrorKind::NotFound => write!(f, "not found"),
+                ErrorKind::Conflict => write!(f, "conflict"),
+                ErrorKind::EnvConflict => write!(f, "an environment variable with this key and target already exists"),
+                ErrorKind::GitIntegration => write!(f, "the git repository cannot be linked"),
+                ErrorKind::BadRequest => write!(f, "bad request"),
+                ErrorKind::RateLimited => write!(f, "rate limited"),
+                ErrorKind::Server => write!(f, "server error"),
+                ErrorKind::Service => write!(f, "service error"),
+                ErrorKind::EnvCreateFailed(failed) => {
+                    write!(f, "{} environment variable(s) were not created: ", failed.len())?;
+                    for (i, item) in failed.iter().enumerate() {
+                        if i > 0 {
+                            write!(f, "; ")?;
+                        }
+                        write!(f, "{item}")?;
+                    }
+                    Ok(())
+                }
+                ErrorKind::DeploymentFailed(failure) => write!(f, "{failure}"),
+                ErrorKind::WaitTimedOut { id, last_state } => {
+                    write!(f, "deployment {id} was not ready in time (last state {last_state})")
+                }
+                ErrorKind::Pagination => write!(f, "the listing could not be completed"),
+                ErrorKind::HiddenProductionEnv { hidden } => write!(
+                    f,
+                    "the token cannot see production variables ({hidden} hidden); use a token with access to production environment variables"
+                ),
+                ErrorKind::InvalidToken => write!(f, "the token is not valid (create a new Vercel access token)"),
+                ErrorKind::ChallengeRequired => {
+                    write!(f, "Vercel asks for an interactive verification; use an access token made for automation")
+                }
+                ErrorKind::PaymentRequired => write!(f, "the Vercel plan does not allow this (402)"),
+                ErrorKind::Gone => write!(f, "gone (410)"),
+                ErrorKind::PreconditionRequired => {
+                    write!(f, "a precondition must be met first (428; see the message, often in the dashboard)")
+                }
+                ErrorKind::Transport(_) => write!(f, "transport error"),
+                ErrorKind::Timeout => write!(f, "timed out"),
+                ErrorKind::Decode => write!(f, "could not decode the response"),
             }
-            ErrorKind::DeploymentFailed(failure) => write!(f, "{failure}"),
-            ErrorKind::WaitTimedOut { id, last_state } => {
-                write!(f, "deployment {id} was not ready in time (last state {last_state})")
-            }
-            ErrorKind::Pagination => write!(f, "the listing could not be completed"),
-            ErrorKind::HiddenProductionEnv { hidden } => write!(
-                f,
-                "the token cannot see production variables ({hidden} hidden); use a token with access to production environment variables"
-            ),
-            ErrorKind::InvalidToken => write!(f, "the token is not valid (create a new Vercel access token)"),
-            ErrorKind::ChallengeRequired => {
-                write!(f, "Vercel asks for an interactive verification; use an access token made for automation")
-            }
-            ErrorKind::PaymentRequired => write!(f, "the Vercel plan does not allow this (402)"),
-            ErrorKind::Gone => write!(f, "gone (410)"),
-            ErrorKind::PreconditionRequired => {
-                write!(f, "a precondition must be met first (428; see the message, often in the dashboard)")
-            }
-            ErrorKind::Transport(_) => write!(f, "transport error"),
-            ErrorKind::Timeout => write!(f, "timed out"),
-            ErrorKind::Decode => write!(f, "could not decode the response"),
         }
     }
 }

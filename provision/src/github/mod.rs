@@ -41,16 +41,16 @@ pub use error::{Error, ErrorKind, Result};
 pub use installations::{Installation, InstallationAccount, InstallationsHandler};
 pub use repos::{Account, Branch, CreateFork, Page, RepoHandler, Repository};
 
-use cloud_http::driver::{self, CallInfo, Channel, Service};
+use cloud_http::api::{self, ClientProfile, ClientSettings, Connection, Json, JsonApi, JsonRequest};
+use cloud_http::driver;
 use cloud_http::retry::RetryDecision;
-use cloud_http::{Clock, ErrorMetadata, RawResponse, RetryPolicy, SystemClock, rate_limit};
+use cloud_http::{RawResponse, rate_limit};
 use http::{HeaderValue, Method};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
-use url::Url;
 
 /// GitHub's REST API ("Getting started with the REST API": `https://api.github.com`). GitHub Enterprise Server
 /// is `https://HOST/api/v3`.
@@ -69,26 +69,22 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 /// `Debug` never shows the token.
 #[derive(Clone)]
 pub struct GithubClient {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    http: reqwest::Client,
-    base_url: Url,
-    token: SecretString,
-    retry: RetryPolicy,
-    clock: Arc<dyn Clock>,
+    inner: Arc<Connection>,
 }
 
 impl fmt::Debug for GithubClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GithubClient")
-            .field("base_url", &self.inner.base_url.as_str())
-            .field("token", &"[REDACTED]")
-            .field("retry", &self.inner.retry)
-            .finish()
+        f.debug_struct("GithubClient").field("connection", &self.inner).finish()
     }
 }
+
+/// How the GitHub client fills in the shared [`ClientSettings`]: GitHub rejects a request without a
+/// `User-Agent` ("Getting started with the REST API").
+const PROFILE: ClientProfile = ClientProfile {
+    credential: "GitHub token",
+    default_base_url: DEFAULT_BASE_URL,
+    user_agent: concat!("lobehub-deploy-provision/", env!("CARGO_PKG_VERSION")),
+};
 
 /// Builds a [`GithubClient`]. Only the token is required.
 ///
@@ -101,112 +97,32 @@ impl fmt::Debug for GithubClient {
 /// assert!(GithubClient::builder().token(SecretString::from("t")).base_url("http://example.com").build().is_err());
 /// assert!(GithubClient::builder().build().is_err());
 /// ```
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub struct GithubClientBuilder {
-    token: Option<SecretString>,
-    base_url: Option<String>,
-    retry: Option<RetryPolicy>,
-    timeout: Option<Duration>,
-    clock: Option<Arc<dyn Clock>>,
-}
-
-impl fmt::Debug for GithubClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GithubClientBuilder")
-            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
-            .field("base_url", &self.base_url)
-            .finish()
-    }
+    settings: ClientSettings,
 }
 
 impl GithubClientBuilder {
-    /// The token (classic or fine-grained personal access token), sent as `Authorization: Bearer …`.
-    pub fn token(mut self, token: SecretString) -> Self {
-        self.token = Some(token);
-        self
+    cloud_http::client_settings_setters! {
+        settings;
+        /// The token (classic or fine-grained personal access token), sent as `Authorization: Bearer …`.
+        token: token;
+        /// Overrides the base URL ([`DEFAULT_BASE_URL`]; `https`, or plain `http` only on loopback).
+        base_url;
     }
 
-    /// Overrides the base URL ([`DEFAULT_BASE_URL`]; `https`, or plain `http` only on loopback).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
-    }
-
-    /// Sets the retry policy (default: [`RetryPolicy::default`]).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// Sets the per-request timeout (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Sets the clock used to turn `x-ratelimit-reset` and `Retry-After` dates into delays.
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = Some(clock);
-        self
-    }
-
-    /// Checks the configuration and builds the client. Nothing is sent.
+    /// Checks the configuration ([`ClientSettings::build`]) and builds the client. Nothing is sent.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidInput`] for a missing or malformed token or base URL.
     pub fn build(self) -> Result<GithubClient> {
-        const OP: &str = "buildClient";
-        let token = self.token.ok_or_else(|| Error::invalid_input(OP, "a GitHub token is required"))?;
-        let t = token.expose_secret();
-        if t.is_empty() || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Error::invalid_input(OP, "the GitHub token is empty or contains whitespace"));
-        }
-        let base = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
-        let base_url =
-            cloud_http::validate_base_url(base).map_err(|e| Error::invalid_input(OP, e.to_string()).with_source(e))?;
-        let http = reqwest::Client::builder()
-            .timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
-            .user_agent(concat!("lobehub-deploy-provision/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::invalid_input(OP, format!("could not build the HTTP client: {e}")))?;
-        Ok(GithubClient {
-            inner: Arc::new(Inner {
-                http,
-                base_url,
-                token,
-                retry: self.retry.unwrap_or_default(),
-                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
-            }),
-        })
+        Ok(GithubClient { inner: Arc::new(self.settings.build(&PROFILE)?) })
     }
 }
 
-/// One API call, described independently of any attempt so that each attempt is rebuilt from it.
-pub(crate) struct ApiRequest {
-    operation: &'static str,
-    method: Method,
-    /// Path segments below the base URL, unencoded.
-    segments: Vec<String>,
-    query: Vec<(&'static str, String)>,
-    body: Option<serde_json::Value>,
-}
-
-impl ApiRequest {
-    pub(crate) fn new(operation: &'static str, method: Method, segments: &[&str]) -> Self {
-        let segments = segments.iter().map(|s| s.to_string()).collect();
-        Self { operation, method, segments, query: Vec::new(), body: None }
-    }
-
-    pub(crate) fn query(mut self, key: &'static str, value: impl ToString) -> Self {
-        self.query.push((key, value.to_string()));
-        self
-    }
-
-    pub(crate) fn body(mut self, body: serde_json::Value) -> Self {
-        self.body = Some(body);
-        self
-    }
-}
+/// One API call, described independently of any attempt so that each attempt is rebuilt from it. Its
+/// idempotence is read from the method ([`idempotent`]), not from the request's own flag.
+pub(crate) type ApiRequest = JsonRequest;
 
 impl GithubClient {
     /// Starts building a client.
@@ -216,20 +132,20 @@ impl GithubClient {
 
     /// Sends `req` and decodes its JSON answer (a failure names the operation and the field's path).
     pub(crate) async fn json<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<T> {
-        driver::json(&Wire(self), &req).await
+        driver::json(&Json(self), &req).await
     }
 
     /// Sends `req`, decodes its JSON answer and reads whether the `Link` header names a `rel="next"` page
     /// (GitHub "Using pagination in the REST API").
     pub(crate) async fn json_page<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<(T, bool)> {
-        let raw = driver::send(&Wire(self), &req).await?;
+        let raw = driver::send(&Json(self), &req).await?;
         let body = driver::decode_json(req.operation, &raw)?;
         Ok((body, has_next_link(&raw)))
     }
 
     /// Sends `req` and ignores the answer's body (204).
     pub(crate) async fn no_content(&self, req: ApiRequest) -> Result<()> {
-        driver::no_content(&Wire(self), &req).await
+        driver::no_content(&Json(self), &req).await
     }
 
     /// Classifies a non-2xx answer. GitHub's error body is `{"message", "documentation_url"}` with, for 422, an
@@ -238,11 +154,7 @@ impl GithubClient {
         let status = response.status.as_u16();
         let token = self.inner.token.expose_secret();
         let clean = |s: &str| cloud_http::redact::scrub(s, [token]);
-        let mut meta = ErrorMetadata::new(status);
-        if let Some(id) = response.header("x-github-request-id") {
-            meta = meta.with_request_id(id);
-        }
-        let body = serde_json::from_slice::<serde_json::Value>(&response.body).ok();
+        let (mut meta, body) = api::error_metadata(response, "x-github-request-id");
         match body.as_ref().and_then(|v| v.as_object()) {
             Some(obj) => {
                 if let Some(m) = obj.get("message").and_then(|m| m.as_str()) {
@@ -264,9 +176,7 @@ impl GithubClient {
                     meta = meta.with_extra("errors", errors.join("; "));
                 }
             }
-            None if !response.body.is_empty() => {
-                meta = meta.with_message(clean(&response.text_lossy().chars().take(200).collect::<String>()));
-            }
+            None if !response.body.is_empty() => meta = meta.with_message(api::error_snippet(response, [token])),
             None => {}
         }
         if let Some(wait) = rate_limited(status, response, meta.message(), self.inner.clock.now()) {
@@ -282,12 +192,7 @@ impl GithubClient {
             500..=599 => ErrorKind::Server,
             _ => ErrorKind::Service,
         };
-        let retry = match status {
-            500 | 502 | 503 | 504 if idempotent(&req.method) => {
-                driver::retry_after_or_backoff(&response.headers, self.inner.clock.now())
-            }
-            _ => RetryDecision::DoNotRetry,
-        };
+        let retry = api::server_error_retry(status, idempotent(&req.method), &response.headers, self.inner.clock.now());
         Error::new(kind, req.operation).with_metadata(meta).with_retry(retry)
     }
 }
@@ -334,38 +239,27 @@ fn has_next_link(raw: &RawResponse) -> bool {
 
 /// GitHub's side of the shared driver: bearer authentication, GitHub's headers, its error body and which
 /// answers may be repeated.
-struct Wire<'a>(&'a GithubClient);
-
-impl Service for Wire<'_> {
-    type Request = ApiRequest;
+impl JsonApi for GithubClient {
     type Kind = ErrorKind;
     type Error = Error;
-    type Attempt = ();
-    type CallState = ();
+    const MAX_BODY: usize = MAX_BODY;
 
-    fn channel(&self) -> Channel<'_> {
-        Channel::new(&self.0.inner.http, &self.0.inner.retry).max_body(MAX_BODY)
+    fn connection(&self) -> &Connection {
+        &self.inner
     }
 
-    fn call_info(&self, request: &ApiRequest) -> CallInfo {
-        CallInfo::new(request.operation, idempotent(&request.method))
+    fn idempotent(&self, request: &ApiRequest) -> bool {
+        idempotent(&request.method)
     }
 
-    async fn prepare(&self, req: &ApiRequest) -> Result<(reqwest::Request, ())> {
-        let inner = &self.0.inner;
-        let query = req.query.iter().map(|(k, v)| (*k, v.as_str()));
-        let url = cloud_http::endpoint::join(&inner.base_url, &req.segments, query)
-            .ok_or_else(|| Error::invalid_input(req.operation, "the base URL cannot carry a path"))?;
-        let token = inner.token.expose_secret();
-        let mut request = driver::bearer_json(self, req.method.clone(), url, token, req.body.as_ref(), req.operation)?;
+    fn decorate(&self, request: &mut reqwest::Request) {
         let headers = request.headers_mut();
         headers.insert(http::header::ACCEPT, HeaderValue::from_static(ACCEPT));
         headers.insert("x-github-api-version", HeaderValue::from_static(API_VERSION));
-        Ok((request, ()))
     }
 
-    async fn classify(&self, req: &ApiRequest, _: &(), response: &RawResponse) -> Error {
-        self.0.service_error(req, response)
+    fn classify(&self, req: &ApiRequest, response: &RawResponse) -> Error {
+        self.service_error(req, response)
     }
 }
 
