@@ -1082,21 +1082,27 @@ mod tests {
     }
 }
 
+/// The credentials every configuration needs, as placeholders: the environment of unit tests.
+#[cfg(test)]
+pub(crate) fn test_env() -> std::collections::BTreeMap<String, String> {
+    [
+        ("VERCEL_TOKEN", "t"),
+        ("AUTH0_CLIENT_ID", "c"),
+        ("AUTH0_CLIENT_SECRET", "s"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "k"),
+        ("DATABASE_URL", "postgres://u:p@db/lobehub"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
 #[cfg(test)]
 mod example_file {
     #[test]
     fn the_documented_example_parses() {
-        let env: std::collections::BTreeMap<String, String> = [
-            ("VERCEL_TOKEN", "t"),
-            ("AUTH0_CLIENT_ID", "c"),
-            ("AUTH0_CLIENT_SECRET", "s"),
-            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI"),
-            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "k"),
-            ("DATABASE_URL", "postgres://u:p@db/lobehub"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+        let env = super::test_env();
         let text = include_str!("../provision.example.toml");
         let config = super::Config::from_toml(text, &env).unwrap();
         assert_eq!(config.aliyun.region, "cn-hangzhou");

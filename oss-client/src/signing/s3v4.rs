@@ -36,13 +36,12 @@
 //! ```
 
 use super::encoding::encode;
-use super::v4::{push_hex, signature as hmac_hex};
+use super::v4::signature as hmac_hex;
 use super::{SigningError, hmac_sha256, iso8601_basic};
 use crate::Credentials;
 use chrono::{DateTime, Utc};
 use http::Method;
 use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
 use std::time::Duration;
 use url::Url;
 
@@ -191,16 +190,7 @@ pub fn scope(date: &str, region: &str, service: &str) -> String {
 
 /// `AWS4-HMAC-SHA256\n<datetime>\n<scope>\n<hex sha256 of the canonical request>`.
 pub fn string_to_sign(datetime: &str, scope: &str, canonical_request: &str) -> String {
-    let hash = Sha256::digest(canonical_request.as_bytes());
-    let mut out = String::with_capacity(ALGORITHM.len() + datetime.len() + scope.len() + 67);
-    out.push_str(ALGORITHM);
-    out.push('\n');
-    out.push_str(datetime);
-    out.push('\n');
-    out.push_str(scope);
-    out.push('\n');
-    push_hex(&mut out, &hash);
-    out
+    super::v4::string_to_sign_for(ALGORITHM, datetime, scope, canonical_request)
 }
 
 /// The derived signing key: HMAC-SHA256 of `"AWS4" + secret` over the date (`yyyymmdd`), then the region, the

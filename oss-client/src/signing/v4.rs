@@ -150,9 +150,15 @@ pub fn scope(date: &str, region: &str) -> String {
 
 /// `OSS4-HMAC-SHA256\n<datetime>\n<scope>\n<hex sha256 of the canonical request>`.
 pub fn string_to_sign(datetime: &str, scope: &str, canonical_request: &str) -> String {
+    string_to_sign_for(ALGORITHM, datetime, scope, canonical_request)
+}
+
+/// `<algorithm>\n<datetime>\n<scope>\n<hex sha256 of the canonical request>`: the layout OSS V4 and AWS SigV4
+/// share (only the algorithm name and the scope differ).
+pub(crate) fn string_to_sign_for(algorithm: &str, datetime: &str, scope: &str, canonical_request: &str) -> String {
     let hash = Sha256::digest(canonical_request.as_bytes());
-    let mut out = String::with_capacity(ALGORITHM.len() + datetime.len() + scope.len() + 67);
-    out.push_str(ALGORITHM);
+    let mut out = String::with_capacity(algorithm.len() + datetime.len() + scope.len() + 67);
+    out.push_str(algorithm);
     out.push('\n');
     out.push_str(datetime);
     out.push('\n');

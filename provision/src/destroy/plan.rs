@@ -328,17 +328,7 @@ mod tests {
     use crate::journal::Record;
 
     fn config() -> Config {
-        let env: std::collections::BTreeMap<String, String> = [
-            ("VERCEL_TOKEN", "t"),
-            ("AUTH0_CLIENT_ID", "c"),
-            ("AUTH0_CLIENT_SECRET", "s"),
-            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI"),
-            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "k"),
-            ("DATABASE_URL", "postgres://u:p@db/lobehub"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+        let env = crate::config::test_env();
         let text = "[vercel]\nproject = \"lobehub\"\ngit_repository = \"me/lobehub\"\n[auth0]\ndomain = \"me.eu.auth0.com\"\n\
                     [aliyun]\nregion = \"cn-hangzhou\"\nbucket = \"my-files\"\n";
         Config::from_toml(text, &env).unwrap()
