@@ -25,19 +25,7 @@ pub fn percent_encode(s: &str) -> String {
 /// assert_eq!(canonical_query(params.iter().map(|(k, v)| (*k, *v))), "a=x%20y&b=2");
 /// ```
 pub fn canonical_query<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    let mut encoded: Vec<(String, String)> =
-        params.into_iter().map(|(k, v)| (percent_encode(k), percent_encode(v))).collect();
-    encoded.sort();
-    let mut out = String::with_capacity(encoded.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
-    for (i, (k, v)) in encoded.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        out.push_str(k);
-        out.push('=');
-        out.push_str(v);
-    }
-    out
+    crate::signing::encoding::canonical_query(params)
 }
 
 #[cfg(test)]

@@ -42,6 +42,28 @@ pub fn decode(value: &str) -> Option<String> {
     percent_encoding::percent_decode_str(value).decode_utf8().ok().map(|c| c.into_owned())
 }
 
+/// The canonical query shared by the signatures of this crate (AWS SigV4, RPC V2 and ACS3): each key and value
+/// [`encode`]d, sorted by encoded key (then value), `k=v` joined with `&`; an empty value gives `k=`.
+///
+/// ```
+/// let q = oss_client::signing::encoding::canonical_query([("x-id", "PutObject"), ("acl", ""), ("a b", "~/")]);
+/// assert_eq!(q, "a%20b=~%2F&acl=&x-id=PutObject");
+/// ```
+pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut encoded: Vec<(String, String)> = pairs.into_iter().map(|(k, v)| (encode(k), encode(v))).collect();
+    encoded.sort();
+    let mut out = String::with_capacity(encoded.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
+    for (i, (k, v)) in encoded.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,7 +35,6 @@
 //! assert!(signed.as_str().ends_with("&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"));
 //! ```
 
-use super::encoding::encode;
 use super::v4::signature as hmac_hex;
 use super::{SigningError, hmac_sha256, iso8601_basic};
 use crate::Credentials;
@@ -75,18 +74,7 @@ const AUTH_PARAMS: [&str; 7] = [
 /// assert_eq!(oss_client::signing::s3v4::canonical_query(&q), "a%20b=~%2F&acl=&x-id=PutObject");
 /// ```
 pub fn canonical_query(pairs: &[(String, String)]) -> String {
-    let mut encoded: Vec<(String, String)> = pairs.iter().map(|(k, v)| (encode(k), encode(v))).collect();
-    encoded.sort();
-    let mut out = String::with_capacity(encoded.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
-    for (i, (k, v)) in encoded.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        out.push_str(k);
-        out.push('=');
-        out.push_str(v);
-    }
-    out
+    super::encoding::canonical_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
 }
 
 /// A header value as signed: leading and trailing spaces removed and runs of spaces turned into one ("Create a
