@@ -311,11 +311,30 @@ pub async fn run_with_output(
             Err(e) => report_error(&e),
         },
         Command::Destroy { yes, delete_bucket_contents, dry_run, forget_secrets, delete_database } => {
-            let options = crate::destroy::DestroyOptions { delete_bucket_contents, dry_run: true, forget_secrets };
-            let mut preview = match crate::destroy::destroy(&p, options).await {
-                Ok(report) => report,
-                Err(e) => return report_error(&e),
+            let options = crate::destroy::DestroyOptions { delete_bucket_contents, dry_run, forget_secrets };
+            // A real run holds the state lock from the preview to the last removal, and executes the plan it
+            // showed (not a new one: an object uploaded after the preview is not deleted unseen).
+            let _lock = if dry_run {
+                None
+            } else {
+                match p.lock_state("destroy").await {
+                    Ok(lock) => Some(lock),
+                    Err(e) => return report_error(&e),
+                }
             };
+            if !dry_run {
+                // Before any write: a missing scope (e.g. delete:users) must not stop destroy halfway.
+                let scopes = auth0_client::scopes::Command::Destroy;
+                if let Err(e) = crate::steps::auth0::preflight(&p.services().auth0, scopes).await {
+                    return report_error(&e);
+                }
+            }
+            let (mut preview, failures) = crate::destroy::prepare(&p, options).await;
+            if let Err(e) = Error::combine(failures) {
+                return report_error(&e);
+            }
+            // The database is its own question (`--delete-database NAME`); its row runs with the others, even
+            // when another removal failed.
             match crate::steps::database::destroy_database(&p, delete_database.as_deref()).await {
                 Ok(plan) => preview.plan.extend(plan),
                 Err(e) => return report_error(&e),
@@ -332,16 +351,9 @@ pub async fn run_with_output(
                     writeln!(std::io::stderr(), "not confirmed; nothing was removed (pass --yes to skip the question)");
                 return EXIT_NOT_CONFIRMED;
             }
-            let options = crate::destroy::DestroyOptions { delete_bucket_contents, dry_run: false, forget_secrets };
-            let destroyed = crate::destroy::destroy(&p, options).await;
-            // The database is its own question (`--delete-database NAME`): tried even when another part failed.
-            let database = match crate::steps::database::destroy_database(&p, delete_database.as_deref()).await {
-                Ok(mut plan) => Error::combine(crate::destroy::execute(&p, &mut plan).await),
-                Err(e) => Err(e),
-            };
-            match (destroyed, database) {
-                (Ok(_), Ok(_)) => printed(out, "removed.\n".to_string(), EXIT_OK),
-                (Err(e), _) | (Ok(_), Err(e)) => {
+            match crate::destroy::execute_confirmed(&p, &mut preview, forget_secrets).await {
+                Ok(()) => printed(out, "removed.\n".to_string(), EXIT_OK),
+                Err(e) => {
                     let code = report_error(&e);
                     let _ = writeln!(std::io::stderr(), "run `provision destroy` again to finish removing the rest");
                     code

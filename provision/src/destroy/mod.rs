@@ -16,7 +16,9 @@
 //!
 //! Same shape as `apply`: [`observe`] reads (the listings a removal needs), [`plan`] decides — a pure function
 //! whose changing rows carry a typed [`DestroyOp`] — and [`execute`] sends exactly those operations, in order.
-//! [`destroy`] is the only place that decides whether the operations run (`dry_run`).
+//! Whether the operations run is decided once, by the caller: [`destroy`] (`dry_run`), or the CLI, which shows
+//! the report of [`prepare`] under the state lock and executes that same report once confirmed
+//! ([`execute_confirmed`]).
 
 mod execute;
 mod plan;
@@ -173,6 +175,31 @@ pub enum DestroyOp {
     },
 }
 
+/// Reads and plans a removal ([`observe`] then [`plan`]) without sending anything: what the CLI shows before it
+/// asks for confirmation, and what it then executes ([`execute_confirmed`]) — the same rows, not a new plan.
+/// Listings that failed come back in the second value; the rows they would have given are not in the plan.
+pub async fn prepare(p: &Provisioner, options: DestroyOptions) -> (DestroyReport, Vec<Error>) {
+    let state = p.state().snapshot();
+    let observed = observe(p, &state).await;
+    let report = plan(p.config(), &state, options, &observed);
+    (report, observed.failures)
+}
+
+/// Executes a prepared (and confirmed) report: every operation of its plan ([`execute`]), then — when all of
+/// them succeeded — forgets the recorded domain, and the generated secrets with `forget_secrets`. The caller
+/// holds the state lock ([`Provisioner::lock_state`]) from before [`prepare`], so the plan executed is the one
+/// that was shown.
+///
+/// # Errors
+/// Every operation that failed, together ([`Error::Several`] when more than one).
+pub async fn execute_confirmed(p: &Provisioner, report: &mut DestroyReport, forget_secrets: bool) -> Result<()> {
+    let mut failures = execute(p, &mut report.plan).await;
+    if failures.is_empty() {
+        execute::forget_deployment(p, forget_secrets, &mut failures);
+    }
+    Error::combine(failures)
+}
+
 /// Removes what the state file says the tool created. Returns what was (or, with `dry_run`, would be) removed.
 ///
 /// Takes the state file's lock for the run (not in a dry run). Errors: every step that failed, together
@@ -184,10 +211,8 @@ pub async fn destroy(p: &Provisioner, options: DestroyOptions) -> Result<Destroy
         // Before any write: a missing scope (e.g. delete:users) must not stop destroy halfway.
         crate::steps::auth0::preflight(&p.services().auth0, auth0_client::scopes::Command::Destroy).await?;
     }
-    let state = p.state().snapshot();
-    let observed = observe(p, &state).await;
-    let mut report = plan(p.config(), &state, options, &observed);
-    let mut failures = observed.failures;
+    // A listing that failed leaves its part out of the plan; the other parts are still removed.
+    let (mut report, mut failures) = prepare(p, options).await;
     if !options.dry_run {
         failures.extend(execute(p, &mut report.plan).await);
         if failures.is_empty() {
