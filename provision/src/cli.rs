@@ -32,7 +32,7 @@ pub struct Cli {
     /// The configuration file (see provision.example.toml).
     #[arg(short, long, global = true, env = "PROVISION_CONFIG", default_value = "provision.toml")]
     pub config: PathBuf,
-    /// Machine-readable output (plan, doctor, verify).
+    /// Machine-readable output (plan, apply, doctor, verify; destroy prints text only).
     #[arg(long, global = true)]
     pub json: bool,
     /// What to do.
