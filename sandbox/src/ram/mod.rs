@@ -290,14 +290,7 @@ impl Simulator for RamSimulator {
     }
 
     fn is_mutating(&self, request: &SimRequest) -> bool {
-        let action = request
-            .query_pairs()
-            .into_iter()
-            .chain(url::form_urlencoded::parse(&request.body).into_owned())
-            .find(|(k, _)| k == "Action")
-            .map(|(_, v)| v)
-            .or_else(|| request.header("x-acs-action").map(str::to_string))
-            .unwrap_or_default();
+        let action = request.rpc_action();
         !(action.starts_with("Get") || action.starts_with("List"))
     }
 }

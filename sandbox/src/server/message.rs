@@ -59,6 +59,18 @@ impl SimRequest {
         self.query_pairs().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 
+    /// The action of an Aliyun RPC request (RAM): `Action` in the query or the form body (RPC V2), else the
+    /// `x-acs-action` header (ACS3); empty when there is none.
+    pub fn rpc_action(&self) -> String {
+        self.query_pairs()
+            .into_iter()
+            .chain(url::form_urlencoded::parse(&self.body).into_owned())
+            .find(|(k, _)| k == "Action")
+            .map(|(_, v)| v)
+            .or_else(|| self.header("x-acs-action").map(str::to_string))
+            .unwrap_or_default()
+    }
+
     /// A header's value as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())

@@ -206,14 +206,7 @@ async fn process(shared: Arc<Shared>, request: SimRequest) -> Option<SimResponse
         tokio::time::sleep(faults.latency).await;
     }
     let sim = &shared.simulator;
-    let action = request
-        .query_pairs()
-        .into_iter()
-        .chain(url::form_urlencoded::parse(&request.body).into_owned())
-        .find(|(k, _)| k == "Action")
-        .map(|(_, v)| v)
-        .or_else(|| request.header("x-acs-action").map(str::to_string))
-        .unwrap_or_default();
+    let action = request.rpc_action();
     let mut entry = LoggedRequest {
         seq: 0,
         service: sim.service(),
